@@ -1,0 +1,48 @@
+"""The one contract between the classifiers and everything downstream.
+
+Every classifier returns a :class:`Finding`; the explainer, the API and the store read it. It is
+importable without numpy, torch or any model so that the service layer can depend on it cheaply.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping, Optional, Sequence
+
+QUALITY_OK = "ok"
+QUALITY_POOR = "poor"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A classifier's verdict on one recording.
+
+    ``label`` is one of the exact class names of the model that produced it; ``probabilities``
+    covers every class of that model and sums to 1; ``confidence`` is the calibrated probability of
+    ``label``. ``quality`` is ``"ok"`` or ``"poor"``: a poor recording is never to be explained as a
+    diagnosis, whatever its label.
+    """
+
+    signal_type: str
+    label: str
+    confidence: float
+    probabilities: Mapping[str, float]
+    quality: str = QUALITY_OK
+    heart_rate_bpm: Optional[float] = None
+    r_peaks: Sequence[int] = field(default_factory=tuple)
+    beats: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    beat_summary: Optional[Mapping[str, Any]] = None
+    windows: Optional[Mapping[str, Any]] = None
+    model_version: str = ""
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict; the only place a Finding is turned into plain data."""
+        data = asdict(self)
+        data["confidence"] = round(float(self.confidence), 4)
+        data["probabilities"] = {k: round(float(v), 4) for k, v in self.probabilities.items()}
+        data["r_peaks"] = [int(i) for i in self.r_peaks]
+        data["beats"] = [dict(b) for b in self.beats]
+        data["notes"] = list(self.notes)
+        if self.heart_rate_bpm is not None:
+            data["heart_rate_bpm"] = round(float(self.heart_rate_bpm), 1)
+        return data
