@@ -1,0 +1,67 @@
+"""The Flask application: ``create_app(config)``; ``python api.py`` serves on 0.0.0.0:3333.
+
+Under gunicorn (see gunicorn.conf.py): ``gunicorn -c gunicorn.conf.py 'api:create_app()'``.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Mapping, Optional, Union
+
+from flask import Flask, g, request
+
+import classifier
+import inference
+from service import ask, classify, feedback, health, page
+from service.config import Config
+from service.errors import register_error_handlers
+from service.state import EXTENSION_KEY, ServiceState
+from storage import Store
+
+log = logging.getLogger("clinical_service")
+
+
+def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Flask:
+    """Build the app. ``config`` is a Config, or a mapping of overrides on the environment's config."""
+    if config is None or isinstance(config, Mapping):
+        settings = Config.from_sources()
+        if config:
+            config = dict(config)
+            generation = config.pop("generation", None)
+            settings = settings.updated(config, generation)
+    else:
+        settings = config
+
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
+    app.json.sort_keys = False
+    app.extensions[EXTENSION_KEY] = ServiceState(config=settings, store=Store(settings.database_url))
+
+    inference.initialize_llm(settings.medical_gpt2_path, settings.generation,
+                             try_base_model=settings.use_base_gpt2)
+    if settings.warm_up_models:
+        classifier.warm_up()
+
+    register_error_handlers(app)
+    for blueprint in (classify.bp, ask.bp, feedback.bp, health.bp, page.bp):
+        app.register_blueprint(blueprint)
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response):
+        # Method, path, status and time only: never bodies, signals, context or generated text.
+        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("%s %s %s %.0f ms", request.method, request.path, response.status_code, elapsed_ms)
+        return response
+
+    return app
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    application = create_app()
+    settings = application.extensions[EXTENSION_KEY].config
+    application.run(host=settings.host, port=settings.port, threaded=True)

@@ -1,0 +1,34 @@
+"""What a generator is asked to write, and what it wrote."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+INTERPRETATION = "interpretation"
+QUERY = "query"
+
+
+@dataclass(frozen=True)
+class ExplainRequest:
+    """One thing to explain.
+
+    ``prompt`` is the filled template a language model sees; the other fields let the knowledge base,
+    the templates and the guard work without parsing it. ``label`` is the classifier's finding (None
+    for a general question); ``inconclusive`` means the finding must not be presented as a diagnosis.
+    """
+
+    kind: str
+    prompt: str
+    label: Optional[str] = None
+    confidence: Optional[float] = None
+    signal_type: Optional[str] = None
+    inconclusive: bool = False
+    question: Optional[str] = None
+    topic: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    text: str
+    generator: str
+    rejected: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)

@@ -1,0 +1,13 @@
+"""gunicorn settings: ``gunicorn -c gunicorn.conf.py 'api:create_app()'``.
+
+``preload_app`` builds the app once in the master, so the classifier weights and any GPT-2 model are
+loaded once and shared copy-on-write by the workers.
+"""
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '3333')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+preload_app = True
+timeout = 120          # a guarded GPT-2 generation is capped well below this (GEN_TIMEOUT_S)
+accesslog = "-"        # method, path and status only; gunicorn never logs bodies
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'

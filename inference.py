@@ -1,0 +1,155 @@
+"""GPT-2 loading, guarded generation and the fallback chain: the specification's programmatic API.
+
+    from inference import initialize_llm, explain_with_llm, generate_prompt_based_response
+
+Model resolution, first that works: the ``model_path`` argument, then ``MEDICAL_GPT2_PATH``, then a
+locally cached base ``gpt2`` (never downloaded here), then the knowledge base, then confidence-aware
+templates. Whatever a language model writes passes the guard (``explain/guard.py``) or is replaced
+by the next generator's text; every reply says which generator wrote it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any, Mapping, Optional
+
+import knowledge_base as kb
+import prompts
+from classifier.finding import QUALITY_POOR, Finding
+from explain.chain import Explainer
+from explain.facts import finding_facts
+from explain.generators import (BASE, FINE_TUNED, GPT2Generator, KnowledgeBaseGenerator,
+                                TemplateGenerator)
+from explain.model_loading import BASE_MODEL_NAME, load_model_and_tokenizer, missing_parts
+from explain.request import INTERPRETATION, QUERY, ExplainRequest, Explanation
+from explain.settings import GenerationSettings
+
+log = logging.getLogger(__name__)
+
+FINE_TUNED_LINE = "✓ Fine-tuned medical GPT-2 model configured: {path}"
+BASE_LINE = ("⚠ Using base GPT-2 model (no fine-tuning). Set MEDICAL_GPT2_PATH for "
+             "domain-specific model.")
+NO_MODEL_LINE = ("⚠ No GPT-2 model available (MEDICAL_GPT2_PATH is not set or not usable, and no "
+                 "base gpt2 is cached on this machine): explanations come from the knowledge base, "
+                 "then from templates.")
+
+_lock = threading.Lock()
+_explainer: Optional[Explainer] = None
+_status: dict[str, Any] = {}
+
+
+def _announce(line: str) -> None:
+    print(line, flush=True)
+
+
+def _language_model(model_path: Optional[str], settings: GenerationSettings,
+                    try_base_model: bool) -> tuple[Optional[GPT2Generator], dict[str, Any]]:
+    """The fine-tuned model if one is configured and loads, else the cached base model, else None."""
+    if model_path:
+        missing = missing_parts(model_path)
+        if missing:
+            _announce(f"⚠ Fine-tuned model path {model_path} cannot be used: missing {', '.join(missing)}.")
+        else:
+            try:
+                model, tokenizer = load_model_and_tokenizer(model_path)
+            except (OSError, ValueError, RuntimeError) as exc:
+                _announce(f"⚠ Fine-tuned model at {model_path} could not be loaded: {type(exc).__name__}: {exc}")
+            else:
+                _announce(FINE_TUNED_LINE.format(path=model_path))
+                return GPT2Generator(model, tokenizer, settings, FINE_TUNED), {"model_path": model_path}
+    if try_base_model:
+        try:
+            model, tokenizer = load_model_and_tokenizer(BASE_MODEL_NAME, local_files_only=True)
+        except (OSError, ValueError):
+            pass
+        else:
+            _announce(BASE_LINE)
+            return GPT2Generator(model, tokenizer, settings, BASE), {"model_path": BASE_MODEL_NAME}
+    _announce(NO_MODEL_LINE)
+    return None, {"model_path": None}
+
+
+def initialize_llm(model_path: Optional[str] = None, settings: Optional[GenerationSettings] = None,
+                   try_base_model: bool = True) -> dict[str, Any]:
+    """Build the generator chain and print the startup line; returns the chain's status."""
+    global _explainer, _status
+    settings = settings or GenerationSettings()
+    path = model_path or os.environ.get("MEDICAL_GPT2_PATH") or None
+    language_model, status = _language_model(path, settings, try_base_model)
+    generators = ([language_model] if language_model else []) + [KnowledgeBaseGenerator(),
+                                                                  TemplateGenerator()]
+    with _lock:
+        _explainer = Explainer(generators)
+        _status = {"active": generators[0].name, "chain": [g.name for g in generators], **status,
+                   "settings": settings.__dict__.copy()}
+    return dict(_status)
+
+
+def _chain() -> Explainer:
+    if _explainer is None:
+        initialize_llm()
+    assert _explainer is not None
+    return _explainer
+
+
+def generator_status() -> dict[str, Any]:
+    _chain()
+    return dict(_status)
+
+
+def is_inconclusive(finding: Finding) -> bool:
+    """Poor quality, a "Noisy Recording" call, or confidence below the knowledge base's threshold."""
+    return (finding.quality == QUALITY_POOR or finding.label == "Noisy Recording"
+            or finding.confidence < kb.INCONCLUSIVE_BELOW)
+
+
+def explain_finding(finding: Finding, clinical_context: Optional[str] = None) -> Explanation:
+    """The interpretation of a classifier finding, with the classifier's measured facts on top."""
+    request = ExplainRequest(
+        kind=INTERPRETATION, label=finding.label, confidence=finding.confidence,
+        signal_type=finding.signal_type, inconclusive=is_inconclusive(finding),
+        prompt=prompts.clinical_interpretation_prompt(finding.signal_type, finding.label,
+                                                      finding.confidence, clinical_context))
+    explanation = _chain().explain(request)
+    facts = finding_facts(finding)
+    if not facts:
+        return explanation
+    text = "Measured: " + " ".join(facts) + "\n\n" + explanation.text
+    return Explanation(text=text, generator=explanation.generator, rejected=explanation.rejected)
+
+
+def _finding_from_result(result: Mapping[str, Any], signal_type: str) -> Finding:
+    label = str(result.get("prediction") or result.get("classification") or result.get("label"))
+    confidence = prompts.parse_confidence(result.get("confidence", 0.0))
+    return Finding(signal_type=signal_type, label=label, confidence=confidence,
+                   probabilities={label: confidence})
+
+
+def explain_with_llm(classification_result: Mapping[str, Any], signal_type: str,
+                     clinical_context: Optional[str] = None) -> str:
+    """The specification's call: ``{"prediction", "confidence"}`` in, interpretation text out."""
+    finding = _finding_from_result(classification_result, signal_type)
+    return explain_finding(finding, clinical_context).text
+
+
+def answer_question(prompt: str, classification: Optional[Mapping[str, Any]] = None,
+                    signal_type: Optional[str] = None) -> Explanation:
+    """An answer to a health worker's question, about a finding when one is given."""
+    if classification:
+        label = str(classification.get("prediction"))
+        confidence = prompts.parse_confidence(classification.get("confidence", 0.0))
+        request = ExplainRequest(
+            kind=QUERY, prompt=prompts.clinical_query_prompt(prompt, label, confidence),
+            label=label, confidence=confidence, signal_type=signal_type, question=prompt,
+            inconclusive=label == "Noisy Recording" or confidence < kb.INCONCLUSIVE_BELOW)
+    else:
+        request = ExplainRequest(kind=QUERY, prompt=prompts.general_query_prompt(prompt),
+                                 signal_type=signal_type, question=prompt)
+    return _chain().explain(request)
+
+
+def generate_prompt_based_response(prompt: str, classification: Optional[Mapping[str, Any]] = None,
+                                   signal_type: Optional[str] = None) -> str:
+    """The specification's call for free questions, with optional classification context."""
+    return answer_question(prompt, classification, signal_type).text

@@ -1,0 +1,1 @@
+"""The HTTP layer: blueprints, request validation, error handling and configuration."""

@@ -1,0 +1,44 @@
+"""Every error leaves the service as JSON ``{"error": "..."}`` with a 4xx or 5xx status."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A client error with the message the client should read."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+MESSAGES = {
+    404: "no such endpoint",
+    405: "method not allowed for this endpoint",
+    413: "request body is larger than the configured limit",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return jsonify(error=exc.message), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        message = MESSAGES.get(exc.code or 500, exc.description or exc.name)
+        if exc.code == 413:
+            message = (f"{message} ({app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB); "
+                       "send a shorter recording")
+        return jsonify(error=message), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        # The traceback names code, not request content; no payload is logged.
+        log.exception("unhandled error: %s", type(exc).__name__)
+        return jsonify(error="internal error; the request was not processed"), 500

@@ -1,0 +1,27 @@
+"""GET /health: is the service up, and which models and generator serve requests."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+import classifier
+import inference
+from service.state import state
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/health")
+def health():
+    try:
+        database = "ok" if state().store.ping() else "unavailable"
+    except Exception as exc:  # the database being down is what /health must report, not raise
+        database = f"unavailable ({type(exc).__name__})"
+    generator = inference.generator_status()
+    return jsonify(
+        status="ok" if database == "ok" else "degraded",
+        classifier_models=classifier.models_info(),
+        generator=generator["active"],
+        generator_chain=generator["chain"],
+        language_model_path=generator["model_path"],
+        database=database,
+    )

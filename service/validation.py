@@ -1,0 +1,104 @@
+"""Parsing and checking request bodies. Each function returns clean values or raises ApiError."""
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Any, Mapping, Optional
+
+import numpy as np
+from flask import request
+
+from classifier.limits import LIMITS
+from service.errors import ApiError
+
+# Rates assumed when a client omits sampling_rate (the spec's example does): the training data's.
+DEFAULT_SAMPLING_RATE = {"ECG": 300.0, "EEG": 173.61}
+
+
+def json_body() -> Mapping[str, Any]:
+    """The request's JSON object; 415 for another content type, 400 for bad JSON or a non-object."""
+    if not request.is_json:
+        raise ApiError("Content-Type must be application/json", 415)
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ApiError("request body is not valid JSON")
+    if not isinstance(payload, dict):
+        raise ApiError("request body must be a JSON object")
+    return payload
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def signal_type(payload: Mapping[str, Any], required: bool = True) -> Optional[str]:
+    value = payload.get("signal_type")
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or value.upper() not in LIMITS:
+        raise ApiError(f"signal_type must be one of {', '.join(LIMITS)}"
+                       + ("" if value is None else f", got {value!r}"))
+    return value.upper()
+
+
+def sampling_rate(payload: Mapping[str, Any], kind: str) -> float:
+    value = payload.get("sampling_rate", DEFAULT_SAMPLING_RATE[kind])
+    if not _is_number(value) or not math.isfinite(value):
+        raise ApiError("sampling_rate must be a number in Hz")
+    limits = LIMITS[kind]
+    if not limits.min_rate_hz <= value <= limits.max_rate_hz:
+        raise ApiError(f"sampling_rate must be between {limits.min_rate_hz:g} and "
+                       f"{limits.max_rate_hz:g} Hz for {kind}, got {value:g}")
+    return float(value)
+
+
+def signal(payload: Mapping[str, Any], kind: str, rate: float) -> np.ndarray:
+    """The samples as float64; refuses missing, non-numeric, non-finite, too short or too long."""
+    values = payload.get("signal")
+    if values is None:
+        raise ApiError("signal is required: a JSON array of numbers")
+    if not isinstance(values, list):
+        raise ApiError("signal must be a JSON array of numbers")
+    limits = LIMITS[kind]
+    max_samples = int(limits.max_seconds * rate)
+    if len(values) > max_samples:
+        raise ApiError(f"{kind} signal is too long: {len(values)} samples is "
+                       f"{len(values) / rate:.0f} s at {rate:g} Hz; at most "
+                       f"{limits.max_seconds:g} s ({max_samples} samples) is accepted")
+    for index, value in enumerate(values):
+        if not _is_number(value):
+            raise ApiError(f"signal[{index}] is not a number")
+    array = np.asarray(values, dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        raise ApiError(f"signal contains {bad.size} non-finite values (NaN or infinity), "
+                       f"the first at index {bad[0]}")
+    if len(array) < limits.min_seconds * rate:
+        raise ApiError(f"{kind} signal is too short: {len(array)} samples is "
+                       f"{len(array) / rate:.1f} s at {rate:g} Hz; at least {limits.min_seconds:g} s "
+                       "is needed")
+    return array
+
+
+def optional_text(payload: Mapping[str, Any], key: str, max_chars: int) -> Optional[str]:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(f"{key} must be a string")
+    if len(value) > max_chars:
+        raise ApiError(f"{key} is too long: {len(value)} characters, at most {max_chars}")
+    return value.strip() or None
+
+
+def required_text(payload: Mapping[str, Any], key: str, max_chars: int) -> str:
+    value = optional_text(payload, key, max_chars)
+    if value is None:
+        raise ApiError(f"{key} is required: a non-empty string")
+    return value
+
+
+def confidence(value: Any, where: str) -> float:
+    if not _is_number(value) or not 0.0 <= value <= 1.0:
+        raise ApiError(f"{where} must be a number between 0 and 1")
+    return float(value)
