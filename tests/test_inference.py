@@ -1,0 +1,138 @@
+"""Model resolution, the spec's startup lines, and guarded generation with its fallbacks."""
+import pytest
+
+import inference
+from explain.chain import Explainer
+from explain.generators import DECISION_SUPPORT, KnowledgeBaseGenerator, TemplateGenerator
+from explain.request import INTERPRETATION, ExplainRequest
+from explain.settings import GenerationSettings
+
+AF = {"prediction": "Atrial Fibrillation", "confidence": 0.92}
+
+
+@pytest.fixture(autouse=True)
+def no_env_model(monkeypatch):
+    monkeypatch.delenv("MEDICAL_GPT2_PATH", raising=False)
+
+
+def test_a_saved_gpt2_directory_prints_the_fine_tuned_line(tiny_gpt2_dir, capsys):
+    status = inference.initialize_llm(model_path=str(tiny_gpt2_dir), try_base_model=False)
+    assert f"✓ Fine-tuned medical GPT-2 model configured: {tiny_gpt2_dir}" in capsys.readouterr().out
+    assert status["active"] == "fine-tuned GPT-2"
+    assert status["chain"] == ["fine-tuned GPT-2", "knowledge base", "template"]
+
+
+def test_the_environment_variable_is_used_when_no_path_is_given(tiny_gpt2_dir, monkeypatch, capsys):
+    monkeypatch.setenv("MEDICAL_GPT2_PATH", str(tiny_gpt2_dir))
+    assert inference.initialize_llm(try_base_model=False)["model_path"] == str(tiny_gpt2_dir)
+    assert "✓ Fine-tuned medical GPT-2 model configured" in capsys.readouterr().out
+
+
+def test_an_incomplete_directory_is_named_and_skipped_without_a_crash(tmp_path, capsys):
+    (tmp_path / "config.json").write_text("{}")
+    status = inference.initialize_llm(model_path=str(tmp_path), try_base_model=False)
+    out = capsys.readouterr().out
+    assert "missing model weights" in out and "tokenizer files" in out
+    assert "config.json" not in out.split("missing")[1]
+    assert status["active"] == "knowledge base"
+
+
+def test_a_missing_directory_falls_back_to_the_knowledge_base(capsys):
+    status = inference.initialize_llm(model_path="/no/such/model", try_base_model=False)
+    out = capsys.readouterr().out
+    assert "/no/such/model cannot be used: missing the directory itself" in out
+    assert inference.NO_MODEL_LINE in out
+    assert status["chain"] == ["knowledge base", "template"]
+
+
+def test_nonsense_from_the_model_is_refused_and_the_knowledge_base_answers(tiny_gpt2_dir):
+    inference.initialize_llm(model_path=str(tiny_gpt2_dir), try_base_model=False,
+                             settings=GenerationSettings(max_new_tokens=40))
+    explanation = inference.explain_finding(
+        inference._finding_from_result(AF, "ECG"), "Patient presents with palpitations")
+    assert explanation.generator == "knowledge base"
+    assert explanation.rejected and explanation.rejected[0][0] == "fine-tuned GPT-2"
+    assert "Atrial Fibrillation" in explanation.text
+    assert DECISION_SUPPORT in explanation.text
+
+
+def test_the_spec_programmatic_usage_returns_text():
+    inference.initialize_llm(try_base_model=False)
+    text = inference.explain_with_llm(AF, signal_type="ECG",
+                                      clinical_context="Patient presents with palpitations")
+    assert "Atrial Fibrillation" in text and "1. Explanation of the finding" in text
+    answer = inference.generate_prompt_based_response("What are the treatment options?", AF, "ECG")
+    assert "Atrial Fibrillation" in answer and DECISION_SUPPORT in answer
+
+
+class ScriptedModel:
+    """A language-model stand-in that writes a fixed text, to exercise the guard's pass path."""
+    is_language_model = True
+
+    def __init__(self, text, name="fine-tuned GPT-2"):
+        self.text, self.name = text, name
+
+    def generate(self, request):
+        return self.text
+
+
+GOOD_AF_TEXT = ("1. Explanation of the finding: atrial fibrillation means the upper chambers of the "
+                "heart beat in a fast, disorganised way.\n2. Clinical significance: it raises the "
+                "risk of stroke and can cause breathlessness.\n3. Recommended follow-up actions: "
+                "arrange a review with a clinician within days to discuss stroke prevention.")
+
+
+def request_for(label="Atrial Fibrillation", confidence=0.92, inconclusive=False):
+    return ExplainRequest(kind=INTERPRETATION, prompt="…", label=label, confidence=confidence,
+                          signal_type="ECG", inconclusive=inconclusive)
+
+
+def test_a_good_model_text_is_served_with_its_generator_and_the_decision_support_line():
+    chain = Explainer([ScriptedModel(GOOD_AF_TEXT), KnowledgeBaseGenerator(), TemplateGenerator()])
+    explanation = chain.explain(request_for())
+    assert explanation.generator == "fine-tuned GPT-2"
+    assert explanation.text.startswith(GOOD_AF_TEXT)
+    assert explanation.text.endswith(DECISION_SUPPORT)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("", "empty or too short"),
+    (GOOD_AF_TEXT.replace("atrial fibrillation", "a seizure"), "names a different diagnosis"),
+    (GOOD_AF_TEXT.replace("atrial fibrillation", "this rhythm"), "does not name the finding"),
+    ("Atrial fibrillation is common. " * 12, "repetitive"),
+    (GOOD_AF_TEXT.split("\n3.")[0], "lacks follow-up"),
+])
+def test_the_guard_refuses_bad_model_text(text, reason):
+    chain = Explainer([ScriptedModel(text), KnowledgeBaseGenerator(), TemplateGenerator()])
+    explanation = chain.explain(request_for())
+    assert explanation.generator == "knowledge base"
+    assert any(reason in r for r in explanation.rejected[0][1])
+
+
+def test_the_model_never_words_an_inconclusive_finding():
+    chain = Explainer([ScriptedModel(GOOD_AF_TEXT), KnowledgeBaseGenerator(), TemplateGenerator()])
+    explanation = chain.explain(request_for(confidence=0.45, inconclusive=True))
+    assert explanation.generator == "knowledge base"
+    assert "inconclusive" in explanation.text.lower()
+
+
+def test_an_unknown_label_gets_the_confidence_aware_template():
+    chain = Explainer([KnowledgeBaseGenerator(), TemplateGenerator()])
+    likely = chain.explain(request_for(label="Left Bundle Branch Block", confidence=0.9))
+    unsure = chain.explain(request_for(label="Left Bundle Branch Block", confidence=0.3))
+    assert likely.generator == "template" and "Left Bundle Branch Block" in likely.text
+    assert unsure.text.startswith("Result: inconclusive")
+
+
+@pytest.mark.parametrize("field, value", [("max_new_tokens", 5000), ("temperature", 0.0),
+                                          ("top_p", 1.5), ("timeout_s", 600)])
+def test_generation_settings_are_bounded(field, value):
+    with pytest.raises(ValueError, match=field):
+        GenerationSettings(**{field: value})
+
+
+def test_health_names_the_fine_tuned_model(make_app, tiny_gpt2_dir, monkeypatch):
+    monkeypatch.setenv("MEDICAL_GPT2_PATH", str(tiny_gpt2_dir))
+    health = make_app().test_client().get("/health").get_json()
+    assert health["generator"] == "fine-tuned GPT-2"
+    assert health["language_model_path"] == str(tiny_gpt2_dir)
