@@ -11,11 +11,10 @@ import threading
 from typing import Protocol
 
 import knowledge_base as kb
-from explain.request import INTERPRETATION, ExplainRequest
+from explain.request import ExplainRequest
 from explain.settings import GenerationSettings
 
-DECISION_SUPPORT = ("This is decision support, not a diagnosis: a qualified clinician must confirm "
-                    "the finding.")
+DECISION_SUPPORT = kb.DECISION_SUPPORT
 FINE_TUNED = "fine-tuned GPT-2"
 BASE = "base GPT-2"
 KNOWLEDGE_BASE = "knowledge base"
@@ -75,18 +74,27 @@ class KnowledgeBaseGenerator:
     is_language_model = False
 
     def generate(self, request: ExplainRequest) -> str:
-        entry = kb.get_entry(request.label) if request.label else None
-        confidence = request.confidence if request.confidence is not None else 1.0
-        if entry is None and request.label is None and request.question:
-            mentioned = sorted(kb.find_mentions(request.question))
-            if len(mentioned) == 1:  # a general question about exactly one known finding
-                entry = kb.get_entry(mentioned[0])
+        topic = request.topic or (kb.topic_for_question(request.question) if request.question else None)
+        if request.label is None:
+            # A general question: background on the one finding it names, never a result.
+            mentioned = sorted(kb.find_mentions(request.question or ""))
+            if len(mentioned) != 1:
+                raise CannotAnswer("the question names no single known finding")
+            return kb.render_general(kb.get_entry(mentioned[0]), topic=topic)
+        entry = kb.get_entry(request.label)
         if entry is None:
-            raise CannotAnswer("no knowledge-base entry for this finding or question")
+            raise CannotAnswer(f"no knowledge-base entry for {request.label!r}")
+        confidence = request.confidence if request.confidence is not None else 0.0
         if request.inconclusive:
             confidence = min(confidence, kb.INCONCLUSIVE_BELOW - 1e-6)
-        topic = request.topic or (kb.topic_for_question(request.question) if request.question else None)
         return kb.render_answer(entry, confidence, topic=topic)
+
+
+def _structured(headline: str, explanation: str, significance: str, follow_up: str) -> str:
+    parts = [headline]
+    for heading, body in zip(kb.HEADINGS, (explanation, significance, follow_up)):
+        parts += [heading, body]
+    return "\n".join(parts + ["", DECISION_SUPPORT])
 
 
 class TemplateGenerator:
@@ -105,16 +113,17 @@ class TemplateGenerator:
         confidence = request.confidence if request.confidence is not None else 0.0
         signal = request.signal_type or "signal"
         if request.inconclusive or confidence < kb.INCONCLUSIVE_BELOW:
-            return (f"Result: inconclusive ({confidence:.0%} confidence).\n"
-                    f"1. Explanation of the finding\nThe {signal} analysis could not reach a reliable "
-                    f"result; the model leaned towards {request.label}, but not strongly enough to "
-                    "report it.\n2. Clinical significance\nNo conclusion should be drawn from this "
-                    "recording alone.\n3. Recommended follow-up actions\nRepeat the recording with good "
-                    "electrode contact and the patient at rest, or ask a specialist to review it.\n\n"
-                    f"{DECISION_SUPPORT}")
+            return _structured(
+                f"Result: inconclusive ({confidence:.0%} confidence).",
+                f"The {signal} analysis could not reach a reliable result; the model leaned towards "
+                f"{request.label}, but not strongly enough to report it.",
+                "No conclusion should be drawn from this recording alone.",
+                "Repeat the recording with good electrode contact and the patient at rest, or ask a "
+                "specialist to review it.")
         band = kb.confidence_band(confidence)
-        return (f"Result: {request.label} ({band}, {confidence:.0%} confidence).\n"
-                f"1. Explanation of the finding\nThe {signal} classifier reports {request.label}.\n"
-                "2. Clinical significance\nThe meaning of this finding depends on the patient's "
-                "symptoms and history.\n3. Recommended follow-up actions\nShare the recording and this "
-                f"result with a clinician, who can confirm it and decide on next steps.\n\n{DECISION_SUPPORT}")
+        return _structured(
+            f"Result: {request.label} ({band}, {confidence:.0%} confidence).",
+            f"The {signal} classifier reports {request.label}.",
+            "The meaning of this finding depends on the patient's symptoms and history.",
+            "Share the recording and this result with a clinician, who can confirm it and decide on "
+            "next steps.")

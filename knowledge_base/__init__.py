@@ -255,3 +255,16 @@ def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None) 
     if topic not in entry.questions:
         raise ValueError(f"unknown topic {topic!r}; expected one of {list(TOPICS)}")
     return f"{preface}{entry.questions[topic]}\n\n{text}"
+
+
+def render_general(entry: Entry, topic: Optional[str] = None) -> str:
+    """Background on ``entry`` for a question asked without any recording: no result is stated."""
+    headline = (f"About {entry.label} (general information; no recording of this patient was "
+                "analysed).")
+    text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance,
+                     entry.follow_up, entry)
+    if topic is None:
+        return text
+    if topic not in entry.questions:
+        raise ValueError(f"unknown topic {topic!r}; expected one of {list(TOPICS)}")
+    return f"{entry.questions[topic]}\n\n{text}"

@@ -97,7 +97,7 @@ def test_a_good_model_text_is_served_with_its_generator_and_the_decision_support
 
 @pytest.mark.parametrize("text, reason", [
     ("", "empty or too short"),
-    (GOOD_AF_TEXT.replace("atrial fibrillation", "a seizure"), "names a different diagnosis"),
+    (GOOD_AF_TEXT.replace("atrial fibrillation", "seizure activity"), "names a different diagnosis"),
     (GOOD_AF_TEXT.replace("atrial fibrillation", "this rhythm"), "does not name the finding"),
     ("Atrial fibrillation is common. " * 12, "repetitive"),
     (GOOD_AF_TEXT.split("\n3.")[0], "lacks follow-up"),

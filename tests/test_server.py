@@ -1,0 +1,98 @@
+"""The real servers: `python api.py` and gunicorn answer on a port, with the spec's startup line."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import wfdb
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(port, path, body=None, timeout=60):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def start(command, port, env_extra, tmp_path):
+    env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "USE_BASE_GPT2": "0", **env_extra}
+    log = open(tmp_path / "server.log", "w+")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            call(port, "/health", timeout=2)
+            return process, log
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.5)
+    process.kill()
+    log.seek(0)
+    pytest.fail(f"server did not start:\n{log.read()[-3000:]}")
+
+
+@pytest.fixture()
+def cinc_record(dataset):
+    record = wfdb.rdrecord(str(dataset("cinc2017") / "A00001"))  # labelled N in REFERENCE-v3.csv
+    return record.p_signal[:, 0].tolist(), record.fs
+
+
+def test_python_api_py_serves_a_real_record_and_names_the_fine_tuned_model(
+        tmp_path, tiny_gpt2_dir, cinc_record):
+    port = free_port()
+    process, log = start([sys.executable, "api.py"], port,
+                         {"MEDICAL_GPT2_PATH": str(tiny_gpt2_dir)}, tmp_path)
+    try:
+        samples, fs = cinc_record
+        result = call(port, "/classify", {"signal": samples, "signal_type": "ECG",
+                                          "sampling_rate": fs,
+                                          "clinical_context": "Routine check"})
+        health = call(port, "/health")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    for key in ("classification", "confidence", "probabilities", "interpretation", "signal_type",
+                "generator", "interpretation_id"):
+        assert key in result
+    assert result["classification"] == "Normal Sinus Rhythm"
+    assert set(result["probabilities"]) == {"Normal Sinus Rhythm", "Atrial Fibrillation",
+                                            "Other Rhythm", "Noisy Recording"}
+    assert health["generator"] == "fine-tuned GPT-2"
+    log.seek(0)
+    output = log.read()
+    assert f"✓ Fine-tuned medical GPT-2 model configured: {tiny_gpt2_dir}" in output
+    assert "Routine check" not in output  # clinical context never reaches the logs
+
+
+def test_gunicorn_serves_the_same_app_with_two_preloaded_workers(tmp_path):
+    port = free_port()
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    process, log = start([gunicorn, "-c", "gunicorn.conf.py", "-w", "2", "api:create_app()"], port,
+                         {}, tmp_path)
+    try:
+        answers = [call(port, "/ask", {"prompt": "What does atrial fibrillation mean?"})
+                   for _ in range(4)]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert all(a["generator"] == "knowledge base" for a in answers)
+    log.seek(0)
+    output = log.read()
+    assert output.count("Booting worker") == 2
+    assert output.count("No GPT-2 model available") == 1  # preloaded once, not per worker
