@@ -22,8 +22,11 @@ def finding_facts(finding: Finding) -> list[str]:
         if n == 0:
             continue
         rate = float(per_hour.get(cls, 0.0))
-        frequent = rate > FREQUENT_ECTOPY_PER_HOUR
-        facts.append(f"{n} {name} were counted ({rate:.0f} per hour){': that is frequent and worth a clinician review' if frequent else ''}.")
+        fact = f"{n} {name} counted, about {rate:.0f} per hour."
+        if rate > FREQUENT_ECTOPY_PER_HOUR:
+            fact += (f" That is frequent (more than {FREQUENT_ECTOPY_PER_HOUR:.0f} an hour) and "
+                     "worth a clinician's review.")
+        facts.append(fact)
     windows = finding.windows or {}
     if windows.get("n_windows", 0) > 1:
         fraction = float(windows.get("seizure_fraction", 0.0))
