@@ -1,0 +1,128 @@
+"""ECG rhythm classification (CinC 2017 classes): ``classify_rhythm(signal, sampling_rate) -> Finding``.
+
+Pipeline: resample to 300 Hz and scale -> band-pass -> R peaks -> polarity -> features per window
+(at most 61 s, the longest training record; longer recordings are cut into overlapping 60 s
+windows whose calibrated probabilities are averaged) -> LightGBM -> temperature scaling.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from classifier.ecg import preprocess
+from classifier.ecg.features import morphology_features, window_features
+from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
+from classifier.ecg.quality import is_unreadable
+from classifier.ecg.rhythm_model import MODEL_DIR, RhythmModel
+from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
+from classifier.limits import SignalError
+from classifier.signals import as_float_array, sliding_windows
+
+NOISY = "Noisy Recording"
+MAX_WINDOW_S, WINDOW_S, STEP_S = 61.0, 60.0, 30.0
+# The shortest CinC 2017 training record; shorter inputs (down to the 5 s limit) get a note.
+TRAINED_MIN_S = 9.0
+# Below this calibrated probability the call is reported as inconclusive.
+MIN_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One recording at the model rate: unfiltered-scaled, cleaned-oriented, and its R peaks."""
+    raw: np.ndarray
+    cleaned: np.ndarray
+    r_peaks: np.ndarray
+
+
+def prepare(signal: np.ndarray, sampling_rate: float) -> Prepared:
+    """Resample, scale, band-pass, detect R peaks and orient the recording (see module docstring)."""
+    fs = preprocess.MODEL_RATE
+    raw = preprocess.to_model_rate(signal, sampling_rate)
+    cleaned = preprocess.clean(raw, fs)
+    peaks = detect_r_peaks(cleaned, fs)
+    cleaned, peaks = preprocess.orient(cleaned, peaks, fs)
+    return Prepared(raw=raw, cleaned=cleaned, r_peaks=peaks)
+
+
+def window_bounds(n_samples: int) -> list[tuple[int, int]]:
+    """Analysis windows at the model rate: the whole recording when it is short enough."""
+    fs = preprocess.MODEL_RATE
+    if n_samples <= MAX_WINDOW_S * fs:
+        return [(0, n_samples)]
+    return sliding_windows(n_samples, int(WINDOW_S * fs), int(STEP_S * fs))
+
+
+def features_per_window(prepared: Prepared) -> list[dict[str, float]]:
+    """The feature dict of each analysis window."""
+    fs = preprocess.MODEL_RATE
+    out = []
+    for start, stop in window_bounds(len(prepared.raw)):
+        peaks = prepared.r_peaks[(prepared.r_peaks >= start) & (prepared.r_peaks < stop)] - start
+        out.append(window_features(prepared.raw[start:stop], prepared.cleaned[start:stop], peaks, fs))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def load_model() -> RhythmModel:
+    """The committed rhythm model (loaded once per process)."""
+    return RhythmModel.load(MODEL_DIR)
+
+
+def model_info() -> dict:
+    """Name, version, classes and the measured held-out metrics of the rhythm model."""
+    model = load_model()
+    metrics_file = MODEL_DIR / "metrics.json"
+    metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
+    summary = {k: metrics[k] for k in ("challenge_score", "f1", "ece", "n_records") if k in metrics}
+    return {"name": "ecg_rhythm", "version": model.version, "classes": list(model.classes),
+            "trained_on": "PhysioNet/CinC Challenge 2017 training set", "metrics": summary,
+            "loaded": load_model.cache_info().currsize > 0}
+
+
+def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
+    """Rhythm finding for one single-lead ECG at any rate from 100 to 1000 Hz, in any amplitude unit.
+
+    Raises SignalError for a recording without any usable content (non-finite values, a flat line).
+    A recording in which no consistent heartbeat can be found is reported as a poor-quality
+    "Noisy Recording", whatever the model's probabilities, which are still returned as measured.
+    """
+    x = as_float_array(signal)
+    if not np.all(np.isfinite(x)):
+        raise SignalError("ECG signal contains non-finite values (NaN or infinity)")
+    if np.ptp(x) == 0:
+        raise SignalError("ECG signal is a flat line: there is nothing to classify")
+    model = load_model()
+    prepared = prepare(x, sampling_rate)
+    feats = features_per_window(prepared)
+    matrix = np.array([[f[name] for name in model.feature_names] for f in feats], dtype=np.float64)
+    per_window = model.predict_proba(matrix)
+    probs = per_window.mean(axis=0)
+    fs = preprocess.MODEL_RATE
+    template_corr = morphology_features(prepared.cleaned, prepared.r_peaks, fs)["tmpl_corr_median"]
+    unreadable = is_unreadable(len(prepared.r_peaks), len(x) / sampling_rate, template_corr)
+    label = NOISY if unreadable else model.classes[int(np.argmax(probs))]
+    confidence = float(probs[model.classes.index(label)])
+    notes = []
+    if unreadable:
+        notes.append("no consistent heartbeat was found: the rhythm could not be assessed")
+    elif confidence < MIN_CONFIDENCE:
+        notes.append("inconclusive: the model's confidence is low")
+    if len(x) / sampling_rate < TRAINED_MIN_S:
+        notes.append(f"recording shorter than the {TRAINED_MIN_S:g} s the model was trained on")
+    return Finding(
+        signal_type="ECG",
+        label=label,
+        confidence=confidence,
+        probabilities={c: float(p) for c, p in zip(model.classes, probs)},
+        quality=QUALITY_POOR if label == NOISY else QUALITY_OK,
+        heart_rate_bpm=None if unreadable else heart_rate_bpm(prepared.r_peaks, fs),
+        r_peaks=tuple(int(i) for i in preprocess.to_input_frame(prepared.r_peaks, fs, sampling_rate, len(x))),
+        windows=None if len(feats) == 1 else {
+            "count": len(feats), "seconds": WINDOW_S, "step_seconds": STEP_S,
+            "labels": [model.classes[int(i)] for i in per_window.argmax(axis=1)]},
+        model_version=model.version,
+        notes=tuple(notes),
+    )
