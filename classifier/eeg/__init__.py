@@ -1,4 +1,7 @@
-"""EEG analysis: single-channel segments classified by the Bonn-trained model."""
+"""EEG analysis: single-channel recordings classified window by window by the Bonn-trained model.
+
+The model loads lazily on first use and is cached for the life of the process.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,12 +10,18 @@ from classifier.finding import Finding
 
 
 def analyze_eeg(signal: np.ndarray, sampling_rate: float) -> Finding:
-    raise NotImplementedError("EEG model not built yet (issue 4)")
+    """Normal / interictal / seizure finding, with per-window results in ``Finding.windows``."""
+    from classifier.eeg.analysis import analyze
+    return analyze(signal, sampling_rate)
 
 
 def models_info() -> list[dict]:
-    return []
+    from classifier.eeg import model
+    eeg_model = model.load_model()
+    return [{"name": "eeg-bonn", "version": eeg_model.version, "classes": list(eeg_model.classes),
+             "loaded": model.is_loaded()}]
 
 
 def warm_up() -> None:
-    return None
+    from classifier.eeg import model
+    model.load_model()

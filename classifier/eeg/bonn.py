@@ -1,0 +1,78 @@
+"""The Bonn University epilepsy EEG data (Andrzejak et al., Phys. Rev. E 64, 061907, 2001) as the
+model sees it: segments, their classes, the held-out split and the cached window features."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from classifier.eeg import features, preprocess
+from classifier.paths import data_dir
+
+SAMPLING_RATE = 173.61
+CLASSES = ("Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity")
+SEIZURE = CLASSES.index("Seizure Activity")
+# set letter -> (folder, class index): Z, O healthy (eyes open, closed); N, F interictal
+# (opposite hemisphere, epileptogenic zone); S ictal.
+SETS = {"Z": ("A_Z", 0), "O": ("B_O", 0), "N": ("C_N", 1), "F": ("D_F", 1), "S": ("E_S", 2)}
+SPLIT_SEED = 2017
+HELD_OUT_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class Segment:
+    segment_id: str  # e.g. "S042": set letter and file number
+    set_letter: str
+    label: int
+    signal: np.ndarray
+
+
+def load_segments(root: Path | None = None) -> list[Segment]:
+    """All 500 segments, in set then file order (a set's files: Z001.txt ... or N001.TXT ...)."""
+    root = root or data_dir() / "bonn_eeg"
+    segments = []
+    for letter, (folder, label) in SETS.items():
+        files = sorted(p for p in (root / folder).iterdir() if p.suffix.lower() == ".txt")
+        if not files:
+            raise FileNotFoundError(f"no Bonn segments in {root / folder}")
+        for path in files:
+            segments.append(Segment(path.stem.upper(), letter, label, np.loadtxt(path)))
+    return segments
+
+
+def split_ids(segments: list[Segment]) -> tuple[list[str], list[str]]:
+    """(training ids, held-out ids): HELD_OUT_FRACTION of each set's segments, fixed seed."""
+    ids = [s.segment_id for s in segments]
+    train, held_out = train_test_split(ids, test_size=HELD_OUT_FRACTION, random_state=SPLIT_SEED,
+                                       stratify=[s.set_letter for s in segments])
+    return sorted(train), sorted(held_out)
+
+
+def _cache_key() -> str:
+    """Changes whenever preprocessing or features change, so a stale cache is never read."""
+    source = b"".join(Path(m.__file__).read_bytes() for m in (preprocess, features))
+    return hashlib.sha256(source).hexdigest()[:12]
+
+
+def window_table(segments: list[Segment]) -> dict[str, np.ndarray]:
+    """Window features of every segment (usable windows only), cached under data/cache/.
+
+    Returns X (windows x features), y (class per window), segment (segment id per window).
+    """
+    cache = data_dir() / "cache" / f"bonn_eeg_windows_{_cache_key()}.npz"
+    if cache.exists():
+        with np.load(cache) as data:
+            return {k: data[k] for k in ("X", "y", "segment")}
+    rows, labels, owners = [], [], []
+    for seg in segments:
+        X, usable, _ = features.recording_features(seg.signal, SAMPLING_RATE)
+        rows.append(X[usable])
+        labels += [seg.label] * int(usable.sum())
+        owners += [seg.segment_id] * int(usable.sum())
+    table = {"X": np.vstack(rows), "y": np.asarray(labels), "segment": np.asarray(owners)}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(cache, **table)
+    return table

@@ -1,0 +1,81 @@
+"""Evaluate the committed EEG model on the held-out Bonn segments (never seen in training).
+
+    OMP_NUM_THREADS=1 python -m classifier.eeg.evaluate
+
+Each held-out 23.6 s segment goes through the same path as a request (classifier.eeg.analyze_eeg at
+173.61 Hz). Prints accuracy, per-class sensitivity and specificity, the confusion matrix and the
+expected calibration error (ECE, 10 equal-width confidence bins), and writes them to
+classifier/models/eeg/metrics.json.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+from sklearn.metrics import confusion_matrix
+
+from classifier.eeg import bonn, model
+from classifier.eeg.analysis import analyze
+
+ECE_BINS = 10
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
+                               n_bins: int = ECE_BINS) -> float:
+    """Mean |accuracy - confidence| over equal-width confidence bins, weighted by bin size."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, n_bins - 1)
+    return float(sum(abs(correct[which == b].mean() - confidence[which == b].mean())
+                     * np.mean(which == b) for b in range(n_bins) if np.any(which == b)))
+
+
+def metrics(y_true: np.ndarray, y_pred: np.ndarray, confidence: np.ndarray) -> dict:
+    cm = confusion_matrix(y_true, y_pred, labels=range(len(bonn.CLASSES)))
+    per_class = {}
+    for k, name in enumerate(bonn.CLASSES):
+        tp, fn = cm[k, k], cm[k].sum() - cm[k, k]
+        fp = cm[:, k].sum() - cm[k, k]
+        tn = cm.sum() - tp - fn - fp
+        per_class[name] = {"sensitivity": round(float(tp / (tp + fn)), 4),
+                           "specificity": round(float(tn / (tn + fp)), 4),
+                           "n": int(cm[k].sum())}
+    return {"n_segments": int(len(y_true)),
+            "accuracy": round(float(np.mean(y_true == y_pred)), 4),
+            "per_class": per_class,
+            "confusion_matrix": {"classes": list(bonn.CLASSES), "rows_true_cols_predicted": cm.tolist()},
+            "ece": round(expected_calibration_error(confidence, y_true == y_pred), 4)}
+
+
+def main() -> int:
+    held_out = set(model.held_out_ids())
+    eeg_model = model.load_model()
+    segments = [s for s in bonn.load_segments() if s.segment_id in held_out]
+    findings = [analyze(s.signal, bonn.SAMPLING_RATE, eeg_model) for s in segments]
+    y_true = np.array([s.label for s in segments])
+    y_pred = np.array([bonn.CLASSES.index(f.label) for f in findings])
+    confidence = np.array([f.confidence for f in findings])
+    result = {"model_version": eeg_model.version, "split": "held-out segments (split.json)",
+              **metrics(y_true, y_pred, confidence),
+              "misclassified": [{"segment": s.segment_id, "true": bonn.CLASSES[t],
+                                 "predicted": f.label, "confidence": round(f.confidence, 4)}
+                                for s, t, f in zip(segments, y_true, findings)
+                                if f.label != bonn.CLASSES[t]]}
+
+    print(f"model {result['model_version']} on {result['n_segments']} held-out segments")
+    print(f"accuracy {result['accuracy']:.4f}   ECE {result['ece']:.4f}")
+    print(f"{'class':<34}{'sensitivity':>12}{'specificity':>12}{'n':>5}")
+    for name, m in result["per_class"].items():
+        print(f"{name:<34}{m['sensitivity']:>12.4f}{m['specificity']:>12.4f}{m['n']:>5}")
+    print("confusion matrix (rows true, columns predicted; order as above):")
+    for row in result["confusion_matrix"]["rows_true_cols_predicted"]:
+        print("  " + " ".join(f"{v:>4}" for v in row))
+    for miss in result["misclassified"]:
+        print(f"  missed {miss['segment']}: {miss['true']} -> {miss['predicted']} "
+              f"({miss['confidence']:.2f})")
+    (model.MODEL_DIR / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""The committed EEG model: a LightGBM booster over window features, temperature-scaled, with the
+seizure decision threshold chosen on out-of-fold training predictions.
+
+Files under classifier/models/eeg/: ``lightgbm.txt`` (the booster), ``model.json`` (classes,
+feature names, temperature, threshold, window settings), ``split.json`` (segment ids of the
+training and held-out sides). Loaded once per process and cached.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+
+from classifier.eeg import features
+from classifier.paths import MODELS_DIR
+
+MODEL_DIR = MODELS_DIR / "eeg"
+BOOSTER_FILE, META_FILE, SPLIT_FILE = "lightgbm.txt", "model.json", "split.json"
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class EEGModel:
+    booster: lgb.Booster
+    classes: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    temperature: float
+    seizure_threshold: float
+    version: str
+
+    def window_probabilities(self, X: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities, one row per window (columns in ``classes`` order)."""
+        if len(X) == 0:
+            return np.empty((0, len(self.classes)))
+        raw = np.asarray(self.booster.predict(X, raw_score=True)).reshape(len(X), len(self.classes))
+        return softmax(raw / self.temperature)
+
+    def decide(self, probabilities: np.ndarray) -> np.ndarray:
+        """Class index per row: seizure when its probability reaches ``seizure_threshold`` (a missed
+        seizure costs more than a false alarm), otherwise the likelier of the other classes."""
+        probabilities = np.atleast_2d(probabilities)
+        seizure = self.classes.index("Seizure Activity")
+        others = probabilities.copy()
+        others[:, seizure] = -1.0
+        return np.where(probabilities[:, seizure] >= self.seizure_threshold, seizure,
+                        others.argmax(axis=1))
+
+
+def save(directory: Path, booster: lgb.Booster, meta: dict, split: dict) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    booster.save_model(str(directory / BOOSTER_FILE))
+    (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    (directory / SPLIT_FILE).write_text(json.dumps(split, indent=1) + "\n")
+
+
+def load(directory: Path = MODEL_DIR) -> EEGModel:
+    meta = json.loads((directory / META_FILE).read_text())
+    if tuple(meta["feature_names"]) != features.FEATURE_NAMES:
+        raise RuntimeError(f"{directory} was trained on other features than classifier/eeg/features.py "
+                           "computes; retrain with python -m classifier.eeg.train")
+    return EEGModel(booster=lgb.Booster(model_file=str(directory / BOOSTER_FILE)),
+                    classes=tuple(meta["classes"]), feature_names=tuple(meta["feature_names"]),
+                    temperature=float(meta["temperature"]),
+                    seizure_threshold=float(meta["seizure_threshold"]), version=meta["version"])
+
+
+@lru_cache(maxsize=1)
+def load_model() -> EEGModel:
+    """The committed model, loaded on first use."""
+    return load(MODEL_DIR)
+
+
+def is_loaded() -> bool:
+    return load_model.cache_info().currsize > 0
+
+
+def held_out_ids(directory: Path = MODEL_DIR) -> list[str]:
+    return json.loads((directory / SPLIT_FILE).read_text())["held_out"]

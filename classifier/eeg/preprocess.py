@@ -1,0 +1,63 @@
+"""EEG preprocessing: pure functions of ``(signal, sampling_rate)``.
+
+Every recording, whatever its rate (100-1000 Hz) and units, is brought to the form the model was
+trained on: resampled to :data:`TARGET_RATE`, band-limited to the Bonn recordings' 0.53-40 Hz band
+and cut into :data:`WINDOW_SECONDS` windows, each scaled by its own median and inter-quartile range
+(so microvolts and raw ADC counts give the same features).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from classifier import signals
+
+TARGET_RATE = 128.0  # Hz: twice the 40 Hz band edge with margin, and 4x fewer samples than 512 Hz
+BAND_HZ = (0.5, 40.0)  # the band the Bonn segments were recorded in (0.53-40 Hz)
+WINDOW_SECONDS = 4.0  # analysis window; the EEG minimum duration in classifier/limits.py
+STEP_SECONDS = 2.0  # half-overlapping windows
+SEGMENT_SECONDS = 4097 / 173.61  # one Bonn segment (23.6 s): the unit the model was evaluated on
+
+# A window is unusable when this fraction of its samples is stuck: clipped at the recording's
+# extreme value, or inside a run of identical values lasting STUCK_RUN_SECONDS or more. Measured on
+# the 500 Bonn segments: the longest run of identical samples is 40 ms, and the most clipped segment
+# (F009, at the 12-bit rail 2047) has 1.3% of its samples at an extreme.
+STUCK_RUN_SECONDS = 0.1
+MAX_STUCK_FRACTION = 0.2
+
+
+def prepare(signal: np.ndarray, sampling_rate: float) -> np.ndarray:
+    """Resample to TARGET_RATE and band-pass to BAND_HZ (units unchanged)."""
+    x = signals.resample(signals.as_float_array(signal), sampling_rate, TARGET_RATE)
+    return signals.bandpass(x, TARGET_RATE, *BAND_HZ)
+
+
+def stuck_samples(signal: np.ndarray, sampling_rate: float) -> np.ndarray:
+    """Boolean mask of samples that carry no signal: at the recording's minimum or maximum value
+    (saturation, when it repeats) or inside a constant run of at least STUCK_RUN_SECONDS."""
+    x = signals.as_float_array(signal)
+    at_rail = (x == x.max()) | (x == x.min())
+    if np.count_nonzero(at_rail) <= 2:  # a single extreme sample is not saturation
+        at_rail[:] = False
+    change = np.flatnonzero(np.diff(x) != 0) + 1
+    starts = np.r_[0, change]
+    lengths = np.diff(np.r_[starts, len(x)])
+    in_long_run = np.repeat(lengths >= STUCK_RUN_SECONDS * sampling_rate, lengths)
+    return at_rail | in_long_run
+
+
+def window_bounds(n_samples: int, rate: float) -> list[tuple[int, int]]:
+    """``(start, stop)`` sample indices of the analysis windows of a prepared signal."""
+    return signals.sliding_windows(n_samples, int(round(WINDOW_SECONDS * rate)),
+                                   int(round(STEP_SECONDS * rate)))
+
+
+def usable_windows(signal: np.ndarray, sampling_rate: float,
+                   bounds: list[tuple[int, int]]) -> np.ndarray:
+    """For each window (bounds at TARGET_RATE), whether it is usable: not mostly stuck or flat."""
+    stuck = stuck_samples(signal, sampling_rate)
+    scale = sampling_rate / TARGET_RATE
+    usable = []
+    for start, stop in bounds:
+        raw = slice(int(start * scale), max(int(stop * scale), int(start * scale) + 1))
+        usable.append(stuck[raw].mean() <= MAX_STUCK_FRACTION)
+    return np.asarray(usable, dtype=bool)
