@@ -17,8 +17,8 @@ def analyze_eeg(signal: np.ndarray, sampling_rate: float) -> Finding:
 
 def models_info() -> list[dict]:
     from classifier.eeg import model
-    eeg_model = model.load_model()
-    return [{"name": "eeg-bonn", "version": eeg_model.version, "classes": list(eeg_model.classes),
+    meta = model.metadata()
+    return [{"name": "eeg-bonn", "version": meta["version"], "classes": meta["classes"],
              "loaded": model.is_loaded()}]
 
 

@@ -62,8 +62,13 @@ def save(directory: Path, booster: lgb.Booster, meta: dict, split: dict) -> None
     (directory / SPLIT_FILE).write_text(json.dumps(split, indent=1) + "\n")
 
 
+def metadata(directory: Path = MODEL_DIR) -> dict:
+    """The model's ``model.json`` (version, classes, settings) without loading the booster."""
+    return json.loads((directory / META_FILE).read_text())
+
+
 def load(directory: Path = MODEL_DIR) -> EEGModel:
-    meta = json.loads((directory / META_FILE).read_text())
+    meta = metadata(directory)
     if tuple(meta["feature_names"]) != features.FEATURE_NAMES:
         raise RuntimeError(f"{directory} was trained on other features than classifier/eeg/features.py "
                            "computes; retrain with python -m classifier.eeg.train")

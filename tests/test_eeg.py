@@ -1,0 +1,144 @@
+"""The EEG classifier on real Bonn segments: held-out fixtures from every set, any rate and any
+units, long recordings summarised window by window, and flat or saturated signals never passed off
+as confident normal EEG."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import signal as sps
+
+from classifier import SignalError, classify
+from classifier.eeg import bonn, models_info, preprocess
+from classifier.eeg.model import MODEL_DIR, held_out_ids, load_model
+from classifier.finding import QUALITY_OK, QUALITY_POOR
+
+FIXTURE = Path(__file__).parent / "fixtures" / "bonn" / "segments.npz"
+RATE = bonn.SAMPLING_RATE
+EXPECTED = {"Z": "Normal EEG", "O": "Normal EEG", "N": "Interictal Epileptiform Activity",
+            "F": "Interictal Epileptiform Activity", "S": "Seizure Activity"}
+
+
+@pytest.fixture(scope="module")
+def segments() -> dict[str, np.ndarray]:
+    with np.load(FIXTURE) as data:
+        return {k: data[k].astype(np.float64) for k in data.files}
+
+
+def test_fixture_segments_were_held_out_from_training(segments):
+    assert set(segments) <= set(held_out_ids())
+
+
+def test_split_holds_out_a_fifth_of_every_set_and_never_trains_on_it():
+    split = json.loads((MODEL_DIR / "split.json").read_text())
+    assert not set(split["held_out"]) & set(split["train"])
+    for letter in bonn.SETS:
+        assert sum(i.startswith(letter) for i in split["held_out"]) == 20
+
+
+@pytest.mark.parametrize("segment_id", ["Z003", "Z014", "O007", "O016", "N002", "N009",
+                                        "F001", "F003", "S012", "S020"])
+def test_held_out_segment_of_each_set_gets_its_class(segments, segment_id):
+    finding = classify(segments[segment_id], RATE, "EEG")
+    assert finding.label == EXPECTED[segment_id[0]]
+    assert set(finding.probabilities) == set(EXPECTED.values())
+    assert sum(finding.probabilities.values()) == pytest.approx(1.0)
+    assert finding.confidence == pytest.approx(finding.probabilities[finding.label])
+    assert finding.quality == QUALITY_OK
+    assert finding.windows["n_windows"] == 11 and finding.windows["n_unusable"] == 0
+
+
+def test_units_do_not_change_the_finding(segments):
+    counts = segments["S012"]
+    millivolts = classify(counts * 0.001 + 3.0, RATE, "EEG")
+    raw = classify(counts, RATE, "EEG")
+    assert millivolts.label == raw.label
+    for name, p in raw.probabilities.items():
+        assert millivolts.probabilities[name] == pytest.approx(p, abs=1e-6)
+
+
+@pytest.mark.parametrize("rate", [100.0, 256.0, 500.0, 1000.0])
+@pytest.mark.parametrize("segment_id", ["Z003", "N002", "S012"])
+def test_any_rate_from_100_to_1000_hz_gives_the_same_class(segments, rate, segment_id):
+    x = segments[segment_id]
+    resampled = sps.resample(x, int(round(len(x) * rate / RATE)))
+    assert classify(resampled, rate, "EEG").label == EXPECTED[segment_id[0]]
+
+
+def test_long_recording_reports_where_the_seizure_is(segments):
+    recording = np.concatenate([segments["Z003"], segments["S012"], segments["O007"]])
+    finding = classify(recording, RATE, "EEG")
+    windows = finding.windows
+    assert finding.label == "Seizure Activity"
+    assert windows["n_windows"] == len(windows["per_window"])
+    assert 0.2 < windows["seizure_fraction"] < 0.5
+    segment_s = len(segments["S012"]) / RATE
+    assert len(windows["seizure_ranges_s"]) == 1
+    start, end = windows["seizure_ranges_s"][0]
+    assert start == pytest.approx(segment_s, abs=preprocess.WINDOW_SECONDS)
+    assert end == pytest.approx(2 * segment_s, abs=preprocess.WINDOW_SECONDS)
+
+
+def test_healthy_long_recording_has_no_seizure_windows(segments):
+    finding = classify(np.concatenate([segments["Z003"], segments["O016"]]), RATE, "EEG")
+    assert finding.label == "Normal EEG"
+    assert finding.windows["seizure_ranges_s"] == []
+
+
+def test_flat_line_is_refused():
+    with pytest.raises(SignalError):
+        classify(np.full(4097, 512.0), RATE, "EEG")
+
+
+def test_saturated_signal_is_refused(segments):
+    x = segments["Z003"]
+    lo, hi = np.percentile(x, [30, 70])
+    with pytest.raises(SignalError):
+        classify(np.clip(x, lo, hi), RATE, "EEG")
+
+
+def test_mostly_flat_recording_is_poor_quality_and_not_confident(segments):
+    x = segments["Z003"].copy()
+    x[: int(0.7 * len(x))] = x[0]
+    finding = classify(x, RATE, "EEG")
+    assert finding.quality == QUALITY_POOR
+    assert finding.confidence < 0.6
+    assert "unusable" in finding.windows["per_window"]
+
+
+def test_real_clipping_at_the_adc_rail_is_tolerated(dataset):
+    """F009 touches the 12-bit rail (2047) in 1.3% of its samples: still analysable."""
+    x = np.loadtxt(dataset("bonn") / "D_F" / "F009.txt")
+    assert (x == 2047).sum() > 10
+    assert classify(x, RATE, "EEG").quality == QUALITY_OK
+
+
+def test_stuck_samples_marks_long_constant_runs_only():
+    x = np.sin(np.arange(1000) / 5.0)
+    x[100:150] = 0.25  # 0.5 s at 100 Hz
+    stuck = preprocess.stuck_samples(x, 100.0)
+    assert stuck[100:150].all() and stuck.sum() == 50
+
+
+def test_models_info_names_the_three_classes():
+    (info,) = models_info()
+    assert info["classes"] == ["Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity"]
+    assert info["version"] == load_model().version
+
+
+def test_documented_held_out_metrics_are_reproduced(dataset):
+    """metrics.json (quoted in the model card) matches a fresh evaluation of the held-out split."""
+    from classifier.eeg import evaluate
+    dataset("bonn")
+    held_out = set(held_out_ids())
+    segs = [s for s in bonn.load_segments() if s.segment_id in held_out]
+    findings = [classify(s.signal, RATE, "EEG") for s in segs]
+    result = evaluate.metrics(np.array([s.label for s in segs]),
+                              np.array([bonn.CLASSES.index(f.label) for f in findings]),
+                              np.array([f.confidence for f in findings]))
+    documented = json.loads((MODEL_DIR / "metrics.json").read_text())
+    assert result["accuracy"] == documented["accuracy"]
+    assert result["confusion_matrix"] == documented["confusion_matrix"]
+    assert result["ece"] == pytest.approx(documented["ece"], abs=1e-4)
