@@ -399,8 +399,10 @@ def run(model_args: ModelArguments, data_args: DataArguments, train_args: TrainA
         ensure_corpus(data_dir)
     corpus = load_corpus(data_dir)
 
-    # tokenize and group
     tokenizer = load_tokenizer(model_args.tokenizer_name or model_args.model_name)
+    model = build_model(model_args, tokenizer)  # before tokenizing: an unloadable model fails fast
+
+    # tokenize and group
     examples = (encode_pairs(corpus.pairs, tokenizer, data_args.max_length, data_args.train_on_prompt)
                 + group_documents(corpus.documents, tokenizer, data_args.max_length))
     train_set, eval_set = split_examples(examples, data_args.validation_split_percentage,
@@ -410,7 +412,6 @@ def run(model_args: ModelArguments, data_args: DataArguments, train_args: TrainA
     log.info("examples: %d train, %d held out", len(train_set), len(eval_set))
 
     # train and evaluate
-    model = build_model(model_args, tokenizer)
     trainer = Trainer(model=model, args=targs, train_dataset=train_set, eval_dataset=eval_set,
                       data_collator=DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=IGNORE_INDEX),
                       processing_class=tokenizer)

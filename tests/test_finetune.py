@@ -1,0 +1,260 @@
+"""finetune_gpt2.py and scripts/build_corpus.py: corpus reading, tokenization, and real (tiny) runs.
+
+The end-to-end runs train a 2-layer GPT-2 from scratch on the bundled sample corpus, once in one
+process and once under torchrun with 2 CPU processes (gloo); each takes well under two minutes here.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import lzma
+import os
+import subprocess
+import sys
+from itertools import islice
+from pathlib import Path
+
+import pytest
+import torch
+
+import finetune_gpt2 as ft
+from gpt2_tokenizer import load_tokenizer
+from prompts import clinical_interpretation_prompt
+from scripts import build_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_RUN = ["--init_from_scratch", "--n_layer", "2", "--n_head", "2", "--n_embd", "64",
+            "--max_length", "128", "--batch_size", "4", "--gradient_accumulation_steps", "1",
+            "--learning_rate", "1e-3", "--warmup_steps", "3", "--logging_steps", "10",
+            "--sample_max_new_tokens", "8", "--validation_split_percentage", "10"]
+
+
+def run_cli(args: list[str], launcher: list[str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "TOKENIZERS_PARALLELISM": "false"}
+    command = (launcher or [sys.executable]) + [str(ROOT / "finetune_gpt2.py"), *args]
+    return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def write_jsonl(path: Path, records: list) -> None:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
+
+
+# ---------------------------------------------------------------------------------- corpus reading
+def test_jsonl_lines_become_the_inference_prompt_followed_by_the_interpretation(tmp_path):
+    write_jsonl(tmp_path / "ecg_interpretations.jsonl", [
+        {"classification": "Atrial Fibrillation", "confidence": "92%", "interpretation": "Irregular."}])
+    write_jsonl(tmp_path / "eeg_reports.jsonl", [
+        {"classification": "Seizure Activity", "confidence": 0.8, "interpretation": "Rhythmic."}])
+    write_jsonl(tmp_path / "reports.jsonl", [
+        {"classification": "Normal EEG", "confidence": 0.9, "interpretation": "Calm.",
+         "signal_type": "eeg"}])
+
+    corpus = ft.load_corpus(tmp_path)
+
+    assert sorted(corpus.pairs) == sorted([
+        (clinical_interpretation_prompt("ECG", "Atrial Fibrillation", 0.92), "Irregular."),
+        (clinical_interpretation_prompt("EEG", "Seizure Activity", 0.8), "Rhythmic."),
+        (clinical_interpretation_prompt("EEG", "Normal EEG", 0.9), "Calm.")])
+    assert corpus.skipped_lines == 0
+
+
+def test_text_files_split_into_documents_on_blank_lines(tmp_path):
+    (tmp_path / "clinical_guidelines.txt").write_text("First section\nstill first.\n\nSecond.\n\n\n\nThird.\n")
+    assert ft.load_corpus(tmp_path).documents == ["First section\nstill first.", "Second.", "Third."]
+
+
+def test_malformed_lines_are_reported_by_file_and_line_and_counted(tmp_path, caplog):
+    good = {"classification": "Normal Sinus Rhythm", "confidence": "95%", "interpretation": "Regular."}
+    write_jsonl(tmp_path / "ecg_interpretations.jsonl", [
+        good, "{not json", {"classification": "Atrial Fibrillation"}, [1, 2],
+        {**good, "confidence": "high"}, {**good, "interpretation": "  "}, good])
+    write_jsonl(tmp_path / "notes.jsonl", [good])  # neither ecg_/eeg_ name nor signal_type field
+
+    with caplog.at_level(logging.WARNING, logger="finetune_gpt2"):
+        corpus = ft.load_corpus(tmp_path)
+
+    assert len(corpus.pairs) == 2 and corpus.skipped_lines == 6
+    path = tmp_path / "ecg_interpretations.jsonl"
+    for line, reason in [(2, "not valid JSON"), (3, "missing confidence, interpretation"),
+                         (4, "not a JSON object"), (5, "confidence"), (6, "empty")]:
+        assert any(f"{path}:{line}: skipped" in m and reason in m for m in caplog.messages), line
+    assert any(f"{tmp_path / 'notes.jsonl'}:1:" in m and "signal type" in m for m in caplog.messages)
+    assert any("skipped 6 malformed line(s)" in m for m in caplog.messages)
+    assert not any("Regular." in m for m in caplog.messages)  # corpus text stays out of the log
+
+
+def test_an_empty_corpus_is_a_clear_error(tmp_path):
+    (tmp_path / "clinical_guidelines.txt").write_text("\n\n\n")
+    with pytest.raises(ft.FinetuneError, match="no training text"):
+        ft.load_corpus(tmp_path)
+
+
+def test_a_missing_data_dir_receives_the_bundled_sample_corpus(tmp_path):
+    target = tmp_path / "nonexistent_dir"
+    ft.ensure_corpus(target)
+    assert sorted(p.name for p in target.iterdir()) == [
+        "clinical_guidelines.txt", "ecg_interpretations.jsonl", "eeg_reports.jsonl",
+        "patient_education.txt"]
+
+
+# --------------------------------------------------------------------------------- sample corpus
+def test_bundled_interpretations_cover_the_classes_and_the_three_parts_honestly():
+    corpus = ft.load_corpus(ft.SAMPLE_CORPUS)
+    records = [json.loads(line) for name in ("ecg_interpretations.jsonl", "eeg_reports.jsonl")
+               for line in (ft.SAMPLE_CORPUS / name).read_text().splitlines()]
+
+    assert corpus.skipped_lines == 0 and len(corpus.pairs) == len(records) >= 80
+    assert {r["classification"] for r in records} == {
+        "Normal Sinus Rhythm", "Atrial Fibrillation", "Other Rhythm", "Noisy Recording",
+        "Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity",
+        "Premature Ventricular Contractions", "Premature Atrial Contractions"}
+    for r in records:
+        text = r["interpretation"]
+        assert "1. Explanation" in text and "2. Clinical significance" in text
+        assert "3. Recommended follow-up" in text and "not a diagnosis" in text
+        if float(r["confidence"].rstrip("%")) < 60 or r["classification"] == "Noisy Recording":
+            assert "inconclusive" in text, r
+    assert len(corpus.documents) >= 60
+
+
+# ----------------------------------------------------------------------------- tokenize and group
+def test_loss_covers_the_interpretation_only_unless_the_prompt_is_asked_for():
+    tokenizer = load_tokenizer()
+    prompt = clinical_interpretation_prompt("ECG", "Atrial Fibrillation", 0.92)
+    n_prompt = len(tokenizer(prompt)["input_ids"])
+
+    [answer_only] = ft.encode_pairs([(prompt, "Irregular rhythm.")], tokenizer, 512, False)
+    [with_prompt] = ft.encode_pairs([(prompt, "Irregular rhythm.")], tokenizer, 512, True)
+
+    assert answer_only["input_ids"] == with_prompt["input_ids"]
+    assert answer_only["input_ids"][-1] == tokenizer.eos_token_id
+    assert answer_only["labels"][:n_prompt] == [ft.IGNORE_INDEX] * n_prompt
+    assert answer_only["labels"][n_prompt:] == answer_only["input_ids"][n_prompt:]
+    assert tokenizer.decode(answer_only["input_ids"][n_prompt:-1]) == " Irregular rhythm."
+    assert with_prompt["labels"] == with_prompt["input_ids"]
+
+
+def test_pairs_whose_prompt_fills_max_length_are_dropped():
+    tokenizer = load_tokenizer()
+    prompt = clinical_interpretation_prompt("EEG", "Normal EEG", 0.9)
+    assert ft.encode_pairs([(prompt, "Calm.")], tokenizer, 16, False) == []
+
+
+def test_documents_are_packed_into_blocks_of_max_length():
+    tokenizer = load_tokenizer()
+    documents = ["The sinus node starts each heartbeat."] * 20
+    blocks = ft.group_documents(documents, tokenizer, 32)
+    stream = [t for b in blocks for t in b["input_ids"]]
+
+    assert all(len(b["input_ids"]) == 32 for b in blocks[:-1]) and 0 < len(blocks[-1]["input_ids"]) <= 32
+    assert stream.count(tokenizer.eos_token_id) == 20
+    assert all(b["labels"] == b["input_ids"] for b in blocks)
+
+
+def test_the_validation_split_is_seeded_and_never_empty():
+    examples = [{"i": i} for i in range(40)]
+    train, held_out = ft.split_examples(examples, 5.0, seed=7)
+    assert len(held_out) == 2 and len(train) == 38
+    assert sorted(e["i"] for e in train + held_out) == list(range(40))
+    assert ft.split_examples(examples, 5.0, seed=7) == (train, held_out)
+    assert len(ft.split_examples(examples[:3], 1.0, seed=7)[1]) == 1
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the CPU fallback needs a machine without CUDA")
+@pytest.mark.parametrize("requested", ["auto", "fp16", "bf16", "fp32"])
+def test_precision_falls_back_to_fp32_on_cpu(requested, caplog):
+    with caplog.at_level(logging.INFO, logger="finetune_gpt2"):
+        assert ft.resolve_precision(requested) == "fp32"
+    assert any("training in fp32 on CPU" in m for m in caplog.messages)
+
+
+# ------------------------------------------------------------------------------------ real runs
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """A 2-layer model trained from scratch for 30 steps on the sample corpus written to a new dir."""
+    work = tmp_path_factory.mktemp("tiny")
+    out = work / "model"
+    result = run_cli(["--data_dir", str(work / "nonexistent_dir"), "--output_dir", str(out),
+                      "--max_steps", "30", *TINY_RUN])
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, result
+
+
+def test_a_tiny_run_lowers_held_out_perplexity_and_writes_its_card(tiny_run):
+    out, result = tiny_run
+    metrics = json.loads((out / "metrics.json").read_text())
+
+    assert metrics["after"]["perplexity"] < metrics["before"]["perplexity"]
+    train = metrics["train"]
+    assert (train["steps"], train["precision"], train["device"], train["world_size"]) == (30, "fp32", "cpu", 1)
+    assert metrics["corpus"]["pairs"] == 80 and metrics["corpus"]["skipped_lines"] == 0
+    assert "wrote the bundled sample corpus" in result.stderr
+    assert "training in fp32 on CPU" in result.stderr
+    card = (out / "README.md").read_text()
+    assert f"{metrics['after']['perplexity']:.2f}" in card and "| max_steps | 30 |" in card
+    assert [s["classification"] for s in metrics["samples"]] == [
+        "Atrial Fibrillation", "Normal Sinus Rhythm", "Seizure Activity"]
+
+
+def test_the_output_directory_loads_as_a_gpt2_model_with_its_tokenizer(tiny_run):
+    from transformers import AutoTokenizer, GPT2LMHeadModel
+
+    out, _ = tiny_run
+    assert {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"} <= {
+        p.name for p in out.iterdir()}
+    model = GPT2LMHeadModel.from_pretrained(out)
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    assert model.config.n_layer == 2 and len(tokenizer) == model.config.vocab_size == 50257
+    assert tokenizer("Hello world")["input_ids"] == [15496, 995]
+
+
+def test_an_unloadable_model_exits_non_zero_naming_the_alternatives(tmp_path):
+    result = run_cli(["--data_dir", str(ft.SAMPLE_CORPUS), "--output_dir", str(tmp_path / "out"),
+                      "--model_name", "gpt2"])
+    assert result.returncode == 1
+    assert "cannot load the model 'gpt2'" in result.stderr
+    assert "--model_name /path/to/gpt2" in result.stderr and "--init_from_scratch" in result.stderr
+    assert not (tmp_path / "out" / "model.safetensors").exists()
+
+
+def test_the_same_run_under_torchrun_with_two_processes_saves_once(tmp_path):
+    out = tmp_path / "model"
+    result = run_cli(["--data_dir", str(ft.SAMPLE_CORPUS), "--output_dir", str(out),
+                      "--max_steps", "4", *TINY_RUN],
+                     launcher=[sys.executable, "-m", "torch.distributed.run", "--standalone",
+                               "--nproc_per_node", "2"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["train"]["world_size"] == 2 and metrics["train"]["steps"] == 4
+    assert result.stderr.count("saved the model, tokenizer, README.md and metrics.json") == 1
+    assert (out / "model.safetensors").exists()
+
+
+# ---------------------------------------------------------------------------------- corpus builder
+def test_build_corpus_turns_real_public_text_into_the_spec_layout(dataset, tmp_path):
+    """The builder on the first rows of each real archive: English reports only, attribution, sizes."""
+    source, sample = dataset("corpus"), tmp_path / "archives"
+    sample.mkdir()
+    for archive in source.glob("*.jsonl.xz"):
+        with lzma.open(archive, "rt") as src, lzma.open(sample / archive.name, "wt") as dst:
+            dst.writelines(islice(src, 300))
+    out = tmp_path / "corpus"
+
+    sizes = build_corpus.build(sample, out)
+
+    reports = [json.loads(line) for line in islice(lzma.open(sample / "ptbxl_reports.jsonl.xz", "rt"), 300)]
+    english = {r["ecg_id"] for r in reports if r["lang_guess"] == "en"}
+    built = [json.loads(line) for line in (out / "ecg_interpretations.jsonl").read_text().splitlines()]
+    from_ptbxl = [r for r in built if r.get("source") == "PTB-XL"]
+    assert 0 < len(from_ptbxl) <= len(english) and {r["ecg_id"] for r in from_ptbxl} <= english
+    assert all(r["interpretation"].startswith("Cardiologist's report: ") for r in from_ptbxl)
+
+    corpus = ft.load_corpus(out)  # the fine-tuning script reads all of it without complaint
+    assert corpus.skipped_lines == 0
+    assert sizes["patient_education.txt"]["documents"] == 300 + 30  # MedQuAD rows + bundled notes
+    assert any(d.startswith("Question: ") and "\nAnswer: " in d for d in corpus.documents)
+    assert all(s["tokens"] > s["documents"] for s in sizes.values())
+    attribution = (out / "ATTRIBUTION").read_text()
+    assert attribution.count("CC BY 4.0") == 3 and "MIT licence" in attribution
+    assert f"patient_education.txt: 330 documents, {sizes['patient_education.txt']['tokens']} tokens" in attribution
