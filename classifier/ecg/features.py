@@ -32,7 +32,10 @@ def rr_features(r_peaks: np.ndarray, fs: float) -> dict[str, float]:
     """Irregularity of the RR series (AF: irregularly irregular; other rhythms: ectopy, rate)."""
     names = ["hr_mean", "rr_cv", "rr_min_ratio", "rr_max_ratio", "rmssd_norm", "msd_norm", "pnn20",
              "pnn50", "sd1_norm", "sd1_sd2", "tpr", "drr_entropy", "cosen", "rr_regular_frac",
-             "short_long_frac", "local_cv_min", "local_cv_median", "rr_autocorr", "drr_max_norm"]
+             "short_long_frac", "local_cv_min", "local_cv_median", "rr_autocorr", "drr_max_norm",
+             "lorenz_occupancy", "lorenz_origin", "filtered_rmssd", "filtered_cv", "rr_p10", "rr_p90",
+             "alternation", "hr_local_max", "hr_local_min", "similar_pair_frac", "regular_run_frac",
+             "lorenz_occupancy_norm", "drr_q25", "drr_q75", "sampen_rel"]
     rr = np.diff(r_peaks) / fs
     if len(rr) < 4:
         return dict.fromkeys(names, np.nan)
@@ -67,13 +70,88 @@ def rr_features(r_peaks: np.ndarray, fs: float) -> dict[str, float]:
         "local_cv_median": np.median(local_cv),
         "rr_autocorr": float(np.dot(centred[:-1], centred[1:]) / (np.dot(centred, centred) + 1e-12)),
         "drr_max_norm": np.abs(drr).max() / median,
+        **_lorenz(drr),
+        **_filtered_irregularity(rr, median),
+        "rr_p10": np.percentile(rr, 10) / median,
+        "rr_p90": np.percentile(rr, 90) / median,
+        "alternation": np.mean((drr[:-1] * drr[1:] < 0) & (np.abs(drr[1:]) > 0.1 * median))
+        if len(drr) > 1 else np.nan,
+        "hr_local_max": 60.0 / local.mean(axis=1).min(),
+        "hr_local_min": 60.0 / local.mean(axis=1).max(),
+        **_pairwise_regularity(rr),
+        "lorenz_occupancy_norm": _lorenz(drr / median * 0.6)["lorenz_occupancy"],
+        "drr_q25": np.percentile(np.abs(drr), 25) / median,
+        "drr_q75": np.percentile(np.abs(drr), 75) / median,
+        "sampen_rel": _sample_entropy(rr, 0.2 * np.std(rr) + 1e-6),
     }
 
 
-def _beats(x: np.ndarray, r_peaks: np.ndarray, fs: float) -> tuple[np.ndarray, int]:
+def _pairwise_regularity(rr: np.ndarray) -> dict[str, float]:
+    """How often consecutive RR intervals match (within 8%), and the longest such run.
+
+    Sinus rhythm with occasional ectopy keeps long regular runs between the premature beats; in AF
+    consecutive intervals rarely match for long.
+    """
+    similar = np.abs(rr[1:] / rr[:-1] - 1) < 0.08
+    edges = np.diff(np.concatenate([[0], similar.astype(int), [0]]))
+    runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
+    return {"similar_pair_frac": float(similar.mean()),
+            "regular_run_frac": float(runs.max() / len(similar)) if len(runs) else 0.0}
+
+
+def _lorenz(drr: np.ndarray) -> dict[str, float]:
+    """AF-evidence style counts on the (dRR_i, dRR_i+1) plane in 40 ms cells (Sarkar et al. 2008).
+
+    AF scatters the points over many cells; sinus rhythm, even with ectopy, stays near the origin
+    and a few fixed cells.
+    """
+    if len(drr) < 2:
+        return {"lorenz_occupancy": np.nan, "lorenz_origin": np.nan}
+    cells = np.clip(np.floor(np.stack([drr[:-1], drr[1:]], axis=1) / 0.04 + 0.5), -15, 15).astype(int)
+    occupied = len({(a, b) for a, b in cells})
+    return {"lorenz_occupancy": occupied / len(cells),
+            "lorenz_origin": float(np.mean((cells[:, 0] == 0) & (cells[:, 1] == 0)))}
+
+
+def _filtered_irregularity(rr: np.ndarray, median: float) -> dict[str, float]:
+    """Irregularity of the RR intervals within 20% of the median: premature beats and their pauses
+    are dropped, so what is left separates AF (still irregular) from sinus rhythm with ectopy."""
+    kept = rr[np.abs(rr / median - 1) < 0.2]
+    if len(kept) < 3:
+        return {"filtered_rmssd": np.nan, "filtered_cv": np.nan}
+    return {"filtered_rmssd": float(np.sqrt(np.mean(np.diff(kept) ** 2)) / kept.mean()),
+            "filtered_cv": float(kept.std() / kept.mean())}
+
+
+def _beats(x: np.ndarray, r_peaks: np.ndarray, fs: float) -> tuple[np.ndarray, int, np.ndarray]:
+    """Beat segments (rows), the R position inside a segment, and each beat's preceding RR / median RR."""
     pre, post = int(round(PRE_S * fs)), int(round(POST_S * fs))
-    peaks = r_peaks[(r_peaks >= pre) & (r_peaks + post < len(x))]
-    return x[peaks[:, None] + np.arange(-pre, post)[None, :]], pre
+    inside = (r_peaks >= pre) & (r_peaks + post < len(x))
+    peaks = r_peaks[inside]
+    rr_before = np.full(len(r_peaks), np.nan)
+    if len(r_peaks) > 1:
+        rr = np.diff(r_peaks).astype(float)
+        rr_before[1:] = rr / np.median(rr)
+    return x[peaks[:, None] + np.arange(-pre, post)[None, :]], pre, rr_before[inside]
+
+
+def _median_row_correlation(rows: np.ndarray, reference: np.ndarray) -> float:
+    centred = rows - rows.mean(axis=1, keepdims=True)
+    ref = reference - reference.mean()
+    corr = centred @ ref / (np.linalg.norm(centred, axis=1) * np.linalg.norm(ref) + 1e-12)
+    return float(np.median(corr))
+
+
+def _ectopy(beats: np.ndarray, corr: np.ndarray, rr_before: np.ndarray) -> dict[str, float]:
+    """Premature beats with a different shape (ventricular-like) or the usual shape (atrial-like)."""
+    odd = corr < 0.8
+    premature = rr_before < 0.85
+    return {
+        "ectopic_corr": _median_row_correlation(np.median(beats[odd], axis=0)[None, :],
+                                                np.median(beats, axis=0)) if odd.any() else np.nan,
+        "ectopic_premature_frac": float(np.mean(odd & premature)),
+        "normal_premature_frac": float(np.mean(~odd & premature)),
+    }
 
 
 def _window(template_len: int, pre: int, fs: float, bounds: tuple[float, float]) -> slice:
@@ -84,8 +162,10 @@ def morphology_features(x: np.ndarray, r_peaks: np.ndarray, fs: float) -> dict[s
     """Averaged-beat morphology and atrial activity (P-wave presence, f-wave residual)."""
     names = ["tmpl_corr_median", "tmpl_corr_p10", "tmpl_low_corr_frac", "r_amp_cv", "qrs_width",
              "q_depth", "s_depth", "p_amp", "p_ptp", "p_coherence", "t_amp", "t_ptp",
-             "resid_p_rms", "resid_rms", "tmpl_snr"]
-    beats, pre = _beats(x, r_peaks, fs)
+             "resid_p_rms", "resid_rms", "tmpl_snr", "pr_interval", "rt_interval_c", "qrs_half_width",
+             "qrs_area", "p_beat_corr", "ectopic_corr", "ectopic_premature_frac",
+             "normal_premature_frac"]
+    beats, pre, rr_before = _beats(x, r_peaks, fs)
     if len(beats) < 3:
         return dict.fromkeys(names, np.nan)
     template = np.median(beats, axis=0)
@@ -118,6 +198,13 @@ def morphology_features(x: np.ndarray, r_peaks: np.ndarray, fs: float) -> dict[s
         "resid_p_rms": float(np.sqrt(np.mean(residual[:, p_win] ** 2)) / r_amp),
         "resid_rms": float(np.sqrt(np.mean(residual ** 2)) / r_amp),
         "tmpl_snr": float(r_amp / (np.median(np.abs(residual)) + 1e-12)),
+        "pr_interval": float((pre - (p_win.start + np.argmax(template[p_win]))) / fs),
+        "rt_interval_c": float((t_win.start + np.argmax(np.abs(t_seg)) - pre) / fs
+                               / np.sqrt(np.median(np.diff(r_peaks)) / fs)),
+        "qrs_half_width": float(np.sum(template[qrs] - base > 0.5 * r_amp) / fs),
+        "qrs_area": float(np.abs(template[qrs] - base).sum() / (r_amp * fs)),
+        "p_beat_corr": _median_row_correlation(beats[:, p_win], template[p_win]),
+        **_ectopy(beats, corr, rr_before),
     }
 
 
@@ -147,8 +234,10 @@ def spectral_features(x: np.ndarray, r_peaks: np.ndarray, fs: float) -> dict[str
         out["fwave_power"] = float(p2[atrial].sum() / (p2[band].sum() + 1e-12))
         out["fwave_peak"] = float(f2[band][np.argmax(p2[band])])
         out["rest_rms"] = float(np.sqrt(np.mean(rest ** 2)))
+        peak = np.argmax(np.where(atrial, p2, 0))
+        out["fwave_concentration"] = float(p2[max(peak - 2, 0):peak + 3].sum() / (p2[band].sum() + 1e-12))
     else:
-        out.update(fwave_power=np.nan, fwave_peak=np.nan, rest_rms=np.nan)
+        out.update(fwave_power=np.nan, fwave_peak=np.nan, rest_rms=np.nan, fwave_concentration=np.nan)
     return out
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from classifier.ecg import preprocess
-from classifier.ecg.features import morphology_features, window_features
+from classifier.ecg.features import window_features
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.ecg.quality import is_unreadable
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmModel
@@ -101,7 +101,8 @@ def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
     per_window = model.predict_proba(matrix)
     probs = per_window.mean(axis=0)
     fs = preprocess.MODEL_RATE
-    template_corr = morphology_features(prepared.cleaned, prepared.r_peaks, fs)["tmpl_corr_median"]
+    correlations = [f["tmpl_corr_median"] for f in feats if np.isfinite(f["tmpl_corr_median"])]
+    template_corr = float(np.median(correlations)) if correlations else float("nan")
     unreadable = is_unreadable(len(prepared.r_peaks), len(x) / sampling_rate, template_corr)
     label = NOISY if unreadable else model.classes[int(np.argmax(probs))]
     confidence = float(probs[model.classes.index(label)])

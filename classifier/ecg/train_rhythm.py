@@ -25,11 +25,11 @@ from classifier.paths import data_dir
 
 log = logging.getLogger("train_rhythm")
 
-FEATURE_VERSION = "f1"
+FEATURE_VERSION = "f3"
 MODEL_VERSION = "lgbm-1"
 PARAMS = {
-    "objective": "multiclass", "num_class": len(cinc2017.CLASSES), "learning_rate": 0.05,
-    "num_leaves": 24, "min_data_in_leaf": 20, "feature_fraction": 0.7, "bagging_fraction": 0.8,
+    "objective": "multiclass", "num_class": len(cinc2017.CLASSES), "learning_rate": 0.03,
+    "num_leaves": 31, "min_data_in_leaf": 20, "feature_fraction": 0.7, "bagging_fraction": 0.8,
     "bagging_freq": 1, "lambda_l2": 1.0, "num_threads": 1, "seed": 7, "verbose": -1,
 }
 
@@ -61,7 +61,7 @@ def class_weights(y: np.ndarray, power: float) -> np.ndarray:
     return w[y] / w[y].mean()
 
 
-def train(folder: Path, weight_power: float = 0.5,
+def train(folder: Path, weight_power: float = 1.0,
           max_rounds: int = 2000) -> tuple[RhythmModel, dict[str, list[str]]]:
     """The model (best early-stopping iteration, temperature fitted on validation) and the split."""
     reference = cinc2017.read_reference(folder)
@@ -94,7 +94,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=data_dir() / "training2017")
-    parser.add_argument("--weight-power", type=float, default=0.5,
+    parser.add_argument("--weight-power", type=float, default=1.0,
                         help="class weights (frequency)^-power on the training set")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     args = parser.parse_args()

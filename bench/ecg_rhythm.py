@@ -1,0 +1,75 @@
+"""Per-record latency of the ECG rhythm classifier on a 60 s record, one thread.
+
+    python bench/ecg_rhythm.py [--record tests/fixtures/cinc2017/A02506] [--repeats 50]
+
+Baseline, measured in the same run on the same record: R-peak detection alone (the shared
+classifier.ecg.qrs detector), the least any rhythm classifier must do. Each stage is timed on its
+own, then the whole ``classify_rhythm`` call; figures are medians over the repeats.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from classifier.ecg import preprocess  # noqa: E402
+from classifier.ecg.cinc2017 import FS, read_signal  # noqa: E402
+from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
+from classifier.ecg.rhythm import classify_rhythm, features_per_window, load_model, prepare  # noqa: E402
+
+TARGET_MS = 50.0
+
+
+def median_ms(fn, repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--record", type=Path, default=ROOT / "tests" / "fixtures" / "cinc2017" / "A02506")
+    parser.add_argument("--repeats", type=int, default=50)
+    args = parser.parse_args()
+    signal = read_signal(args.record.parent, args.record.name)
+    seconds = len(signal) / FS
+    model = load_model()
+    prepared = prepare(signal, FS)
+    feats = features_per_window(prepared)
+    matrix = np.array([[f[n] for n in model.feature_names] for f in feats])
+    rows = [
+        ("baseline: R-peak detection only", lambda: detect_r_peaks(signal, FS)),
+        ("prepare (resample, clean, peaks, orient)", lambda: prepare(signal, FS)),
+        ("features", lambda: features_per_window(prepared)),
+        ("model (LightGBM + temperature)", lambda: model.predict_proba(matrix)),
+        ("classify_rhythm, end to end", lambda: classify_rhythm(signal, FS)),
+        ("classify_rhythm, input at 1000 Hz", lambda: classify_rhythm(upsampled, 1000.0)),
+    ]
+    upsampled = preprocess.resample(signal, FS, 1000.0)
+    print(f"record {args.record.name}: {seconds:.0f} s at {FS:g} Hz, {args.repeats} repeats, 1 thread")
+    results = [(name, median_ms(fn, args.repeats)) for name, fn in rows]
+    base = results[0][1]
+    print(f"{'stage':<44}{'median ms':>10}{'x baseline':>12}")
+    for name, ms in results:
+        print(f"{name:<44}{ms:>10.1f}{ms / base:>12.2f}")
+    end_to_end = results[4][1]
+    print(f"target: under {TARGET_MS:g} ms per 60 s record -> {'met' if end_to_end < TARGET_MS else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

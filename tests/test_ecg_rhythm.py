@@ -1,0 +1,160 @@
+"""The ECG rhythm classifier (CinC 2017 model) on real recordings.
+
+Fixture records (tests/fixtures/cinc2017, one per class, all from the held-out test split) make
+the core checks run without the dataset; the broader checks read held-out records through the
+``dataset`` fixture.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from classifier import classify
+from classifier.ecg import cinc2017
+from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
+from classifier.ecg.rhythm import classify_rhythm, model_info
+from classifier.ecg.rhythm_model import MODEL_DIR
+from classifier.limits import SignalError
+from classifier.signals import resample
+from tests.conftest import FIXTURES
+
+FIXTURE_DIR = FIXTURES / "cinc2017"
+FIXTURE_LABELS = cinc2017.read_reference(FIXTURE_DIR)
+CLASSES = {"Normal Sinus Rhythm", "Atrial Fibrillation", "Other Rhythm", "Noisy Recording"}
+AF = "Atrial Fibrillation"
+NOISY = "Noisy Recording"
+
+
+def fixture_signal(record_id: str) -> np.ndarray:
+    return cinc2017.read_signal(FIXTURE_DIR, record_id)
+
+
+@pytest.fixture(scope="module")
+def af_record() -> np.ndarray:
+    (record_id,) = [r for r, label in FIXTURE_LABELS.items() if label == AF]
+    return fixture_signal(record_id)
+
+
+def test_fixture_records_are_held_out_and_one_per_class():
+    split = json.loads((MODEL_DIR / "split.json").read_text())
+    assert set(FIXTURE_LABELS) <= set(split["test"])
+    assert set(FIXTURE_LABELS.values()) == CLASSES
+
+
+@pytest.mark.parametrize("record_id", sorted(FIXTURE_LABELS))
+def test_real_record_gets_its_labelled_class(record_id):
+    finding = classify_rhythm(fixture_signal(record_id), cinc2017.FS)
+    assert finding.label == FIXTURE_LABELS[record_id]
+    assert finding.signal_type == "ECG"
+    assert set(finding.probabilities) == CLASSES
+    assert sum(finding.probabilities.values()) == pytest.approx(1.0)
+    assert finding.confidence == pytest.approx(finding.probabilities[finding.label])
+    assert finding.quality == ("poor" if finding.label == NOISY else "ok")
+    assert finding.model_version == model_info()["version"]
+
+
+def test_af_record_has_r_peaks_and_heart_rate_in_the_input_frame(af_record):
+    finding = classify_rhythm(af_record, cinc2017.FS)
+    peaks = np.asarray(finding.r_peaks)
+    assert len(peaks) > 10 and np.all(np.diff(peaks) > 0) and peaks[-1] < len(af_record)
+    # reported peaks sit on the QRS: within 20 ms of the largest deflection around them (a beat of
+    # the opposite polarity, e.g. a ventricular one, is marked at its upright peak, a little off)
+    window = int(0.05 * cinc2017.FS)
+    offsets = [abs(int(np.argmax(np.abs(af_record[p - window:p + window] - np.median(af_record)))) - window)
+               for p in peaks[1:-1]]
+    assert np.mean(np.array(offsets) <= 0.02 * cinc2017.FS) >= 0.95
+    expected_bpm = 60.0 * cinc2017.FS / np.median(np.diff(peaks))
+    assert finding.heart_rate_bpm == pytest.approx(expected_bpm, rel=0.05)
+
+
+@pytest.mark.parametrize("rate", [128.0, 250.0, 500.0, 1000.0])
+def test_resampled_copy_gives_the_same_class_and_the_same_beats(af_record, rate):
+    reference = classify_rhythm(af_record, cinc2017.FS)
+    copy = resample(af_record, cinc2017.FS, rate)
+    finding = classify_rhythm(copy, rate)
+    assert finding.label == reference.label
+    assert finding.confidence == pytest.approx(reference.confidence, abs=0.15)
+    seconds_ref = np.asarray(reference.r_peaks) / cinc2017.FS
+    seconds = np.asarray(finding.r_peaks) / rate
+    assert abs(len(seconds) - len(seconds_ref)) <= 2
+    nearest = np.min(np.abs(seconds[:, None] - seconds_ref[None, :]), axis=1)
+    assert np.median(nearest) < 0.01
+
+
+@pytest.mark.parametrize("record_id", sorted(FIXTURE_LABELS))
+@pytest.mark.parametrize("gain, offset", [(1000.0, 0.0), (0.001, 0.0), (1.0, 250.0), (-1.0, 0.0)])
+def test_units_offset_and_polarity_do_not_change_the_class(record_id, gain, offset):
+    signal = fixture_signal(record_id)
+    reference = classify_rhythm(signal, cinc2017.FS)
+    finding = classify_rhythm(gain * signal + offset, cinc2017.FS)
+    assert finding.label == reference.label
+    if gain > 0:
+        assert finding.confidence == pytest.approx(reference.confidence, abs=1e-6)
+
+
+def test_flat_line_is_refused():
+    with pytest.raises(SignalError):
+        classify_rhythm(np.full(30 * 300, 0.7), 300.0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("rate", [250.0, 360.0])
+def test_pure_noise_is_a_noisy_recording_never_af(seed, rate):
+    noise = np.random.default_rng(seed).normal(size=int(30 * rate))
+    finding = classify_rhythm(noise, rate)
+    assert finding.label == NOISY
+    assert finding.quality == "poor"
+    assert finding.heart_rate_bpm is None
+
+
+def test_recording_shorter_than_the_minimum_is_a_client_error(af_record):
+    with pytest.raises(SignalError, match="too short"):
+        classify(af_record[:int(4.5 * cinc2017.FS)], cinc2017.FS, "ECG")
+
+
+def test_long_recording_is_classified_in_windows(af_record):
+    long = np.tile(af_record, int(np.ceil(150 * cinc2017.FS / len(af_record))))[:int(150 * cinc2017.FS)]
+    finding = classify_rhythm(long, cinc2017.FS)
+    assert finding.label == AF
+    assert finding.windows["count"] >= 4
+    assert finding.windows["labels"].count(AF) >= finding.windows["count"] - 1
+    assert max(finding.r_peaks) < len(long)
+
+
+def test_held_out_records_are_mostly_labelled_correctly(dataset):
+    """40 held-out records per class N, A, O (a stratified sample of the test split)."""
+    folder = dataset("cinc2017")
+    reference = cinc2017.read_reference(folder)
+    test_ids = json.loads((MODEL_DIR / "split.json").read_text())["test"]
+    correct, af_called_non_af = 0, 0
+    total = 0
+    for label in ("Normal Sinus Rhythm", AF, "Other Rhythm"):
+        for record_id in [i for i in test_ids if reference[i] == label][:40]:
+            finding = classify_rhythm(cinc2017.read_signal(folder, record_id), cinc2017.FS)
+            correct += finding.label == label
+            af_called_non_af += label != AF and finding.label == AF
+            total += 1
+    assert correct / total >= 0.75
+    assert af_called_non_af <= 4
+
+
+def test_temperature_scaling_recovers_an_overconfident_models_temperature():
+    rng = np.random.default_rng(0)
+    true_logits = rng.normal(scale=2.0, size=(4000, 4))
+    labels = np.array([rng.choice(4, p=p) for p in calibrated(true_logits, 1.0)])
+    overconfident = 3.0 * true_logits
+    temperature = fit_temperature(overconfident, labels)
+    assert temperature == pytest.approx(3.0, rel=0.1)
+    assert (expected_calibration_error(calibrated(overconfident, temperature), labels)
+            < expected_calibration_error(calibrated(overconfident, 1.0), labels))
+
+
+def test_model_info_reports_the_measured_held_out_metrics():
+    info = model_info()
+    assert info["name"] == "ecg_rhythm"
+    assert set(info["classes"]) == CLASSES
+    metrics = json.loads((MODEL_DIR / "metrics.json").read_text())
+    assert info["metrics"]["challenge_score"] == metrics["challenge_score"]
+    assert metrics["split"] == "test"
