@@ -11,7 +11,7 @@ import pytest
 from scipy import signal as sps
 
 from classifier import SignalError, classify
-from classifier.eeg import bonn, models_info, preprocess
+from classifier.eeg import bonn, features, models_info, preprocess
 from classifier.eeg.model import MODEL_DIR, held_out_ids, load_model
 from classifier.finding import QUALITY_OK, QUALITY_POOR
 
@@ -57,6 +57,24 @@ def test_units_do_not_change_the_finding(segments):
     assert millivolts.label == raw.label
     for name, p in raw.probabilities.items():
         assert millivolts.probabilities[name] == pytest.approx(p, abs=1e-6)
+
+
+@pytest.mark.parametrize("gain, offset", [(0.001, 3.0), (0.195, 2048.0), (12.0, -30000.0)])
+def test_window_features_ignore_gain_and_dc_offset(segments, gain, offset):
+    """Raw ADC counts sit around a mid-scale offset; millivolts may carry an electrode offset."""
+    counts = segments["N002"]
+    X, usable, _ = features.recording_features(counts, RATE)
+    X_units, usable_units, _ = features.recording_features(counts * gain + offset, RATE)
+    assert usable.all() and (usable_units == usable).all()
+    np.testing.assert_allclose(X_units, X, rtol=1e-6, atol=1e-6)
+
+
+def test_seizure_is_called_from_its_threshold_even_when_not_the_likeliest():
+    threshold = load_model().seizure_threshold
+    probabilities = np.array([[0.9 - threshold, 0.1, threshold],
+                              [0.6, 0.4 - threshold / 2, threshold / 2]])
+    labels = [load_model().classes[k] for k in load_model().decide(probabilities)]
+    assert labels == ["Seizure Activity", "Normal EEG"]
 
 
 @pytest.mark.parametrize("rate", [100.0, 256.0, 500.0, 1000.0])

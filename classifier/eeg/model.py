@@ -45,14 +45,17 @@ class EEGModel:
         return softmax(raw / self.temperature)
 
     def decide(self, probabilities: np.ndarray) -> np.ndarray:
-        """Class index per row: seizure when its probability reaches ``seizure_threshold`` (a missed
-        seizure costs more than a false alarm), otherwise the likelier of the other classes."""
-        probabilities = np.atleast_2d(probabilities)
-        seizure = self.classes.index("Seizure Activity")
-        others = probabilities.copy()
-        others[:, seizure] = -1.0
-        return np.where(probabilities[:, seizure] >= self.seizure_threshold, seizure,
-                        others.argmax(axis=1))
+        """Class index per row of ``probabilities`` (see :func:`decide`)."""
+        return decide(probabilities, self.classes.index("Seizure Activity"), self.seizure_threshold)
+
+
+def decide(probabilities: np.ndarray, seizure: int, threshold: float) -> np.ndarray:
+    """Class index per row: ``seizure`` when its probability reaches ``threshold`` (a missed seizure
+    costs more than a false alarm), otherwise the likelier of the other classes."""
+    probabilities = np.atleast_2d(probabilities)
+    others = probabilities.copy()
+    others[:, seizure] = -1.0
+    return np.where(probabilities[:, seizure] >= threshold, seizure, others.argmax(axis=1))
 
 
 def save(directory: Path, booster: lgb.Booster, meta: dict, split: dict) -> None:

@@ -26,8 +26,15 @@ MAX_STUCK_FRACTION = 0.2
 
 
 def prepare(signal: np.ndarray, sampling_rate: float) -> np.ndarray:
-    """Resample to TARGET_RATE and band-pass to BAND_HZ (units unchanged)."""
-    x = signals.resample(signals.as_float_array(signal), sampling_rate, TARGET_RATE)
+    """Remove the median, resample to TARGET_RATE and band-pass to BAND_HZ (units unchanged).
+
+    The median goes first because resampling and zero-phase filtering pad the ends: a DC offset
+    that is large next to the EEG (raw ADC counts around a mid-scale value, a millivolt recording
+    with an electrode offset) would otherwise leave edge transients that change the first and last
+    windows' features with the units.
+    """
+    x = signals.as_float_array(signal)
+    x = signals.resample(x - np.median(x), sampling_rate, TARGET_RATE)
     return signals.bandpass(x, TARGET_RATE, *BAND_HZ)
 
 

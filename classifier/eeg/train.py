@@ -5,7 +5,8 @@
 1. Window features of all 500 segments (cached under data/cache/), split by segment: 20% of each
    set held out (fixed seed); training never sees those segments.
 2. Grouped 5-fold cross-validation on the training side (a segment's windows stay in one fold)
-   compares logistic regression with LightGBM and prints both: the measurement behind the choice
+   compares logistic regression, LightGBM without and with the seizure class weight, and LightGBM
+   without the waveform-shape features, and prints them all: the measurement behind the choice
    (the last column says whether a lower seizure threshold can recover every seizure segment).
 3. LightGBM's out-of-fold scores fix the temperature (segment-level log loss) and the seizure
    threshold (the highest, on a 0.05 grid, that still catches SEIZURE_SENSITIVITY_GOAL of the
@@ -32,13 +33,20 @@ from classifier.eeg import bonn, features, model, preprocess
 SEED = 0
 N_FOLDS = 5
 SEIZURE_SENSITIVITY_GOAL = 0.99
+# A seizure window counts twice in the loss: a missed seizure is the costliest error, and grouped
+# cross-validation showed the weight raises seizure probabilities of seizure segments without
+# costing accuracy.
+SEIZURE_WEIGHT = 2.0
 LGBM_PARAMS = dict(n_estimators=300, learning_rate=0.05, num_leaves=15, subsample=0.8,
                    subsample_freq=1, colsample_bytree=0.8, num_threads=1, verbose=-1,
                    random_state=SEED)
+# the first feature group, before the waveform-shape features were added
+BASE_FEATURES = features.FEATURE_NAMES.index("autocorrelation_50ms")
 
 
-def lightgbm() -> lgb.LGBMClassifier:
-    return lgb.LGBMClassifier(**LGBM_PARAMS)
+def lightgbm(seizure_weight: float = SEIZURE_WEIGHT) -> lgb.LGBMClassifier:
+    weights = {k: (seizure_weight if k == bonn.SEIZURE else 1.0) for k in range(len(bonn.CLASSES))}
+    return lgb.LGBMClassifier(**LGBM_PARAMS, class_weight=weights)
 
 
 def logistic_regression():
@@ -96,9 +104,13 @@ def main() -> int:
     print(f"{'model':<22}{'window acc':>11}{'window logloss':>15}{'segment acc':>12}"
           f"{'seizure sens':>13}{'min P(seizure) of S':>21}")
     seg_labels = segment_means(y[:, None].astype(float), groups)[1][:, 0].astype(int)
-    for name, make, raw in [("logistic regression", logistic_regression, False),
-                            ("LightGBM", lightgbm, True)]:
-        scores = out_of_fold(make, X, y, groups, raw)
+    every, base = slice(None), slice(0, BASE_FEATURES)
+    candidates = [("logistic regression", logistic_regression, False, every),
+                  ("LightGBM, no weight", lambda: lightgbm(1.0), True, every),
+                  ("LightGBM, no shape", lightgbm, True, base),
+                  ("LightGBM (chosen)", lightgbm, True, every)]
+    for name, make, raw, columns in candidates:
+        scores = out_of_fold(make, X[:, columns], y, groups, raw)
         probs = model.softmax(scores) if raw else scores
         _, seg_p = segment_means(probs, groups)
         seg_pred = seg_p.argmax(axis=1)
@@ -106,12 +118,15 @@ def main() -> int:
               f"{np.mean(seg_pred == seg_labels):>12.4f}"
               f"{np.mean(seg_pred[seg_labels == bonn.SEIZURE] == bonn.SEIZURE):>13.4f}"
               f"{seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE].min():>21.3f}")
-    lgbm_raw = scores
+    chosen_raw = scores  # the last candidate is the chosen one
 
-    temperature = fit_temperature(lgbm_raw, y, groups)
-    _, seg_p = segment_means(model.softmax(lgbm_raw / temperature), groups)
+    temperature = fit_temperature(chosen_raw, y, groups)
+    _, seg_p = segment_means(model.softmax(chosen_raw / temperature), groups)
     threshold = seizure_threshold(seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE])
-    print(f"\nLightGBM chosen; temperature {temperature:.3f}, seizure threshold {threshold:.2f}")
+    decided = model.decide(seg_p, bonn.SEIZURE, threshold)
+    print(f"\nLightGBM chosen; temperature {temperature:.3f}, seizure threshold {threshold:.2f}: "
+          f"out-of-fold segment accuracy {np.mean(decided == seg_labels):.4f}, seizure sensitivity "
+          f"{np.mean(decided[seg_labels == bonn.SEIZURE] == bonn.SEIZURE):.4f}")
 
     final = lightgbm().fit(X, y)
     text = final.booster_.model_to_string()
@@ -128,6 +143,7 @@ def main() -> int:
         "step_seconds": preprocess.STEP_SECONDS,
         "training_windows": int(len(y)),
         "lightgbm_params": LGBM_PARAMS,
+        "seizure_class_weight": SEIZURE_WEIGHT,
         "train_command": "OMP_NUM_THREADS=1 python -m classifier.eeg.train",
     }
     split = {"seed": bonn.SPLIT_SEED, "held_out_fraction": bonn.HELD_OUT_FRACTION,
