@@ -1,5 +1,7 @@
-"""ECG analysis: rhythm (CinC 2017 model) and, where available, beat-by-beat ectopy (MIT-BIH model)."""
+"""ECG analysis: rhythm (CinC 2017 model) and beat-by-beat ectopy (MIT-BIH model)."""
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -7,16 +9,27 @@ from classifier.finding import Finding
 
 
 def analyze_ecg(signal: np.ndarray, sampling_rate: float) -> Finding:
-    """Rhythm finding for a single-lead ECG, with R peaks, heart rate and beats."""
+    """Rhythm finding for a single-lead ECG, with R peaks, heart rate, beats and their summary.
+
+    The beat classifier reuses the rhythm finding's R peaks (the same detector) rather than
+    detecting them twice. The summary carries the rhythm finding's quality, so a count of ectopic
+    beats in a poor-quality recording is never read as a confident one.
+    """
+    from classifier.ecg.beats import classify_beats
     from classifier.ecg.rhythm import classify_rhythm
-    return classify_rhythm(signal, sampling_rate)
+    finding = classify_rhythm(signal, sampling_rate)
+    peaks = np.asarray(finding.r_peaks, dtype=np.int64) if len(finding.r_peaks) else None
+    beats, summary = classify_beats(signal, sampling_rate, peaks)
+    return dataclasses.replace(finding, beats=tuple(beats),
+                               beat_summary={**summary, "quality": finding.quality})
 
 
 def models_info() -> list[dict]:
-    from classifier.ecg import rhythm
-    return [rhythm.model_info()]
+    from classifier.ecg import beats, rhythm
+    return [rhythm.model_info(), beats.model_info()]
 
 
 def warm_up() -> None:
-    from classifier.ecg import rhythm
+    from classifier.ecg import beats, rhythm
     rhythm.load_model()
+    beats.load_model()

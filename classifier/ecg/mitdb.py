@@ -44,11 +44,15 @@ def record_dir() -> Path:
 
 
 def load_record(name: str, directory: Path | None = None) -> Record:
-    """Read a record's MLII lead (by name: record 114 stores it second) and its AAMI beat labels."""
+    """Read a record's MLII lead and its AAMI beat labels.
+
+    MLII is found by name (record 114 stores it second); paced records 102 and 104 lack it, and
+    their first lead is used.
+    """
     path = str((directory or record_dir()) / name)
     rec = wfdb.rdrecord(path)
     ann = wfdb.rdann(path, "atr")
-    lead = rec.sig_name.index("MLII")
+    lead = rec.sig_name.index("MLII") if "MLII" in rec.sig_name else 0
     symbols = np.asarray(ann.symbol)
     samples = np.asarray(ann.sample, dtype=np.int64)
     is_beat = np.isin(symbols, list(_AAMI))

@@ -1,0 +1,70 @@
+"""Latency of beat-by-beat classification on a 30-minute MIT-BIH record, one thread.
+
+    python bench/ecg_beats.py [--record 208] [--repeats 5]
+
+Baseline, measured in the same run on the same record: R-peak detection alone
+(classifier.ecg.qrs), which any beat classifier must do. Each stage is timed on its own, then the
+whole ``classify_beats`` call; figures are medians over the repeats. Target: under 2 s end to end.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from classifier.ecg.beat_features import beat_features  # noqa: E402
+from classifier.ecg.beats import classify_beats, load_model  # noqa: E402
+from classifier.ecg.mitdb import load_record  # noqa: E402
+from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
+
+TARGET_S = 2.0
+
+
+def median_s(fn, repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--record", default="208")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    record = load_record(args.record)
+    x, fs = record.signal, record.sampling_rate
+    booster, _ = load_model()
+    peaks = detect_r_peaks(x, fs)
+    features = beat_features(x, fs, peaks)
+    rows = [
+        ("baseline: R-peak detection only", lambda: detect_r_peaks(x, fs)),
+        ("beat features", lambda: beat_features(x, fs, peaks)),
+        ("model (LightGBM predict)", lambda: booster.predict(features)),
+        ("classify_beats, end to end", lambda: classify_beats(x, fs)),
+    ]
+    print(f"record {args.record}: {len(x) / fs / 60:.1f} min at {fs:g} Hz, {len(peaks)} beats, "
+          f"median of {args.repeats}, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}")
+    baseline = None
+    for name, fn in rows:
+        seconds = median_s(fn, args.repeats)
+        baseline = baseline or seconds
+        print(f"{name:<36} {seconds:7.3f} s  {seconds / baseline:5.2f}x baseline")
+    print(f"target: end to end under {TARGET_S:g} s for a 30-minute record")
+
+
+if __name__ == "__main__":
+    main()

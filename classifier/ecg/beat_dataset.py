@@ -1,0 +1,82 @@
+"""Detected, featurised and labelled beats of the MIT-BIH records, shared by training and evaluation.
+
+Beats are those the deployed detector finds (not the reference positions), so the model is trained
+on the same inputs it meets in service. A detection is labelled with the AAMI class of the reference
+beat it matches within 150 ms (EC57); unmatched detections get no label. Features are cached under
+``data/cache/ecg_beats`` keyed by a digest of the feature and detector code.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+
+from classifier.ecg import beat_features, qrs
+from classifier.ecg.mitdb import load_record, outside_excluded
+from classifier.paths import data_dir
+
+MATCH_WINDOW_S = 0.15
+
+
+@dataclass(frozen=True)
+class RecordBeats:
+    name: str
+    detected: np.ndarray       # detected R peaks (samples) outside excluded VF ranges
+    features: np.ndarray       # one row per detected beat
+    labels: np.ndarray         # AAMI class of the matched reference beat, "" when unmatched
+    reference: np.ndarray      # reference beat samples outside excluded ranges
+    reference_classes: np.ndarray
+    matched_reference: np.ndarray  # per reference beat: index of its detection, -1 when missed
+
+
+def match_beats(reference: np.ndarray, detected: np.ndarray, tolerance: int) -> np.ndarray:
+    """For each reference beat, the index of its matching detection, or -1.
+
+    A pair matches when each is the other's nearest neighbour and they lie within ``tolerance``
+    samples, so no detection serves two reference beats.
+    """
+    reference = np.asarray(reference, dtype=np.int64)
+    detected = np.asarray(detected, dtype=np.int64)
+    if len(detected) == 0 or len(reference) == 0:
+        return np.full(len(reference), -1, dtype=np.int64)
+    ref_to_det = _nearest(detected, reference)
+    det_to_ref = _nearest(reference, detected)
+    mutual = det_to_ref[ref_to_det] == np.arange(len(reference))
+    close = np.abs(detected[ref_to_det] - reference) <= tolerance
+    return np.where(mutual & close, ref_to_det, -1)
+
+
+def _nearest(sorted_points: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    right = np.clip(np.searchsorted(sorted_points, queries), 0, len(sorted_points) - 1)
+    left = np.clip(right - 1, 0, len(sorted_points) - 1)
+    take_left = np.abs(sorted_points[left] - queries) <= np.abs(sorted_points[right] - queries)
+    return np.where(take_left, left, right)
+
+
+def _code_digest() -> str:
+    source = inspect.getsource(beat_features) + inspect.getsource(qrs)
+    return hashlib.sha1(source.encode()).hexdigest()[:12]
+
+
+def record_beats(name: str) -> RecordBeats:
+    """Detect, featurise and label one record (cached on disk)."""
+    cache = data_dir() / "cache" / "ecg_beats" / f"{name}-{_code_digest()}.npz"
+    if cache.exists():
+        with np.load(cache) as z:
+            return RecordBeats(name, **{k: z[k] for k in z.files})
+    record = load_record(name)
+    detected = qrs.detect_r_peaks(record.signal, record.sampling_rate)
+    features = beat_features.beat_features(record.signal, record.sampling_rate, detected)
+    keep = outside_excluded(detected, record.excluded)
+    ref_keep = outside_excluded(record.beat_samples, record.excluded)
+    detected, features = detected[keep], features[keep]
+    reference, reference_classes = record.beat_samples[ref_keep], record.beat_classes[ref_keep]
+    matched = match_beats(reference, detected, int(MATCH_WINDOW_S * record.sampling_rate))
+    labels = np.full(len(detected), "", dtype="<U1")
+    labels[matched[matched >= 0]] = reference_classes[matched >= 0]
+    beats = RecordBeats(name, detected, features, labels, reference, reference_classes, matched)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(cache, **{k: v for k, v in beats.__dict__.items() if k != "name"})
+    return beats

@@ -1,0 +1,77 @@
+"""Beat-by-beat AAMI classification (N, S, V, F, Q) with the MIT-BIH-trained LightGBM model."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+
+from classifier.ecg.beat_features import FEATURE_NAMES, beat_features
+from classifier.ecg.qrs import detect_r_peaks
+from classifier.paths import MODELS_DIR
+
+MODEL_DIR = MODELS_DIR / "ecg_beats"
+# A beat whose most probable class has less than this probability is counted as low-confidence in
+# the summary, so a reader can tell a clear ectopy count from a guess.
+LOW_CONFIDENCE = 0.6
+
+
+@lru_cache(maxsize=1)
+def load_model() -> tuple[lgb.Booster, dict]:
+    """The booster and its metadata (classes, feature names, version), loaded once per process."""
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    if tuple(meta["features"]) != FEATURE_NAMES:
+        raise RuntimeError("ecg_beats model was trained on other features; retrain it with "
+                           "python -m classifier.ecg.train_beats")
+    booster = lgb.Booster(model_file=str(MODEL_DIR / "model.txt"))
+    return booster, meta
+
+
+def model_info() -> dict:
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    return {"name": "ecg_beats", "version": meta["version"], "classes": meta["classes"],
+            "trained_on": "MIT-BIH Arrhythmia Database DS1 (de Chazal 2004 split) + paced records",
+            "loaded": load_model.cache_info().currsize > 0}
+
+
+def classify_beats(signal: np.ndarray, sampling_rate: float,
+                   r_peaks: np.ndarray | None = None) -> tuple[list[dict], dict]:
+    """Each beat's AAMI class and a summary of counts and rates.
+
+    ``r_peaks`` (indices in ``signal``'s frame) are detected when not given. Returns
+    ``(beats, beat_summary)``: beats are ``{"sample", "time_s", "class"}``; the summary has the
+    recording's ``duration_s``, ``total_beats``, and per class ``counts``, ``per_minute`` and
+    ``per_hour``, plus ``low_confidence_beats`` and the ``model_version``.
+    """
+    x = np.asarray(signal, dtype=np.float64)
+    peaks = detect_r_peaks(x, sampling_rate) if r_peaks is None else np.asarray(r_peaks, np.int64)
+    booster, meta = load_model()
+    classes = meta["classes"]
+    features = beat_features(x, sampling_rate, peaks)
+    if len(features):
+        probabilities = booster.predict(features)
+        predicted = np.argmax(probabilities, axis=1)
+        low_confidence = int(np.count_nonzero(probabilities.max(axis=1) < LOW_CONFIDENCE))
+    else:  # fewer than two beats: nothing to compare a beat with
+        peaks, predicted, low_confidence = peaks[:0], np.zeros(0, dtype=np.int64), 0
+    beats = [{"sample": int(p), "time_s": round(float(p) / sampling_rate, 3), "class": classes[c]}
+             for p, c in zip(peaks, predicted)]
+    return beats, _summary(predicted, classes, len(x) / sampling_rate, low_confidence,
+                           meta["version"])
+
+
+def _summary(predicted: np.ndarray, classes: list[str], duration_s: float, low_confidence: int,
+             version: str) -> dict[str, Any]:
+    counts = np.bincount(predicted, minlength=len(classes))
+    minutes = duration_s / 60.0
+    return {
+        "duration_s": round(duration_s, 2),
+        "total_beats": int(counts.sum()),
+        "counts": {c: int(n) for c, n in zip(classes, counts)},
+        "per_minute": {c: round(float(n) / minutes, 2) for c, n in zip(classes, counts)},
+        "per_hour": {c: round(float(n) * 60.0 / minutes, 1) for c, n in zip(classes, counts)},
+        "low_confidence_beats": low_confidence,
+        "model_version": version,
+    }

@@ -1,0 +1,132 @@
+"""Inter-patient evaluation of QRS detection and beat classification on MIT-BIH DS1 (AAMI EC57).
+
+    OMP_NUM_THREADS=1 python -m classifier.ecg.evaluate_beats            # cross-validation
+    OMP_NUM_THREADS=1 python -m classifier.ecg.evaluate_beats --qrs-only # detector alone
+
+Leave-records-out cross-validation: GroupKFold (11 folds of two records by default) over the 22
+DS1 records, grouped by record so that no patient is in both the training and the test part of a
+fold; each fold's model also learns the Q class from the paced records, which are never evaluated. Statistics are gross: one confusion matrix
+summed over all folds. A detection matches a reference beat within 150 ms; a missed reference beat
+counts against its class's sensitivity, a detection with no reference beat against its predicted
+class's positive predictivity. Ventricular flutter episodes are excluded, as EC57 prescribes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from sklearn.model_selection import GroupKFold
+
+from classifier.ecg.beat_dataset import RecordBeats, record_beats
+from classifier.ecg.mitdb import AAMI_CLASSES, DS1
+from classifier.ecg.train_beats import MODEL_DIR, fit, training_set
+
+MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected
+EXTRA = len(AAMI_CLASSES)   # confusion row: detection without a reference beat
+
+
+def confusion(beats: RecordBeats, predicted: np.ndarray) -> np.ndarray:
+    """``(6, 6)`` counts: rows reference class or EXTRA, columns predicted class or MISSED."""
+    matrix = np.zeros((len(AAMI_CLASSES) + 1, len(AAMI_CLASSES) + 1), dtype=np.int64)
+    ref = np.array([AAMI_CLASSES.index(c) for c in beats.reference_classes], dtype=np.int64)
+    hit = beats.matched_reference >= 0
+    np.add.at(matrix, (ref[hit], predicted[beats.matched_reference[hit]]), 1)
+    np.add.at(matrix, (ref[~hit], MISSED), 1)
+    unmatched = np.ones(len(beats.detected), dtype=bool)
+    unmatched[beats.matched_reference[hit]] = False
+    np.add.at(matrix, (EXTRA, predicted[unmatched]), 1)
+    return matrix
+
+
+def statistics(matrix: np.ndarray) -> dict:
+    """QRS detection and per-class Se / +P (in %) from a gross confusion matrix."""
+    detected_ref = matrix[:EXTRA, :MISSED].sum()
+    stats = {"qrs": {"Se": 100 * detected_ref / matrix[:EXTRA].sum(),
+                     "+P": 100 * detected_ref / matrix[:, :MISSED].sum(),
+                     "reference_beats": int(matrix[:EXTRA].sum()),
+                     "missed": int(matrix[:EXTRA, MISSED].sum()),
+                     "false_detections": int(matrix[EXTRA, :MISSED].sum())}}
+    for i, name in enumerate(AAMI_CLASSES):
+        row, col = matrix[i].sum(), matrix[:, i].sum()
+        stats[name] = {"Se": 100 * matrix[i, i] / row if row else None,
+                       "+P": 100 * matrix[i, i] / col if col else None,
+                       "reference_beats": int(row), "predicted_beats": int(col)}
+    return stats
+
+
+def predict_classes(booster, features: np.ndarray) -> np.ndarray:
+    return np.argmax(booster.predict(features), axis=1) if len(features) else np.zeros(0, int)
+
+
+def cross_validate(folds: int) -> tuple[np.ndarray, list[list[str]]]:
+    records = np.array(DS1)
+    matrix = np.zeros((len(AAMI_CLASSES) + 1, len(AAMI_CLASSES) + 1), dtype=np.int64)
+    splits = []
+    for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(records, groups=records)):
+        x, y = training_set(records[train])
+        booster = fit(x, y)
+        for name in records[test]:
+            beats = record_beats(name)
+            matrix += confusion(beats, predict_classes(booster, beats.features))
+        splits.append(sorted(records[test].tolist()))
+        print(f"fold {k + 1}/{folds}: test {', '.join(sorted(records[test]))}", flush=True)
+    return matrix, splits
+
+
+def qrs_only() -> np.ndarray:
+    matrix = np.zeros((len(AAMI_CLASSES) + 1, len(AAMI_CLASSES) + 1), dtype=np.int64)
+    for name in DS1:
+        beats = record_beats(name)
+        matrix += confusion(beats, np.zeros(len(beats.detected), dtype=np.int64))
+    return matrix
+
+
+def format_table(stats: dict, with_classes: bool) -> str:
+    q = stats["qrs"]
+    lines = [f"QRS detection: Se {q['Se']:.2f}%  +P {q['+P']:.2f}%  "
+             f"({q['reference_beats']} reference beats, {q['missed']} missed, "
+             f"{q['false_detections']} false detections)"]
+    if with_classes:
+        lines.append("class  reference  predicted     Se%     +P%")
+        for name in AAMI_CLASSES:
+            s = stats[name]
+            se = f"{s['Se']:7.2f}" if s["Se"] is not None else "      -"
+            pp = f"{s['+P']:7.2f}" if s["+P"] is not None else "      -"
+            lines.append(f"{name:>5}  {s['reference_beats']:9d}  {s['predicted_beats']:9d} {se} {pp}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=11,
+                        help="GroupKFold splits over the 22 DS1 records (22 = leave one record out)")
+    parser.add_argument("--qrs-only", action="store_true", help="score the detector alone")
+    parser.add_argument("--out", type=Path, default=MODEL_DIR / "metrics.json",
+                        help="where the cross-validation metrics are written")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    if args.qrs_only:
+        print(format_table(statistics(qrs_only()), with_classes=False))
+        return
+    matrix, splits = cross_validate(args.folds)
+    stats = statistics(matrix)
+    print(format_table(stats, with_classes=True))
+    print("confusion (rows reference N S V F Q extra; columns predicted N S V F Q missed):")
+    print(matrix)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        "protocol": f"GroupKFold({args.folds}) over MIT-BIH DS1 records, paced records for Q "
+                    "training only, 150 ms matching, VF episodes excluded, gross statistics",
+        "folds": splits, "statistics": stats, "confusion": matrix.tolist(),
+        "confusion_axes": {"rows": list(AAMI_CLASSES) + ["no reference beat"],
+                           "columns": list(AAMI_CLASSES) + ["missed"]},
+        "seconds": round(time.perf_counter() - started, 1)}, indent=2) + "\n")
+    print(f"wrote {args.out} in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
