@@ -158,3 +158,12 @@ def test_model_info_reports_the_measured_held_out_metrics():
     metrics = json.loads((MODEL_DIR / "metrics.json").read_text())
     assert info["metrics"]["challenge_score"] == metrics["challenge_score"]
     assert metrics["split"] == "test"
+
+
+def test_committed_model_was_trained_on_the_current_feature_pipeline():
+    """Fails when preprocessing, features or the shared R-peak detector change without retraining."""
+    from classifier.ecg.train_rhythm import pipeline_fingerprint
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert meta["pipeline_fingerprint"] == pipeline_fingerprint(), (
+        "retrain: OMP_NUM_THREADS=1 python -m classifier.ecg.train_rhythm && "
+        "python -m classifier.ecg.evaluate_rhythm")

@@ -9,6 +9,8 @@ meta.json,split.json}; evaluate with ``python -m classifier.ecg.evaluate_rhythm`
 from __future__ import annotations
 
 import argparse
+import hashlib
+import inspect
 import json
 import logging
 import time
@@ -17,7 +19,8 @@ from pathlib import Path
 import lightgbm as lgb
 import numpy as np
 
-from classifier.ecg import cinc2017
+from classifier import signals
+from classifier.ecg import cinc2017, features, preprocess, qrs, quality
 from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg.rhythm import features_per_window, prepare
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmModel
@@ -34,9 +37,21 @@ PARAMS = {
 }
 
 
+def pipeline_fingerprint() -> str:
+    """Hash of the source of every module the features depend on (the shared QRS detector too).
+
+    Stored with the model and in the feature cache's name: a change to any of them (e.g. a new
+    R-peak detector in qrs.py) invalidates the cache and shows that the model must be retrained.
+    """
+    digest = hashlib.sha1()
+    for module in (signals, preprocess, qrs, quality, features):
+        digest.update(inspect.getsource(module).encode())
+    return digest.hexdigest()[:12]
+
+
 def record_features(folder: Path, ids: list[str]) -> tuple[np.ndarray, list[str]]:
     """Feature matrix (one row per record) through the serving pipeline; cached on disk."""
-    cache = data_dir() / "cache" / f"cinc2017_rhythm_{FEATURE_VERSION}.npz"
+    cache = data_dir() / "cache" / f"cinc2017_rhythm_{FEATURE_VERSION}_{pipeline_fingerprint()}.npz"
     if cache.exists():
         stored = np.load(cache, allow_pickle=False)
         if list(stored["ids"]) == ids:
@@ -85,6 +100,7 @@ def train(folder: Path, weight_power: float = 1.0,
     model = RhythmModel(booster=best, feature_names=names, classes=list(cinc2017.CLASSES),
                         temperature=temperature, version=f"{MODEL_VERSION}+{FEATURE_VERSION}",
                         meta={"params": PARAMS, "weight_power": weight_power,
+                              "pipeline_fingerprint": pipeline_fingerprint(),
                               "best_iteration": booster.best_iteration, "split_seed": cinc2017.SPLIT_SEED,
                               "n_train": len(tr), "n_val": len(va)})
     return model, split
