@@ -5,6 +5,7 @@ Each takes a 1-D float array and its rate in Hz and returns a new array; none ke
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 from scipy import signal as sps
@@ -24,10 +25,14 @@ def bandpass(signal: np.ndarray, sampling_rate: float, low_hz: float, high_hz: f
 
     ``high_hz`` is clipped below Nyquist so the same call works at any input rate.
     """
-    nyquist = sampling_rate / 2.0
-    high = min(high_hz, 0.95 * nyquist)
-    sos = sps.butter(order, [low_hz, high], btype="bandpass", fs=sampling_rate, output="sos")
-    return sps.sosfiltfilt(sos, signal)
+    return sps.sosfiltfilt(_bandpass_sos(float(sampling_rate), low_hz, high_hz, order), signal)
+
+
+@lru_cache(maxsize=64)
+def _bandpass_sos(sampling_rate: float, low_hz: float, high_hz: float, order: int) -> np.ndarray:
+    """The filter design, cached: designing costs more than filtering a minute of ECG."""
+    high = min(high_hz, 0.95 * sampling_rate / 2.0)
+    return sps.butter(order, [low_hz, high], btype="bandpass", fs=sampling_rate, output="sos")
 
 
 def resample(signal: np.ndarray, sampling_rate: float, target_rate: float) -> np.ndarray:
