@@ -9,6 +9,7 @@ usual beat" rather than one patient's absolute amplitudes and rates.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import median_filter, uniform_filter1d
 
 from classifier.signals import as_float_array, bandpass, resample
 
@@ -19,9 +20,12 @@ _BIN = 9  # samples per morphology bin at 360 Hz (25 ms)
 _QRS_S = 0.06
 _P_S = (-0.25, -0.08)
 _LOCAL_BEATS = 10
+_MEDIAN_BEATS = 11
+_RHYTHM_BEATS = 30
 
 RR_NAMES = ("pre_rr_s", "post_rr_s", "local_rr_s", "pre_ratio", "post_ratio", "local_ratio",
-            "pre_local", "post_pre", "post_local", "local_irregularity")
+            "pre_local", "post_pre", "post_local", "local_irregularity", "pre_median",
+            "post_median", "irregularity_30")
 _N_BINS = int(round((_WINDOW_S[1] - _WINDOW_S[0]) * RATE_HZ)) // _BIN
 SHAPE_NAMES = (tuple(f"bin{i}" for i in range(_N_BINS))
                + tuple(f"bin{i}_minus_template" for i in range(_N_BINS))
@@ -69,8 +73,15 @@ def rr_features(times_s: np.ndarray) -> np.ndarray:
     local_sq = np.convolve(padded ** 2, kernel, mode="valid")
     irregularity = np.sqrt(np.maximum(local_sq - local ** 2, 0.0)) / local
     average = float(np.median(rr))
+    # The median RR of the surrounding beats ignores the ectopic beats themselves; the spread of
+    # successive RR differences over 30 beats tells an irregular rhythm (atrial fibrillation, where
+    # "premature" means nothing) from a regular one with an early beat.
+    surrounding = median_filter(pre, size=_MEDIAN_BEATS, mode="nearest")
+    successive = np.abs(np.diff(pre, prepend=pre[0])) / average
+    rhythm_irregularity = uniform_filter1d(successive, size=_RHYTHM_BEATS, mode="nearest")
     return np.column_stack([pre, post, local, pre / average, post / average, local / average,
-                            pre / local, post / pre, post / local, irregularity])
+                            pre / local, post / pre, post / local, irregularity,
+                            pre / surrounding, post / surrounding, rhythm_irregularity])
 
 
 def shape_features(x: np.ndarray, peaks: np.ndarray, premature: np.ndarray) -> np.ndarray:
