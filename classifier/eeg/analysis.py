@@ -1,9 +1,9 @@
 """From a recording to a Finding: windows, per-window probabilities, and their summary.
 
-A recording is cut into overlapping windows; each usable window gets calibrated probabilities. The
-recording's probabilities are the mean over windows, where an unusable (flat or saturated) window
-counts as the uninformative uniform distribution, so a mostly unusable recording can never come out
-confident. A recording longer than one Bonn segment (23.6 s, the unit the model was evaluated on)
+A recording is cut into overlapping windows; each usable window gets calibrated class scores. The
+recording's probabilities are the softmax of the mean score over its usable windows, mixed with the
+uninformative uniform distribution in the proportion of unusable (flat or saturated) windows, so a
+mostly unusable recording can never come out confident. A recording longer than one Bonn segment (23.6 s, the unit the model was evaluated on)
 is scanned segment-length stretch by stretch: if any stretch is judged seizure, the finding is that
 stretch's (the most seizure-like one); otherwise it is the whole recording's.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from classifier.eeg import features, preprocess
-from classifier.eeg.model import EEGModel, load_model
+from classifier.eeg.model import EEGModel, load_model, softmax
 from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
 from classifier.limits import SignalError
 
@@ -20,15 +20,18 @@ MIN_USABLE_FRACTION = 0.5  # below this, quality is "poor"
 UNUSABLE = "unusable"
 
 
-def filled_probabilities(window_probs: np.ndarray, usable: np.ndarray) -> np.ndarray:
-    """One row per window: the model's probabilities, or uniform where the window is unusable.
+def pooled_probabilities(window_scores: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Class probabilities of a run of windows: softmax of the usable windows' mean score, weighted
+    by the usable fraction, the rest of the weight on the uniform distribution.
 
-    ``window_probs`` holds rows for the usable windows only, in order.
+    ``window_scores`` has one row per window; rows of unusable windows are ignored.
     """
-    n_classes = window_probs.shape[1]
-    filled = np.full((len(usable), n_classes), 1.0 / n_classes)
-    filled[usable] = window_probs
-    return filled
+    n_classes = window_scores.shape[1]
+    uniform = np.full(n_classes, 1.0 / n_classes)
+    if not usable.any():
+        return uniform
+    evidence = softmax(window_scores[usable].mean(axis=0, keepdims=True))[0]
+    return usable.mean() * evidence + (1.0 - usable.mean()) * uniform
 
 
 def _span_windows() -> int:
@@ -51,21 +54,26 @@ def _seizure_ranges(bounds: list[tuple[int, int]], is_seizure: np.ndarray) -> li
     return [[round(a, 2), round(b, 2)] for a, b in ranges]
 
 
-def summarise(model: EEGModel, window_probs: np.ndarray, usable: np.ndarray,
+def summarise(model: EEGModel, window_scores: np.ndarray, usable: np.ndarray,
               bounds: list[tuple[int, int]]) -> tuple[np.ndarray, dict, bool]:
-    """(recording probabilities, the ``windows`` summary, whether a seizure stretch decided it)."""
+    """(recording probabilities, the ``windows`` summary, whether a seizure stretch decided it).
+
+    ``window_scores`` holds rows for the usable windows only, in order.
+    """
     seizure = model.classes.index("Seizure Activity")
     labels = np.full(len(bounds), -1)
     if usable.any():
-        labels[usable] = model.decide(window_probs)
-    filled = filled_probabilities(window_probs, usable)
+        labels[usable] = model.decide(softmax(window_scores))
+    scores = np.zeros((len(bounds), window_scores.shape[1]))  # rows of unusable windows unread
+    scores[usable] = window_scores
     span = min(_span_windows(), len(bounds))
-    stretches = [filled[i:i + span].mean(axis=0) for i in range(len(bounds) - span + 1)]
-    best = max(stretches, key=lambda p: p[seizure])
+    stretches = np.array([pooled_probabilities(scores[i:i + span], usable[i:i + span])
+                          for i in range(len(bounds) - span + 1)])
+    best = stretches[np.argmax(stretches[:, seizure])]
     if model.decide(best)[0] == seizure:
         probabilities, from_stretch = best, len(stretches) > 1
     else:
-        probabilities, from_stretch = filled.mean(axis=0), False
+        probabilities, from_stretch = pooled_probabilities(scores, usable), False
     n_usable = int(usable.sum())
     is_seizure = labels == seizure
     windows = {
@@ -89,8 +97,8 @@ def analyze(signal: np.ndarray, sampling_rate: float, model: EEGModel | None = N
     X, usable, bounds = features.recording_features(signal, sampling_rate)
     if not usable.any():
         raise SignalError("EEG signal is flat or saturated throughout: nothing can be analysed")
-    window_probs = model.window_probabilities(X[usable])
-    probabilities, windows, from_stretch = summarise(model, window_probs, usable, bounds)
+    window_scores = model.window_scores(X[usable])
+    probabilities, windows, from_stretch = summarise(model, window_scores, usable, bounds)
     label = int(model.decide(probabilities)[0])
     usable_fraction = float(usable.mean())
     notes = []
