@@ -5,10 +5,11 @@
 
 Leave-records-out cross-validation: GroupKFold (11 folds of two records by default) over the 22
 DS1 records, grouped by record so that no patient is in both the training and the test part of a
-fold; each fold's model also learns the Q class from the paced records, which are never evaluated. Statistics are gross: one confusion matrix
-summed over all folds. A detection matches a reference beat within 150 ms; a missed reference beat
-counts against its class's sensitivity, a detection with no reference beat against its predicted
-class's positive predictivity. Ventricular flutter episodes are excluded, as EC57 prescribes.
+fold; each fold's model also learns the Q class from the paced records, which are never
+evaluated. Statistics are gross: one confusion matrix summed over all folds. A detection matches a
+reference beat within 150 ms; a missed reference beat counts against its class's sensitivity, a
+detection with no reference beat against its predicted class's positive predictivity. Ventricular
+flutter episodes are excluded, as EC57 prescribes.
 """
 from __future__ import annotations
 
