@@ -17,7 +17,7 @@ def finding_facts(finding: Finding) -> list[str]:
         facts.append(f"Average heart rate: about {finding.heart_rate_bpm:.0f} beats per minute.")
     summary = finding.beat_summary or {}
     counts, per_hour = summary.get("counts", {}), summary.get("per_hour", {})
-    for cls, name in ECTOPY_NAMES.items():
+    for cls, name in ECTOPY_NAMES.items() if summary.get("quality") != "poor" else ():
         n = int(counts.get(cls, 0))
         if n == 0:
             continue

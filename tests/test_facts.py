@@ -26,3 +26,8 @@ def test_eeg_windows_with_seizure_activity_are_summarised():
 
 def test_a_finding_without_measurements_adds_nothing():
     assert finding_facts(ecg_finding()) == []
+
+
+def test_beat_counts_from_a_poor_recording_are_not_stated():
+    summary = {"counts": {"V": 40}, "per_hour": {"V": 80.0}, "quality": "poor"}
+    assert finding_facts(ecg_finding(beat_summary=summary)) == []
