@@ -15,7 +15,8 @@ import pytest
 
 from classifier import classify
 from classifier.ecg.beat_dataset import match_beats
-from classifier.ecg.beats import classify_beats, model_info
+from classifier.ecg.beat_features import rr_irregularity
+from classifier.ecg.beats import classify_beats, load_model, model_info, suppress_s_in_irregular_rhythm
 from classifier.ecg.mitdb import load_record
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.signals import resample
@@ -24,7 +25,7 @@ from classifier.signals import resample
 @pytest.fixture(scope="module")
 def mitdb(dataset):
     directory = dataset("mitdb")
-    return {name: load_record(name, directory) for name in ("119", "208")}
+    return {name: load_record(name, directory) for name in ("119", "203", "208", "220")}
 
 
 @pytest.mark.parametrize("name", ["119", "208"])
@@ -75,6 +76,20 @@ def test_classify_attaches_beats_to_the_rhythm_finding(mitdb):
     assert finding.beat_summary["quality"] == finding.quality
     assert finding.beat_summary["counts"]["V"] > 0
     json.dumps(finding.to_dict())
+
+
+def test_premature_beats_count_as_s_in_regular_rhythm_but_not_in_atrial_fibrillation(mitdb):
+    limit = load_model()[1]["s_irregularity_limit"]
+    # 220: sinus rhythm with 94 atrial premature beats; the rhythm around them stays regular.
+    sinus = mitdb["220"]
+    irregularity = rr_irregularity(sinus.beat_samples, sinus.sampling_rate)
+    assert np.mean(irregularity[sinus.beat_classes == "S"] <= limit) >= 0.9
+    # 203: atrial fibrillation and flutter almost throughout, with only 2 annotated S beats.
+    fibrillation = mitdb["203"]
+    assert np.mean(rr_irregularity(fibrillation.beat_samples, fibrillation.sampling_rate) > limit) >= 0.5
+    called = np.array([1, 1, 2, 0])  # S, S, V, N (indices into N S V F Q)
+    kept = suppress_s_in_irregular_rhythm(called, np.array([limit / 2, 2 * limit, 2 * limit, 0.0]), limit)
+    assert kept.tolist() == [1, 0, 2, 0]
 
 
 def test_a_recording_without_beats_gives_an_empty_summary():

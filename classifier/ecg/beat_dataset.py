@@ -29,6 +29,7 @@ class RecordBeats:
     reference: np.ndarray      # reference beat samples outside excluded ranges
     reference_classes: np.ndarray
     matched_reference: np.ndarray  # per reference beat: index of its detection, -1 when missed
+    irregularity: np.ndarray   # per detected beat: beat_features.rr_irregularity
 
 
 def match_beats(reference: np.ndarray, detected: np.ndarray, tolerance: int) -> np.ndarray:
@@ -69,14 +70,16 @@ def record_beats(name: str) -> RecordBeats:
     record = load_record(name)
     detected = qrs.detect_r_peaks(record.signal, record.sampling_rate)
     features = beat_features.beat_features(record.signal, record.sampling_rate, detected)
+    irregularity = beat_features.rr_irregularity(detected, record.sampling_rate)
     keep = outside_excluded(detected, record.excluded)
     ref_keep = outside_excluded(record.beat_samples, record.excluded)
-    detected, features = detected[keep], features[keep]
+    detected, features, irregularity = detected[keep], features[keep], irregularity[keep]
     reference, reference_classes = record.beat_samples[ref_keep], record.beat_classes[ref_keep]
     matched = match_beats(reference, detected, int(MATCH_WINDOW_S * record.sampling_rate))
     labels = np.full(len(detected), "", dtype="<U1")
     labels[matched[matched >= 0]] = reference_classes[matched >= 0]
-    beats = RecordBeats(name, detected, features, labels, reference, reference_classes, matched)
+    beats = RecordBeats(name, detected, features, labels, reference, reference_classes, matched,
+                        irregularity)
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(cache, **{k: v for k, v in beats.__dict__.items() if k != "name"})
     return beats

@@ -22,6 +22,7 @@ _P_S = (-0.25, -0.08)
 _LOCAL_BEATS = 10
 _MEDIAN_BEATS = 11
 _RHYTHM_BEATS = 30
+_IRREGULARITY_BEATS = 21
 
 RR_NAMES = ("pre_rr_s", "post_rr_s", "local_rr_s", "pre_ratio", "post_ratio", "local_ratio",
             "pre_local", "post_pre", "post_local", "local_irregularity", "pre_median",
@@ -82,6 +83,23 @@ def rr_features(times_s: np.ndarray) -> np.ndarray:
     return np.column_stack([pre, post, local, pre / average, post / average, local / average,
                             pre / local, post / pre, post / local, irregularity,
                             pre / surrounding, post / surrounding, rhythm_irregularity])
+
+
+def rr_irregularity(r_peaks: np.ndarray, sampling_rate: float) -> np.ndarray:
+    """Per beat: median absolute successive RR change over the 21 surrounding beats / their median RR.
+
+    High in atrial fibrillation, where every beat is "premature" relative to some neighbour and so
+    prematurity cannot mark a supraventricular ectopic beat; low in a regular rhythm, even one with
+    isolated premature beats, which the median ignores. Zeros for fewer than two beats.
+    """
+    times_s = np.asarray(r_peaks, dtype=np.float64) / sampling_rate
+    if len(times_s) < 2:
+        return np.zeros(len(times_s))
+    rr = np.diff(times_s)
+    pre = np.concatenate(([rr[0]], rr))
+    change = np.abs(np.diff(pre, prepend=pre[0]))
+    return (median_filter(change, size=_IRREGULARITY_BEATS, mode="nearest")
+            / median_filter(pre, size=_IRREGULARITY_BEATS, mode="nearest"))
 
 
 def shape_features(x: np.ndarray, peaks: np.ndarray, premature: np.ndarray) -> np.ndarray:

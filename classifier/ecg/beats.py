@@ -8,7 +8,8 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
-from classifier.ecg.beat_features import FEATURE_NAMES, beat_features
+from classifier.ecg.beat_features import FEATURE_NAMES, beat_features, rr_irregularity
+from classifier.ecg.mitdb import AAMI_CLASSES
 from classifier.ecg.qrs import detect_r_peaks
 from classifier.paths import MODELS_DIR
 
@@ -16,6 +17,8 @@ MODEL_DIR = MODELS_DIR / "ecg_beats"
 # A beat whose most probable class has less than this probability is counted as low-confidence in
 # the summary, so a reader can tell a clear ectopy count from a guess.
 LOW_CONFIDENCE = 0.6
+_S = AAMI_CLASSES.index("S")
+_N = AAMI_CLASSES.index("N")
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +55,9 @@ def classify_beats(signal: np.ndarray, sampling_rate: float,
     features = beat_features(x, sampling_rate, peaks)
     if len(features):
         probabilities = booster.predict(features)
-        predicted = np.argmax(probabilities, axis=1)
+        predicted = suppress_s_in_irregular_rhythm(np.argmax(probabilities, axis=1),
+                                                   rr_irregularity(peaks, sampling_rate),
+                                                   meta["s_irregularity_limit"])
         low_confidence = int(np.count_nonzero(probabilities.max(axis=1) < LOW_CONFIDENCE))
     else:  # fewer than two beats: nothing to compare a beat with
         peaks, predicted, low_confidence = peaks[:0], np.zeros(0, dtype=np.int64), 0
@@ -60,6 +65,19 @@ def classify_beats(signal: np.ndarray, sampling_rate: float,
              for p, c in zip(peaks, predicted)]
     return beats, _summary(predicted, classes, len(x) / sampling_rate, low_confidence,
                            meta["version"])
+
+
+def suppress_s_in_irregular_rhythm(predicted: np.ndarray, irregularity: np.ndarray,
+                                   limit: float) -> np.ndarray:
+    """Class indices with S calls turned into N where the surrounding rhythm is irregular.
+
+    In atrial fibrillation normal beats arrive early all the time, and the model calls them S (it
+    did for hundreds of beats of records 201 and 203). ``limit`` is set at training from the
+    training records' own S beats (``train_beats.irregularity_limit``), never from test data.
+    """
+    predicted = predicted.copy()
+    predicted[(predicted == _S) & (irregularity > limit)] = _N
+    return predicted
 
 
 def _summary(predicted: np.ndarray, classes: list[str], duration_s: float, low_confidence: int,
