@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from classifier import classify
-from classifier.ecg import cinc2017
+from classifier.ecg import cinc2017, preprocess
 from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
-from classifier.ecg.rhythm import classify_rhythm, model_info
+from classifier.ecg.rhythm import classify_rhythm, load_model, model_info, prepare
+from classifier.ecg.rhythm_cnn import CNN_RATE, CROP_S, cnn_input
 from classifier.ecg.rhythm_model import MODEL_DIR
 from classifier.limits import SignalError
 from classifier.signals import resample
@@ -166,4 +167,36 @@ def test_committed_model_was_trained_on_the_current_feature_pipeline():
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     assert meta["pipeline_fingerprint"] == pipeline_fingerprint(), (
         "retrain: OMP_NUM_THREADS=1 python -m classifier.ecg.train_rhythm && "
+        "python -m classifier.ecg.train_rhythm_cnn && python -m classifier.ecg.evaluate_rhythm")
+
+
+def test_committed_cnn_was_trained_on_the_current_inputs():
+    """Fails when the CNN's input (the shared pipeline or cnn_input) changes without retraining."""
+    from classifier.ecg.train_rhythm_cnn import input_fingerprint
+    meta = json.loads((MODEL_DIR / "ensemble.json").read_text())
+    assert meta["input_fingerprint"] == input_fingerprint(), (
+        "retrain: OMP_NUM_THREADS=1 python -m classifier.ecg.train_rhythm_cnn && "
         "python -m classifier.ecg.evaluate_rhythm")
+
+
+def test_cnn_input_is_one_crop_at_least_and_the_whole_window_otherwise(af_record):
+    cleaned = prepare(af_record, cinc2017.FS).cleaned
+    short = cnn_input(cleaned[:int(10 * preprocess.MODEL_RATE)], preprocess.MODEL_RATE)
+    assert len(short) == int(CROP_S * CNN_RATE) and np.all(short[int(10 * CNN_RATE):] == 0)
+    whole = cnn_input(cleaned, preprocess.MODEL_RATE)
+    at_cnn_rate = resample(cleaned, preprocess.MODEL_RATE, CNN_RATE)
+    assert len(whole) == max(len(at_cnn_rate), int(CROP_S * CNN_RATE))
+
+
+def test_cnn_alone_scores_any_length_of_a_real_record(af_record):
+    """Global average pooling: a 10 s piece and the whole record both give one row of class scores."""
+    cleaned = prepare(af_record, cinc2017.FS).cleaned
+    inputs = [cnn_input(cleaned[:int(10 * preprocess.MODEL_RATE)], preprocess.MODEL_RATE),
+              cnn_input(cleaned, preprocess.MODEL_RATE)]
+    logits = load_model().cnn.logits(inputs)
+    assert logits.shape == (2, len(CLASSES)) and np.all(np.isfinite(logits))
+    assert load_model().classes[int(np.argmax(logits[1]))] == AF
+
+
+def test_cnn_weights_are_a_small_half_precision_file():
+    assert (MODEL_DIR / "cnn.safetensors").stat().st_size < 2_000_000

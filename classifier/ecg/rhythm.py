@@ -1,8 +1,9 @@
 """ECG rhythm classification (CinC 2017 classes): ``classify_rhythm(signal, sampling_rate) -> Finding``.
 
-Pipeline: resample to 300 Hz and scale -> band-pass -> R peaks -> polarity -> features per window
-(at most 61 s, the longest training record; longer recordings are cut into overlapping 60 s
-windows whose calibrated probabilities are averaged) -> LightGBM -> temperature scaling.
+Pipeline: resample to 300 Hz and scale -> band-pass -> R peaks -> polarity -> per window (at most
+61 s, the longest training record; longer recordings are cut into overlapping 60 s windows whose
+calibrated probabilities are averaged): features -> LightGBM, and the cleaned signal at 100 Hz ->
+1-D residual CNN -> log-linear pool of the two -> temperature scaling.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from classifier.ecg import preprocess
 from classifier.ecg.features import window_features
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.ecg.quality import is_unreadable
-from classifier.ecg.rhythm_model import MODEL_DIR, RhythmModel
+from classifier.ecg.rhythm_cnn import cnn_input
+from classifier.ecg.rhythm_model import MODEL_DIR, RhythmEnsemble
 from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
 from classifier.limits import SignalError
 from classifier.signals import as_float_array, sliding_windows
@@ -55,6 +57,12 @@ def window_bounds(n_samples: int) -> list[tuple[int, int]]:
     return sliding_windows(n_samples, int(WINDOW_S * fs), int(STEP_S * fs))
 
 
+def cnn_inputs_per_window(prepared: Prepared) -> list[np.ndarray]:
+    """The CNN input of each analysis window."""
+    fs = preprocess.MODEL_RATE
+    return [cnn_input(prepared.cleaned[start:stop], fs) for start, stop in window_bounds(len(prepared.raw))]
+
+
 def features_per_window(prepared: Prepared) -> list[dict[str, float]]:
     """The feature dict of each analysis window."""
     fs = preprocess.MODEL_RATE
@@ -66,9 +74,9 @@ def features_per_window(prepared: Prepared) -> list[dict[str, float]]:
 
 
 @functools.lru_cache(maxsize=1)
-def load_model() -> RhythmModel:
+def load_model() -> RhythmEnsemble:
     """The committed rhythm model (loaded once per process)."""
-    return RhythmModel.load(MODEL_DIR)
+    return RhythmEnsemble.load(MODEL_DIR)
 
 
 def model_info() -> dict:
@@ -98,7 +106,7 @@ def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
     prepared = prepare(x, sampling_rate)
     feats = features_per_window(prepared)
     matrix = np.array([[f[name] for name in model.feature_names] for f in feats], dtype=np.float64)
-    per_window = model.predict_proba(matrix)
+    per_window = model.predict_proba(matrix, cnn_inputs_per_window(prepared))
     probs = per_window.mean(axis=0)
     fs = preprocess.MODEL_RATE
     correlations = [f["tmpl_corr_median"] for f in feats if np.isfinite(f["tmpl_corr_median"])]
