@@ -15,10 +15,8 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,18 +24,11 @@ from classifier.ecg.beat_features import beat_features  # noqa: E402
 from classifier.ecg.beats import classify_beats, load_model  # noqa: E402
 from classifier.ecg.mitdb import load_record  # noqa: E402
 from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
+from bench.timing import median_seconds  # noqa: E402
 
 TARGET_S = 2.0
 
 
-def median_s(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main() -> None:
@@ -60,7 +51,7 @@ def main() -> None:
           f"median of {args.repeats}, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}")
     baseline = None
     for name, fn in rows:
-        seconds = median_s(fn, args.repeats)
+        seconds = median_seconds(fn, args.repeats)
         baseline = baseline or seconds
         print(f"{name:<36} {seconds:7.3f} s  {seconds / baseline:5.2f}x baseline")
     print(f"target: end to end under {TARGET_S:g} s for a 30-minute record")

@@ -16,7 +16,6 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -28,20 +27,13 @@ sys.path.insert(0, str(ROOT))
 from classifier.ecg import preprocess  # noqa: E402
 from classifier.ecg.cinc2017 import FS, read_signal  # noqa: E402
 from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
+from bench.timing import median_seconds  # noqa: E402
 from classifier.ecg.rhythm import (classify_rhythm, cnn_inputs_per_window, features_per_window,  # noqa: E402
                                    load_model, prepare)
 
 TARGET_MS = 50.0
 
 
-def median_ms(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
 
 
 def main() -> None:
@@ -70,7 +62,7 @@ def main() -> None:
     ]
     upsampled = preprocess.resample(signal, FS, 1000.0)
     print(f"record {args.record.name}: {seconds:.0f} s at {FS:g} Hz, {args.repeats} repeats, 1 thread")
-    results = [(name, median_ms(fn, args.repeats)) for name, fn in rows]
+    results = [(name, 1000 * median_seconds(fn, args.repeats)) for name, fn in rows]
     base = results[0][1]
     print(f"{'stage':<44}{'median ms':>10}{'x baseline':>12}")
     for name, ms in results:

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,19 +22,13 @@ import wfdb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from api import create_app  # noqa: E402
+from bench.timing import median_seconds  # noqa: E402
 from classifier import classify  # noqa: E402
 from classifier.signals import resample  # noqa: E402
 
 RECORD = ROOT / "tests" / "fixtures" / "cinc2017" / "A02506"
 
 
-def median_seconds(repeats: int, fn) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -56,13 +48,13 @@ def main() -> None:
         for name, samples, rate in cases:
             body = json.dumps({"signal": samples.round(4).tolist(), "signal_type": "ECG",
                                "sampling_rate": rate})
-            baseline = median_seconds(args.repeats, lambda: classify(samples, rate, "ECG"))
+            baseline = median_seconds(lambda: classify(samples, rate, "ECG"), args.repeats)
 
             def post():
                 response = client.post("/classify", data=body, content_type="application/json")
                 assert response.status_code == 200, response.get_json()
 
-            service = median_seconds(args.repeats, post)
+            service = median_seconds(post, args.repeats)
             print(f"{name:<22}{baseline:>12.3f}{service:>18.3f}{service / baseline:>8.2f}"
                   f"{len(body) / 1e6:>9.1f}")
 

@@ -250,11 +250,7 @@ def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None) 
         headline = f"Result: {entry.label} (likely, {confidence:.0%} confidence)."
         text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance,
                          entry.follow_up, entry)
-    if topic is None:
-        return text
-    if topic not in entry.questions:
-        raise ValueError(f"unknown topic {topic!r}; expected one of {list(TOPICS)}")
-    return f"{preface}{entry.questions[topic]}\n\n{text}"
+    return _with_topic(entry, topic, text, preface)
 
 
 def render_general(entry: Entry, topic: Optional[str] = None) -> str:
@@ -263,8 +259,13 @@ def render_general(entry: Entry, topic: Optional[str] = None) -> str:
                 "analysed).")
     text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance,
                      entry.follow_up, entry)
+    return _with_topic(entry, topic, text)
+
+
+def _with_topic(entry: Entry, topic: Optional[str], text: str, preface: str = "") -> str:
+    """``text`` with the short answer for ``topic`` (a ``questions`` key) put first."""
     if topic is None:
         return text
     if topic not in entry.questions:
         raise ValueError(f"unknown topic {topic!r}; expected one of {list(TOPICS)}")
-    return f"{entry.questions[topic]}\n\n{text}"
+    return f"{preface}{entry.questions[topic]}\n\n{text}"
