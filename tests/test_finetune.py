@@ -209,6 +209,19 @@ def test_the_output_directory_loads_as_a_gpt2_model_with_its_tokenizer(tiny_run)
     assert tokenizer("Hello world")["input_ids"] == [15496, 995]
 
 
+def test_the_service_serves_the_output_directory_as_its_fine_tuned_model(tiny_run, make_app,
+                                                                       monkeypatch, capsys):
+    out, _ = tiny_run
+    monkeypatch.setenv("MEDICAL_GPT2_PATH", str(out))
+    client = make_app().test_client()
+    assert f"✓ Fine-tuned medical GPT-2 model configured: {out}" in capsys.readouterr().out
+    health = client.get("/health").get_json()
+    assert health["generator"] == "fine-tuned GPT-2" and health["language_model_path"] == str(out)
+    answer = client.post("/ask", json={"prompt": "What does this mean?", "classification": {
+        "prediction": "Atrial Fibrillation", "confidence": 0.92}}).get_json()
+    assert answer["generator"] in {"fine-tuned GPT-2", "knowledge base"}  # the guard decides
+
+
 def test_an_unloadable_model_exits_non_zero_naming_the_alternatives(tmp_path):
     result = run_cli(["--data_dir", str(ft.SAMPLE_CORPUS), "--output_dir", str(tmp_path / "out"),
                       "--model_name", "gpt2"])
