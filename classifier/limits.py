@@ -15,12 +15,16 @@ class SignalLimits:
     min_seconds: float
     max_seconds: float
 
-    def check(self, n_samples: int, sampling_rate: float, signal_type: str) -> None:
-        """Raise SignalError naming the problem when the recording is outside these limits."""
+    def check_rate(self, sampling_rate: float, signal_type: str) -> None:
+        """Raise SignalError when ``sampling_rate`` is outside this signal type's range."""
         if not (self.min_rate_hz <= sampling_rate <= self.max_rate_hz):
             raise SignalError(
                 f"sampling_rate must be between {self.min_rate_hz:g} and {self.max_rate_hz:g} Hz "
                 f"for {signal_type}, got {sampling_rate:g}")
+
+    def check(self, n_samples: int, sampling_rate: float, signal_type: str) -> None:
+        """Raise SignalError naming the problem when the recording is outside these limits."""
+        self.check_rate(sampling_rate, signal_type)
         seconds = n_samples / sampling_rate
         if seconds < self.min_seconds:
             raise SignalError(

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional
 import numpy as np
 from flask import request
 
-from classifier.limits import LIMITS
+from classifier.limits import LIMITS, SignalError
 from service.errors import ApiError
 
 # Rates assumed when a client omits sampling_rate (the spec's example does): the training data's.
@@ -45,10 +45,10 @@ def sampling_rate(payload: Mapping[str, Any], kind: str) -> float:
     value = payload.get("sampling_rate", DEFAULT_SAMPLING_RATE[kind])
     if not _is_number(value) or not math.isfinite(value):
         raise ApiError("sampling_rate must be a number in Hz")
-    limits = LIMITS[kind]
-    if not limits.min_rate_hz <= value <= limits.max_rate_hz:
-        raise ApiError(f"sampling_rate must be between {limits.min_rate_hz:g} and "
-                       f"{limits.max_rate_hz:g} Hz for {kind}, got {value:g}")
+    try:
+        LIMITS[kind].check_rate(value, kind)
+    except SignalError as exc:
+        raise ApiError(str(exc)) from exc
     return float(value)
 
 
@@ -59,12 +59,10 @@ def signal(payload: Mapping[str, Any], kind: str, rate: float) -> np.ndarray:
         raise ApiError("signal is required: a JSON array of numbers")
     if not isinstance(values, list):
         raise ApiError("signal must be a JSON array of numbers")
-    limits = LIMITS[kind]
-    max_samples = int(limits.max_seconds * rate)
-    if len(values) > max_samples:
-        raise ApiError(f"{kind} signal is too long: {len(values)} samples is "
-                       f"{len(values) / rate:.0f} s at {rate:g} Hz; at most "
-                       f"{limits.max_seconds:g} s ({max_samples} samples) is accepted")
+    try:  # duration first, so an oversized list is refused before any conversion
+        LIMITS[kind].check(len(values), rate, kind)
+    except SignalError as exc:
+        raise ApiError(str(exc)) from exc
     for index, value in enumerate(values):
         if not _is_number(value):
             raise ApiError(f"signal[{index}] is not a number")
@@ -73,10 +71,6 @@ def signal(payload: Mapping[str, Any], kind: str, rate: float) -> np.ndarray:
     if bad.size:
         raise ApiError(f"signal contains {bad.size} non-finite values (NaN or infinity), "
                        f"the first at index {bad[0]}")
-    if len(array) < limits.min_seconds * rate:
-        raise ApiError(f"{kind} signal is too short: {len(array)} samples is "
-                       f"{len(array) / rate:.1f} s at {rate:g} Hz; at least {limits.min_seconds:g} s "
-                       "is needed")
     return array
 
 
