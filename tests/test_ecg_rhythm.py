@@ -200,3 +200,15 @@ def test_cnn_alone_scores_any_length_of_a_real_record(af_record):
 
 def test_cnn_weights_are_a_small_half_precision_file():
     assert (MODEL_DIR / "cnn.safetensors").stat().st_size < 2_000_000
+
+
+def test_feature_model_is_fitted_on_train_and_validation_never_on_test():
+    """train_rhythm cross-validates and refits on train+val; the test split stays held out."""
+    from classifier.ecg.train_rhythm import FOLDS, ROUNDS
+    split = json.loads((MODEL_DIR / "split.json").read_text())
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert not set(split["test"]) & (set(split["train"]) | set(split["val"]))
+    assert meta["n_train"] == len(split["train"]) + len(split["val"])
+    assert meta["cv"]["folds"] == FOLDS and meta["cv"]["rounds"] in ROUNDS
+    assert meta["cv"]["challenge_score"] == pytest.approx(
+        np.mean([meta["cv"]["f1"][c] for c in "NAO"]), abs=1e-3)

@@ -1,6 +1,7 @@
 """Train the rhythm CNN and its ensemble with the LightGBM feature model (CinC 2017 split of train_rhythm).
 
     OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m classifier.ecg.train_rhythm_cnn [--epochs 24] [--minutes 60]
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m classifier.ecg.train_rhythm_cnn --pool-only
 
 1. Every record goes through the serving ``prepare`` and :func:`rhythm_cnn.cnn_input`; the inputs
    are cached under ``data/cache/`` (keyed by the pipeline fingerprint).
@@ -8,10 +9,14 @@
    one-cycle learning rate); after each epoch it is scored on the whole validation records and the
    best epoch (challenge score) is kept.
 3. On validation: the CNN weight of the log-linear pool of both models' log-probabilities
-   (grid, best challenge score) and one temperature for the pooled scores (minimum NLL).
+   (grid, best challenge score) and one temperature for the pooled scores (minimum NLL). The
+   LightGBM side of the pool is its out-of-fold scores (``train_rhythm`` refits the served booster
+   on train+val, so its own scores on validation records would be in-sample).
 
 Writes cnn.safetensors, cnn.json and ensemble.json next to the LightGBM model (which it needs and
-does not change); evaluate with ``python -m classifier.ecg.evaluate_rhythm``.
+does not change). ``--pool-only`` keeps the committed CNN and refits only step 3: what a new
+LightGBM model needs, as the CNN input does not depend on the features. Evaluate with
+``python -m classifier.ecg.evaluate_rhythm``.
 """
 from __future__ import annotations
 
@@ -27,12 +32,13 @@ import numpy as np
 import torch
 from sklearn.metrics import f1_score
 
-from classifier.ecg import cinc2017, rhythm_cnn
+from classifier import signals
+from classifier.ecg import cinc2017, preprocess, qrs, rhythm_cnn
 from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg.rhythm import prepare
 from classifier.ecg.rhythm_cnn import CNN_RATE, CROP_S, RhythmCnn, cnn_input
-from classifier.ecg.rhythm_model import MODEL_DIR, RhythmModel, pooled_scores
-from classifier.ecg.train_rhythm import pipeline_fingerprint, record_features
+from classifier.ecg.rhythm_model import ENSEMBLE_FILE, MODEL_DIR, RhythmModel, pooled_scores
+from classifier.ecg.train_rhythm import out_of_fold_scores
 from classifier.paths import data_dir
 
 log = logging.getLogger("train_rhythm_cnn")
@@ -46,9 +52,16 @@ WEIGHT_DECAY = 1e-2
 
 
 def input_fingerprint() -> str:
-    """The feature pipeline's fingerprint plus the CNN input's source: the cache key."""
-    source = inspect.getsource(cnn_input).encode() + str((CNN_RATE, CROP_S, rhythm_cnn.CLIP)).encode()
-    return f"{pipeline_fingerprint()}_{hashlib.sha1(source).hexdigest()[:8]}"
+    """Hash of the source the CNN input depends on (not the features): the cache key.
+
+    The shared signal functions, the conditioning, the R-peak detector (polarity uses the peaks),
+    ``prepare`` and ``cnn_input`` with its constants.
+    """
+    digest = hashlib.sha1()
+    for source in (signals, preprocess, qrs, prepare, cnn_input):
+        digest.update(inspect.getsource(source).encode())
+    digest.update(str((CNN_RATE, CROP_S, rhythm_cnn.CLIP)).encode())
+    return f"cnn_{digest.hexdigest()[:12]}"
 
 
 def record_inputs(folder: Path, ids: list[str]) -> list[np.ndarray]:
@@ -149,6 +162,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=24)
     parser.add_argument("--minutes", type=float, default=60.0,
                         help="time budget: stops before an epoch that would pass it (a shorter run)")
+    parser.add_argument("--pool-only", action="store_true",
+                        help="keep the committed CNN; refit only the pool weight and temperature")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -159,18 +174,22 @@ def main() -> None:
     y = np.array([cinc2017.CLASSES.index(reference[i]) for i in ids])
     inputs = record_inputs(args.data, ids)
     tr, va = (np.array([row[i] for i in split[part]]) for part in ("train", "val"))
-    cnn, training = fit_cnn([inputs[i] for i in tr], y[tr], [inputs[i] for i in va], y[va],
-                            args.epochs, args.minutes)
+    if args.pool_only:
+        cnn = RhythmCnn.load(MODEL_DIR)
+        training = {k: v for k, v in json.loads((MODEL_DIR / ENSEMBLE_FILE).read_text()).items()
+                    if k in ("best_epoch", "history")}
+    else:
+        cnn, training = fit_cnn([inputs[i] for i in tr], y[tr], [inputs[i] for i in va], y[va],
+                                args.epochs, args.minutes)
     lgbm = RhythmModel.load(MODEL_DIR)
-    x, names = record_features(args.data, ids)
-    lgbm_proba = lgbm.predict_proba(x[va][:, [names.index(n) for n in lgbm.feature_names]])
+    lgbm_proba = calibrated(out_of_fold_scores(split["val"]), lgbm.temperature)
     ensemble = fit_ensemble(lgbm_proba, cnn.logits([inputs[i] for i in va]), y[va])
     args.out.mkdir(parents=True, exist_ok=True)
     cnn.save(args.out)
     meta = dict(ensemble, version=f"{lgbm.version}+{CNN_VERSION}", input_fingerprint=input_fingerprint(),
                 seed=SEED, batch=BATCH, weight_power=WEIGHT_POWER, learning_rate=LEARNING_RATE,
                 weight_decay=WEIGHT_DECAY, **training)
-    (args.out / "ensemble.json").write_text(json.dumps(meta, indent=1) + "\n")
+    (args.out / ENSEMBLE_FILE).write_text(json.dumps(meta, indent=1) + "\n")
     log.info("saved %s to %s", meta["version"], args.out)
 
 
