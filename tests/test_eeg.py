@@ -160,3 +160,22 @@ def test_documented_held_out_metrics_are_reproduced(dataset):
     assert result["accuracy"] == documented["accuracy"]
     assert result["confusion_matrix"] == documented["confusion_matrix"]
     assert result["ece"] == pytest.approx(documented["ece"], abs=1e-4)
+
+
+def test_correlated_groups_join_segments_linked_by_correlation():
+    rng = np.random.default_rng(0)
+    a, b, c = rng.standard_normal((3, 4097))
+    segs = [bonn.Segment("S001", "S", 2, a), bonn.Segment("S002", "S", 2, 0.9 * a + 0.3 * c),
+            bonn.Segment("S003", "S", 2, -b), bonn.Segment("N001", "N", 1, 5.0 * b + 100.0)]
+    groups = bonn.correlated_groups(segs)
+    assert groups["S001"] == groups["S002"]
+    assert groups["S003"] == groups["N001"]  # |correlation|: sign, gain and offset do not matter
+    assert groups["S001"] != groups["S003"]
+
+
+@pytest.mark.parametrize("seconds, expected", [(4.0, 11), (6.0, 10), (8.0, 9)])
+def test_window_length_is_a_parameter_of_the_windowing(seconds, expected):
+    n = int(round(preprocess.SEGMENT_SECONDS * preprocess.TARGET_RATE))
+    bounds = preprocess.window_bounds(n, preprocess.TARGET_RATE, seconds)
+    assert len(bounds) == expected
+    assert all(stop - start == int(seconds * preprocess.TARGET_RATE) for start, stop in bounds)

@@ -4,8 +4,9 @@
 
 Each held-out 23.6 s segment goes through the same path as a request (classifier.eeg.analyze_eeg at
 173.61 Hz). Prints accuracy, per-class sensitivity and specificity, the confusion matrix and the
-expected calibration error (ECE, 10 equal-width confidence bins), and writes them to
-classifier/models/eeg/metrics.json.
+expected calibration error (ECE, 10 equal-width confidence bins), and the accuracy on held-out
+segments with and without a correlated training segment (bonn.correlated_groups), and writes them
+to classifier/models/eeg/metrics.json.
 """
 from __future__ import annotations
 
@@ -47,20 +48,41 @@ def metrics(y_true: np.ndarray, y_pred: np.ndarray, confidence: np.ndarray) -> d
             "ece": round(expected_calibration_error(confidence, y_true == y_pred), 4)}
 
 
+def with_training_partner(corr: np.ndarray, every: list[bonn.Segment], held_out: set[str]
+                          ) -> dict[str, bool]:
+    """Held-out id -> whether some training segment correlates with it above CORRELATED_ABOVE
+    (``corr`` from bonn.correlations(every); see bonn.correlated_groups): such a segment is less
+    new to the model than its id suggests."""
+    train = np.array([s.segment_id not in held_out for s in every])
+    return {s.segment_id: bool(corr[i, train].max() > bonn.CORRELATED_ABOVE)
+            for i, s in enumerate(every) if s.segment_id in held_out}
+
+
 def main() -> int:
     held_out = set(model.held_out_ids())
     eeg_model = model.load_model()
-    segments = [s for s in bonn.load_segments() if s.segment_id in held_out]
+    every = bonn.load_segments()
+    segments = [s for s in every if s.segment_id in held_out]
     findings = [analyze(s.signal, bonn.SAMPLING_RATE, eeg_model) for s in segments]
+    corr = bonn.correlations(every)
+    row = {s.segment_id: i for i, s in enumerate(every)}
     y_true = np.array([s.label for s in segments])
     y_pred = np.array([bonn.CLASSES.index(f.label) for f in findings])
     confidence = np.array([f.confidence for f in findings])
     result = {"model_version": eeg_model.version, "split": "held-out segments (split.json)",
               **metrics(y_true, y_pred, confidence),
               "misclassified": [{"segment": s.segment_id, "true": bonn.CLASSES[t],
-                                 "predicted": f.label, "confidence": round(f.confidence, 4)}
+                                 "predicted": f.label, "confidence": round(f.confidence, 4),
+                                 "most_correlated": every[int(corr[row[s.segment_id]].argmax())].segment_id,
+                                 "correlation": round(float(corr[row[s.segment_id]].max()), 2)}
                                 for s, t, f in zip(segments, y_true, findings)
                                 if f.label != bonn.CLASSES[t]]}
+    partner = with_training_partner(corr, every, held_out)
+    correct = y_true == y_pred
+    result["by_training_partner"] = {
+        name: {"n": int(np.sum(mask)), "accuracy": round(float(correct[mask].mean()), 4)}
+        for name, mask in [("with", np.array([partner[s.segment_id] for s in segments])),
+                           ("without", np.array([not partner[s.segment_id] for s in segments]))]}
 
     print(f"model {result['model_version']} on {result['n_segments']} held-out segments")
     print(f"accuracy {result['accuracy']:.4f}   ECE {result['ece']:.4f}")
@@ -72,7 +94,11 @@ def main() -> int:
         print("  " + " ".join(f"{v:>4}" for v in row))
     for miss in result["misclassified"]:
         print(f"  missed {miss['segment']}: {miss['true']} -> {miss['predicted']} "
-              f"({miss['confidence']:.2f})")
+              f"({miss['confidence']:.2f}); most correlated segment {miss['most_correlated']} "
+              f"({miss['correlation']:.2f})")
+    for name, m in result["by_training_partner"].items():
+        print(f"  {m['n']} held-out segments {name} a correlated training segment: "
+              f"accuracy {m['accuracy']:.4f}")
     (model.MODEL_DIR / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     return 0
 

@@ -144,14 +144,15 @@ def window_features(window: np.ndarray, rate: float) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
-def recording_features(signal: np.ndarray, sampling_rate: float
+def recording_features(signal: np.ndarray, sampling_rate: float,
+                       window_seconds: float = preprocess.WINDOW_SECONDS
                        ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
     """(features of every window, which windows are usable, window bounds at TARGET_RATE).
 
     Rows of unusable (flat or saturated) windows are NaN: they are never computed.
     """
     prepared = preprocess.prepare(signal, sampling_rate)
-    bounds = preprocess.window_bounds(len(prepared), preprocess.TARGET_RATE)
+    bounds = preprocess.window_bounds(len(prepared), preprocess.TARGET_RATE, window_seconds)
     usable = preprocess.usable_windows(signal, sampling_rate, bounds)
     X = np.full((len(bounds), len(FEATURE_NAMES)), np.nan)
     for i in np.flatnonzero(usable):

@@ -52,9 +52,11 @@ def stuck_samples(signal: np.ndarray, sampling_rate: float) -> np.ndarray:
     return at_rail | in_long_run
 
 
-def window_bounds(n_samples: int, rate: float) -> list[tuple[int, int]]:
-    """``(start, stop)`` sample indices of the analysis windows of a prepared signal."""
-    return signals.sliding_windows(n_samples, int(round(WINDOW_SECONDS * rate)),
+def window_bounds(n_samples: int, rate: float, window_seconds: float = WINDOW_SECONDS
+                  ) -> list[tuple[int, int]]:
+    """``(start, stop)`` sample indices of the analysis windows of a prepared signal (the length is
+    a parameter only so that cross-validation can compare window lengths)."""
+    return signals.sliding_windows(n_samples, int(round(window_seconds * rate)),
                                    int(round(STEP_SECONDS * rate)))
 
 

@@ -62,11 +62,13 @@ def segment_means(values: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, n
     return ids, sums / np.bincount(inverse)[:, None]
 
 
-def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: bool) -> np.ndarray:
+def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: bool,
+                seed: int = SEED) -> np.ndarray:
     """Out-of-fold class scores (LightGBM raw scores when ``raw``, else the logistic regression's
-    decision function; softmax of either gives the probabilities) from grouped, stratified folds."""
+    decision function; softmax of either gives the probabilities) from grouped, stratified folds
+    drawn with ``seed``."""
     out = np.zeros((len(y), len(bonn.CLASSES)))
-    folds = StratifiedGroupKFold(N_FOLDS, shuffle=True, random_state=SEED)
+    folds = StratifiedGroupKFold(N_FOLDS, shuffle=True, random_state=seed)
     for fit_idx, pred_idx in folds.split(X, y, groups):
         fitted = make().fit(X[fit_idx], y[fit_idx])
         out[pred_idx] = (fitted.predict(X[pred_idx], raw_score=True) if raw
