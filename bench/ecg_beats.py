@@ -20,7 +20,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from classifier.ecg.beat_features import beat_features  # noqa: E402
+from classifier.ecg.beat_features import beat_features, rr_irregularity  # noqa: E402
 from classifier.ecg.beats import classify_beats, load_model  # noqa: E402
 from classifier.ecg.mitdb import load_record  # noqa: E402
 from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
@@ -38,13 +38,14 @@ def main() -> None:
     args = parser.parse_args()
     record = load_record(args.record)
     x, fs = record.signal, record.sampling_rate
-    booster, _ = load_model()
+    model, _ = load_model()
     peaks = detect_r_peaks(x, fs)
     features = beat_features(x, fs, peaks)
+    irregularity = rr_irregularity(peaks, fs)
     rows = [
         ("baseline: R-peak detection only", lambda: detect_r_peaks(x, fs)),
         ("beat features", lambda: beat_features(x, fs, peaks)),
-        ("model (LightGBM predict)", lambda: booster.predict(features)),
+        ("models (two LightGBM predicts)", lambda: model.predict(features, irregularity)),
         ("classify_beats, end to end", lambda: classify_beats(x, fs)),
     ]
     print(f"record {args.record}: {len(x) / fs / 60:.1f} min at {fs:g} Hz, {len(peaks)} beats, "

@@ -15,11 +15,12 @@ import pytest
 
 from classifier import classify
 from classifier.ecg.beat_dataset import match_beats
-from classifier.ecg.beat_features import rr_irregularity
+from classifier.ecg.beat_features import RATE_HZ, beat_windows, rr_irregularity
+from classifier.ecg.beat_neighbours import look_alikes, nearest_neighbours
 from classifier.ecg.beats import classify_beats, load_model, model_info, suppress_s_in_irregular_rhythm
 from classifier.ecg.mitdb import load_record
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
-from classifier.signals import resample
+from classifier.signals import bandpass, resample
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +106,29 @@ def test_model_info_names_the_aami_classes():
     info = model_info()
     assert info["classes"] == ["N", "S", "V", "F", "Q"]
     assert info["version"]
+
+
+def test_nearest_neighbours_are_the_closest_other_rows_in_every_chunk():
+    points = np.random.default_rng(0).normal(size=(1500, 4))  # more rows than one chunk
+    idx, dist = nearest_neighbours(points, 5)
+    full = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
+    np.fill_diagonal(full, np.inf)
+    expected = np.sort(full, axis=1)[:, :5]
+    assert np.allclose(np.sort(dist, axis=1), expected)
+    assert np.allclose(np.sort(np.take_along_axis(full, idx, axis=1), axis=1), expected)
+    assert not np.any(idx == np.arange(len(points))[:, None])
+
+
+@pytest.mark.parametrize("name", ["119", "208"])
+def test_a_beats_look_alikes_found_without_labels_share_its_class(mitdb, name):
+    # 119: ventricular bigeminy; 208: frequent uniform PVCs. Neighbours are found by QRS shape
+    # alone, so most of a PVC's look-alikes must be PVCs and a normal beat's normal beats.
+    record = mitdb[name]
+    keep = np.isin(record.beat_classes, ["N", "V"])
+    x = bandpass(record.signal, record.sampling_rate, 0.5, 40.0, order=2)
+    windows, centre = beat_windows(x, record.beat_samples[keep])
+    idx, _ = look_alikes(windows, centre, RATE_HZ)
+    is_v = record.beat_classes[keep] == "V"
+    same_class = is_v[idx] == is_v[:, None]
+    assert np.mean(same_class[is_v]) >= 0.9
+    assert np.mean(same_class[~is_v]) >= 0.9

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classifier.ecg import beat_features, qrs
+from classifier.ecg import beat_features, beat_neighbours, qrs
 from classifier.ecg.mitdb import load_record, outside_excluded
 from classifier.paths import data_dir
 
@@ -57,7 +57,7 @@ def _nearest(sorted_points: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 
 def _code_digest() -> str:
-    source = inspect.getsource(beat_features) + inspect.getsource(qrs)
+    source = "".join(inspect.getsource(m) for m in (beat_features, beat_neighbours, qrs))
     return hashlib.sha1(source.encode()).hexdigest()[:12]
 
 

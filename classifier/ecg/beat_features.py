@@ -4,13 +4,15 @@ Inter-patient generalisation rests on normalising every feature by the recording
 Chazal et al. 2004; Llamedo & Martinez 2011): RR intervals are divided by the recording's median RR
 and by the local rhythm, and beat shapes are compared with the recording's own dominant beat and
 with its other beats, so the model learns "premature and differently shaped than this patient's
-usual beat" rather than one patient's absolute amplitudes and rates.
+usual beat" rather than one patient's absolute amplitudes and rates. The beat's look-alikes in
+its recording add context (``beat_neighbours``).
 """
 from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import median_filter, uniform_filter1d
 
+from classifier.ecg.beat_neighbours import NEIGHBOUR_NAMES, neighbour_features
 from classifier.signals import as_float_array, bandpass, resample
 
 RATE_HZ = 360.0  # the MIT-BIH rate the model is trained at; other rates are resampled to it
@@ -28,14 +30,22 @@ RR_NAMES = ("pre_rr_s", "post_rr_s", "local_rr_s", "pre_ratio", "post_ratio", "l
             "pre_local", "post_pre", "post_local", "local_irregularity", "pre_median",
             "post_median", "irregularity_30")
 _N_BINS = int(round((_WINDOW_S[1] - _WINDOW_S[0]) * RATE_HZ)) // _BIN
-SHAPE_NAMES = (tuple(f"bin{i}" for i in range(_N_BINS))
+ABSOLUTE_BIN_NAMES = tuple(f"bin{i}" for i in range(_N_BINS))
+SHAPE_NAMES = (ABSOLUTE_BIN_NAMES
                + tuple(f"bin{i}_minus_template" for i in range(_N_BINS))
                + ("corr_window", "corr_qrs", "corr_p", "qrs_width_s", "qrs_energy_ratio",
                   "p_energy_ratio", "amp_max", "amp_min", "ptp_ratio", "template_distance"))
 # Every shape feature again, as a robust z-score within its recording (median and IQR over all
 # the recording's beats): how unusual a beat is for this patient.
 RELATIVE_NAMES = tuple(f"{name}_in_recording" for name in SHAPE_NAMES)
-FEATURE_NAMES = RR_NAMES + SHAPE_NAMES + RELATIVE_NAMES
+_RR = {name: i for i, name in enumerate(RR_NAMES)}
+_SHAPE = {name: i for i, name in enumerate(SHAPE_NAMES)}
+FEATURE_NAMES = RR_NAMES + SHAPE_NAMES + RELATIVE_NAMES + NEIGHBOUR_NAMES
+# The beat class model leaves out the absolute window: one patient's absolute QRS shape does not
+# transfer to another's, and without it more PVCs of unseen patients were found in cross-validation.
+# Only the paced-beat gate uses it: a paced recording's dominant beat is paced, so nothing relative
+# to the recording can tell it.
+CLASS_MODEL_FEATURES = tuple(name for name in FEATURE_NAMES if name not in ABSOLUTE_BIN_NAMES)
 
 
 def beat_features(signal: np.ndarray, sampling_rate: float, r_peaks: np.ndarray) -> np.ndarray:
@@ -51,8 +61,13 @@ def beat_features(signal: np.ndarray, sampling_rate: float, r_peaks: np.ndarray)
     x = resample(x, sampling_rate, RATE_HZ)
     peaks = np.clip(np.round(r_peaks * RATE_HZ / sampling_rate).astype(np.int64), 0, len(x) - 1)
     rr = rr_features(peaks / RATE_HZ)
-    shapes = shape_features(x, peaks, premature=rr[:, RR_NAMES.index("pre_ratio")] < 0.9)
-    return np.hstack([rr, shapes, within_recording(shapes)]).astype(np.float32)
+    windows, centre = beat_windows(x, peaks)
+    shapes = shape_features(windows, centre, premature=rr[:, _RR["pre_ratio"]] < 0.9)
+    context = neighbour_features(
+        windows, centre, RATE_HZ, rr[:, _RR["pre_median"]], rr[:, _RR["post_pre"]],
+        rr[:, _RR["pre_ratio"]], shapes[:, _SHAPE["qrs_width_s"]], shapes[:, _SHAPE["corr_qrs"]],
+        shapes[:, _SHAPE["template_distance"]])
+    return np.hstack([rr, shapes, within_recording(shapes), context]).astype(np.float32)
 
 
 def within_recording(features: np.ndarray) -> np.ndarray:
@@ -102,13 +117,13 @@ def rr_irregularity(r_peaks: np.ndarray, sampling_rate: float) -> np.ndarray:
             / median_filter(pre, size=_IRREGULARITY_BEATS, mode="nearest"))
 
 
-def shape_features(x: np.ndarray, peaks: np.ndarray, premature: np.ndarray) -> np.ndarray:
-    """Shape of each beat window, absolute and relative to the recording's dominant beat.
+def beat_windows(x: np.ndarray, peaks: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each beat's window (-250 to +400 ms) and the column of its R peak.
 
     ``x`` is the band-passed signal at 360 Hz. The amplitude unit is the median R amplitude of the
     recording, so microvolts and ADC counts give the same features.
     """
-    start, stop = (int(round(s * RATE_HZ)) for s in _WINDOW_S)
+    start = int(round(_WINDOW_S[0] * RATE_HZ))
     offsets = np.arange(start, start + _N_BINS * _BIN)
     idx = np.clip(peaks[:, None] + offsets[None, :], 0, len(x) - 1)
     windows = x[idx]
@@ -116,13 +131,17 @@ def shape_features(x: np.ndarray, peaks: np.ndarray, premature: np.ndarray) -> n
     scale = np.median(np.abs(windows[:, -start]))
     if not np.isfinite(scale) or scale <= 0:
         scale = max(float(np.max(np.abs(windows))), 1e-12)
-    windows /= scale
+    return windows / scale, -start
+
+
+def shape_features(windows: np.ndarray, centre: int, premature: np.ndarray) -> np.ndarray:
+    """Shape of each beat window (``beat_windows``), absolute and relative to the dominant beat."""
     template = _dominant_template(windows, premature)
 
     bins = windows.reshape(len(windows), _N_BINS, _BIN).mean(axis=2)
     template_bins = template.reshape(_N_BINS, _BIN).mean(axis=1)
-    qrs = slice(-start - int(_QRS_S * RATE_HZ), -start + int(_QRS_S * RATE_HZ) + 1)
-    p_wave = slice(-start + int(_P_S[0] * RATE_HZ), -start + int(_P_S[1] * RATE_HZ))
+    qrs = slice(centre - int(_QRS_S * RATE_HZ), centre + int(_QRS_S * RATE_HZ) + 1)
+    p_wave = slice(centre + int(_P_S[0] * RATE_HZ), centre + int(_P_S[1] * RATE_HZ))
     qrs_energy = np.sum(windows[:, qrs] ** 2, axis=1)
     template_qrs_energy = max(float(np.sum(template[qrs] ** 2)), 1e-12)
     p_energy = np.sum(windows[:, p_wave] ** 2, axis=1)
@@ -134,7 +153,7 @@ def shape_features(x: np.ndarray, peaks: np.ndarray, premature: np.ndarray) -> n
         _row_correlation(windows, template),
         _row_correlation(windows[:, qrs], template[qrs]),
         _row_correlation(windows[:, p_wave], template[p_wave]),
-        _qrs_width_s(windows, -start),
+        _qrs_width_s(windows, centre),
         qrs_energy / template_qrs_energy,
         p_energy / template_p_energy,
         windows[:, qrs].max(axis=1),

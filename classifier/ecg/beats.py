@@ -1,14 +1,16 @@
-"""Beat-by-beat AAMI classification (N, S, V, F, Q) with the MIT-BIH-trained LightGBM model."""
+"""Beat-by-beat AAMI classification (N, S, V, F, Q) with the MIT-BIH-trained LightGBM models."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 
-from classifier.ecg.beat_features import FEATURE_NAMES, beat_features, rr_irregularity
+from classifier.ecg.beat_features import (CLASS_MODEL_FEATURES, FEATURE_NAMES, beat_features,
+                                          rr_irregularity)
 from classifier.ecg.mitdb import AAMI_CLASSES
 from classifier.ecg.qrs import detect_r_peaks
 from classifier.paths import MODELS_DIR
@@ -19,17 +21,48 @@ MODEL_DIR = MODELS_DIR / "ecg_beats"
 LOW_CONFIDENCE = 0.6
 _S = AAMI_CLASSES.index("S")
 _N = AAMI_CLASSES.index("N")
+_Q = AAMI_CLASSES.index("Q")
+_NOT_Q = np.arange(len(AAMI_CLASSES)) != _Q
+_CLASS_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in CLASS_MODEL_FEATURES])
+
+
+@dataclass(frozen=True)
+class BeatModel:
+    """Two boosters and the irregular-rhythm limit.
+
+    ``classes`` gives N S V F Q probabilities from ``CLASS_MODEL_FEATURES`` (no absolute shape);
+    learning Q keeps paced-looking training beats from distorting N, S, V and F, but its Q column
+    is not used. ``paced`` is the same five-class model over all features, the absolute window
+    included; a beat is Q where Q is its most probable class, since only absolute shape tells a
+    paced recording's dominant beat.
+    """
+
+    classes: lgb.Booster
+    paced: lgb.Booster
+    s_irregularity_limit: float
+
+    def predict(self, features: np.ndarray, irregularity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Class indices into ``AAMI_CLASSES`` and the class model's probabilities, per beat."""
+        if len(features) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, len(AAMI_CLASSES)))
+        probabilities = self.classes.predict(features[:, _CLASS_COLUMNS])
+        predicted = np.argmax(np.where(_NOT_Q, probabilities, -1.0), axis=1)
+        predicted[np.argmax(self.paced.predict(features), axis=1) == _Q] = _Q
+        return (suppress_s_in_irregular_rhythm(predicted, irregularity, self.s_irregularity_limit),
+                probabilities)
 
 
 @lru_cache(maxsize=1)
-def load_model() -> tuple[lgb.Booster, dict]:
-    """The booster and its metadata (classes, feature names, version), loaded once per process."""
+def load_model() -> tuple[BeatModel, dict]:
+    """The model and its metadata (classes, feature names, version), loaded once per process."""
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     if tuple(meta["features"]) != FEATURE_NAMES:
         raise RuntimeError("ecg_beats model was trained on other features; retrain it with "
                            "python -m classifier.ecg.train_beats")
-    booster = lgb.Booster(model_file=str(MODEL_DIR / "model.txt"))
-    return booster, meta
+    model = BeatModel(lgb.Booster(model_file=str(MODEL_DIR / "model.txt")),
+                      lgb.Booster(model_file=str(MODEL_DIR / "paced_gate.txt")),
+                      meta["s_irregularity_limit"])
+    return model, meta
 
 
 def model_info() -> dict:
@@ -50,17 +83,13 @@ def classify_beats(signal: np.ndarray, sampling_rate: float,
     """
     x = np.asarray(signal, dtype=np.float64)
     peaks = detect_r_peaks(x, sampling_rate) if r_peaks is None else np.asarray(r_peaks, np.int64)
-    booster, meta = load_model()
+    model, meta = load_model()
     classes = meta["classes"]
     features = beat_features(x, sampling_rate, peaks)
-    if len(features):
-        probabilities = booster.predict(features)
-        predicted = suppress_s_in_irregular_rhythm(np.argmax(probabilities, axis=1),
-                                                   rr_irregularity(peaks, sampling_rate),
-                                                   meta["s_irregularity_limit"])
-        low_confidence = int(np.count_nonzero(probabilities.max(axis=1) < LOW_CONFIDENCE))
-    else:  # fewer than two beats: nothing to compare a beat with
-        peaks, predicted, low_confidence = peaks[:0], np.zeros(0, dtype=np.int64), 0
+    if len(features) == 0:  # fewer than two beats: nothing to compare a beat with
+        peaks = peaks[:0]
+    predicted, probabilities = model.predict(features, rr_irregularity(peaks, sampling_rate))
+    low_confidence = int(np.count_nonzero(probabilities.max(axis=1) < LOW_CONFIDENCE))
     beats = [{"sample": int(p), "time_s": round(float(p) / sampling_rate, 3), "class": classes[c]}
              for p, c in zip(peaks, predicted)]
     return beats, _summary(predicted, classes, len(x) / sampling_rate, low_confidence,

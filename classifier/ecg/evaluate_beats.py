@@ -24,7 +24,6 @@ from sklearn.model_selection import GroupKFold
 
 from classifier.ecg.beat_dataset import RecordBeats, record_beats
 from classifier.ecg.mitdb import AAMI_CLASSES, DS1
-from classifier.ecg.beats import suppress_s_in_irregular_rhythm
 from classifier.ecg.train_beats import MODEL_DIR, fit, irregularity_limit, training_set
 
 MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected
@@ -60,10 +59,6 @@ def statistics(matrix: np.ndarray) -> dict:
     return stats
 
 
-def predict_classes(booster, features: np.ndarray) -> np.ndarray:
-    return np.argmax(booster.predict(features), axis=1) if len(features) else np.zeros(0, int)
-
-
 def cross_validate(folds: int, s_rule: bool = True) -> tuple[dict[str, np.ndarray], list[list[str]]]:
     """Per held-out record, its confusion matrix under the fold model that never saw it."""
     records = np.array(DS1)
@@ -71,12 +66,10 @@ def cross_validate(folds: int, s_rule: bool = True) -> tuple[dict[str, np.ndarra
     splits = []
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(records, groups=records)):
         x, y = training_set(records[train])
-        booster = fit(x, y)
-        limit = irregularity_limit(records[train]) if s_rule else np.inf
+        model = fit(x, y, irregularity_limit(records[train]) if s_rule else np.inf)
         for name in records[test]:
             beats = record_beats(name)
-            predicted = suppress_s_in_irregular_rhythm(predict_classes(booster, beats.features),
-                                                       beats.irregularity, limit)
+            predicted, _ = model.predict(beats.features, beats.irregularity)
             per_record[str(name)] = confusion(beats, predicted)
         splits.append(sorted(records[test].tolist()))
         print(f"fold {k + 1}/{folds}: test {', '.join(sorted(records[test]))}", flush=True)
