@@ -45,7 +45,7 @@ def main() -> None:
     rows = [
         ("baseline: R-peak detection only", lambda: detect_r_peaks(x, fs)),
         ("beat features", lambda: beat_features(x, fs, peaks)),
-        ("models (two LightGBM predicts)", lambda: model.predict(features, irregularity)),
+        ("models (two LightGBM, linear S)", lambda: model.predict(features, irregularity)),
         ("classify_beats, end to end", lambda: classify_beats(x, fs)),
     ]
     print(f"record {args.record}: {len(x) / fs / 60:.1f} min at {fs:g} Hz, {len(peaks)} beats, "

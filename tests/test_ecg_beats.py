@@ -15,8 +15,9 @@ import pytest
 
 from classifier import classify
 from classifier.ecg.beat_dataset import match_beats
-from classifier.ecg.beat_features import RATE_HZ, beat_windows, rr_irregularity
+from classifier.ecg.beat_features import RATE_HZ, beat_features, beat_windows, rr_irregularity
 from classifier.ecg.beat_neighbours import look_alikes, nearest_neighbours
+from classifier.ecg.beat_supraventricular import SupraventricularModel
 from classifier.ecg.beats import classify_beats, load_model, model_info, suppress_s_in_irregular_rhythm
 from classifier.ecg.mitdb import load_record
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
@@ -132,3 +133,16 @@ def test_a_beats_look_alikes_found_without_labels_share_its_class(mitdb, name):
     same_class = is_v[idx] == is_v[:, None]
     assert np.mean(same_class[is_v]) >= 0.9
     assert np.mean(same_class[~is_v]) >= 0.9
+
+
+def test_the_linear_s_model_puts_atrial_premature_beats_above_its_threshold(mitdb):
+    # 220: sinus rhythm with 94 atrial premature beats (a training record: this pins the pipeline).
+    record = mitdb["220"]
+    s_model = load_model()[0].supraventricular
+    features = beat_features(record.signal, record.sampling_rate, record.beat_samples)
+    p = s_model.probability(features)
+    is_s = record.beat_classes == "S"
+    assert np.median(p[is_s]) > s_model.threshold > np.median(p[~is_s])
+    assert np.mean(s_model.is_s(features)[~is_s]) < 0.02
+    stored = SupraventricularModel.from_dict(json.loads(json.dumps(s_model.to_dict())))
+    assert np.allclose(stored.probability(features), p)

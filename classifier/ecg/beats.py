@@ -11,6 +11,7 @@ import numpy as np
 
 from classifier.ecg.beat_features import (CLASS_MODEL_FEATURES, FEATURE_NAMES, beat_features,
                                           rr_irregularity)
+from classifier.ecg.beat_supraventricular import SupraventricularModel
 from classifier.ecg.mitdb import AAMI_CLASSES
 from classifier.ecg.qrs import detect_r_peaks
 from classifier.paths import MODELS_DIR
@@ -28,17 +29,19 @@ _CLASS_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in CLASS_MODEL_FEA
 
 @dataclass(frozen=True)
 class BeatModel:
-    """Two boosters and the irregular-rhythm limit.
+    """Two boosters, the linear S model and the irregular-rhythm limit.
 
     ``classes`` gives N S V F Q probabilities from ``CLASS_MODEL_FEATURES`` (no absolute shape);
     learning Q keeps paced-looking training beats from distorting N, S, V and F, but its Q column
     is not used. ``paced`` is the same five-class model over all features, the absolute window
     included; a beat is Q where Q is its most probable class, since only absolute shape tells a
-    paced recording's dominant beat.
+    paced recording's dominant beat. A beat still N becomes S where ``supraventricular`` says S;
+    then no S stays where the rhythm is irregular (``suppress_s_in_irregular_rhythm``).
     """
 
     classes: lgb.Booster
     paced: lgb.Booster
+    supraventricular: SupraventricularModel
     s_irregularity_limit: float
 
     def predict(self, features: np.ndarray, irregularity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -48,6 +51,7 @@ class BeatModel:
         probabilities = self.classes.predict(features[:, _CLASS_COLUMNS])
         predicted = np.argmax(np.where(_NOT_Q, probabilities, -1.0), axis=1)
         predicted[np.argmax(self.paced.predict(features), axis=1) == _Q] = _Q
+        predicted[(predicted == _N) & self.supraventricular.is_s(features)] = _S
         return (suppress_s_in_irregular_rhythm(predicted, irregularity, self.s_irregularity_limit),
                 probabilities)
 
@@ -61,7 +65,7 @@ def load_model() -> tuple[BeatModel, dict]:
                            "python -m classifier.ecg.train_beats")
     model = BeatModel(lgb.Booster(model_file=str(MODEL_DIR / "model.txt")),
                       lgb.Booster(model_file=str(MODEL_DIR / "paced_gate.txt")),
-                      meta["s_irregularity_limit"])
+                      SupraventricularModel.from_dict(meta["s_model"]), meta["s_irregularity_limit"])
     return model, meta
 
 

@@ -6,7 +6,8 @@
 Leave-records-out cross-validation: GroupKFold (11 folds of two records by default) over the 22
 DS1 records, grouped by record so that no patient is in both the training and the test part of a
 fold; each fold's model also learns the Q class from the paced records, which are never
-evaluated. Statistics are gross: one confusion matrix summed over all folds. A detection matches a
+evaluated. Every threshold is set inside the fold from its training records alone: the
+irregular-rhythm limit, and the S model's threshold by an inner cross-validation (nested). Statistics are gross: one confusion matrix summed over all folds. A detection matches a
 reference beat within 150 ms; a missed reference beat counts against its class's sensitivity, a
 detection with no reference beat against its predicted class's positive predictivity. Ventricular
 flutter episodes are excluded, as EC57 prescribes.
@@ -24,7 +25,8 @@ from sklearn.model_selection import GroupKFold
 
 from classifier.ecg.beat_dataset import RecordBeats, record_beats
 from classifier.ecg.mitdb import AAMI_CLASSES, DS1
-from classifier.ecg.train_beats import MODEL_DIR, fit, irregularity_limit, training_set
+from classifier.ecg.train_beats import (MODEL_DIR, choose_s_threshold, fit, irregularity_limit,
+                                        training_set)
 
 MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected
 EXTRA = len(AAMI_CLASSES)   # confusion row: detection without a reference beat
@@ -66,13 +68,16 @@ def cross_validate(folds: int, s_rule: bool = True) -> tuple[dict[str, np.ndarra
     splits = []
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(records, groups=records)):
         x, y = training_set(records[train])
-        model = fit(x, y, irregularity_limit(records[train]) if s_rule else np.inf)
+        threshold, inner = choose_s_threshold(records[train], s_rule)
+        model = fit(x, y, irregularity_limit(records[train]) if s_rule else np.inf, threshold)
         for name in records[test]:
             beats = record_beats(name)
             predicted, _ = model.predict(beats.features, beats.irregularity)
             per_record[str(name)] = confusion(beats, predicted)
         splits.append(sorted(records[test].tolist()))
-        print(f"fold {k + 1}/{folds}: test {', '.join(sorted(records[test]))}", flush=True)
+        print(f"fold {k + 1}/{folds}: test {', '.join(sorted(records[test]))}; S threshold "
+              f"{threshold:.2f} (inner S Se {inner['inner_Se']:.1f}%, +P {inner['inner_+P']:.1f}%)",
+              flush=True)
     return per_record, splits
 
 

@@ -3,7 +3,7 @@
     OMP_NUM_THREADS=1 python -m classifier.ecg.train_beats
 
 Writes ``classifier/models/ecg_beats/model.txt`` (the beat class model), ``paced_gate.txt`` (paced
-beat or not) and ``meta.json``.
+beat or not) and ``meta.json`` (with the linear S model and the thresholds).
 """
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ import lightgbm as lgb
 import numpy as np
 
 from classifier.ecg.beat_dataset import record_beats
+from sklearn.model_selection import GroupKFold
+
 from classifier.ecg.beat_features import CLASS_MODEL_FEATURES, FEATURE_NAMES
+from classifier.ecg.beat_supraventricular import fit_s_model
 from classifier.ecg.beats import BeatModel
 from classifier.ecg.mitdb import AAMI_CLASSES, DS1, PACED
 from classifier.paths import MODELS_DIR
@@ -26,7 +29,7 @@ from classifier.paths import MODELS_DIR
 log = logging.getLogger(__name__)
 
 MODEL_DIR = MODELS_DIR / "ecg_beats"
-MODEL_VERSION = "ecg-beats-lgbm-3"
+MODEL_VERSION = "ecg-beats-lgbm-4"
 # Small trees with many beats per leaf: what generalises to unseen patients is coarse (premature
 # and wide), and larger trees learn the training patients' idiosyncrasies instead.
 PARAMS = {
@@ -46,6 +49,13 @@ PARAMS = {
 ROUNDS = 150
 _CLASS_COLUMNS = [FEATURE_NAMES.index(name) for name in CLASS_MODEL_FEATURES]
 IRREGULARITY_PERCENTILE = 90.0
+# The S model's threshold: the one with the highest S sensitivity among those whose S positive
+# predictivity is at least MIN_S_PPV in an inner cross-validation over the training records
+# (the target is 50%; the margin is for the step from the inner folds to unseen patients).
+S_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.05))
+MIN_S_PPV = 60.0
+INNER_FOLDS = 5
+_N, _S = AAMI_CLASSES.index("N"), AAMI_CLASSES.index("S")
 
 
 def training_set(records: Sequence[str], paced: Sequence[str] = PACED) -> tuple[np.ndarray, np.ndarray]:
@@ -87,15 +97,50 @@ def irregularity_limit(records: Sequence[str]) -> float:
     return float(np.percentile(values, IRREGULARITY_PERCENTILE))
 
 
-def fit(x: np.ndarray, y: np.ndarray, s_irregularity_limit: float) -> BeatModel:
+def choose_s_threshold(records: Sequence[str], s_rule: bool = True) -> tuple[float, dict]:
+    """The S model's threshold, from ``records`` alone, and its inner Se and +P (in %).
+
+    Inner GroupKFold over ``records``: the S model is fitted on the others and scored on the normal
+    and S beats of each held-out group, with the irregular-rhythm rule of those others' limit
+    (``s_rule``). Returns the threshold with the highest gross S Se among those with +P >=
+    ``MIN_S_PPV``, or the one with the highest +P where none reaches it.
+    """
+    records = np.asarray(records)
+    thresholds = np.array(S_THRESHOLDS)
+    hits, calls, reference = np.zeros(len(thresholds)), np.zeros(len(thresholds)), 0
+    for train, test in GroupKFold(n_splits=INNER_FOLDS).split(records, groups=records):
+        x, y = training_set(records[train], paced=())
+        normal_or_s = (y == _N) | (y == _S)
+        model = fit_s_model(x[normal_or_s], y[normal_or_s] == _S, threshold=0.5)
+        limit = irregularity_limit(records[train]) if s_rule else np.inf
+        for beats in map(record_beats, records[test]):
+            keep = np.isin(beats.labels, ["N", "S"])
+            p = model.probability(beats.features[keep])[:, None]
+            called = (p > thresholds) & (beats.irregularity[keep] <= limit)[:, None]
+            is_s = (beats.labels[keep] == "S")[:, None]
+            hits += np.sum(called & is_s, axis=0)
+            calls += np.sum(called, axis=0)
+            reference += int(is_s.sum())
+    se = 100 * hits / max(reference, 1)
+    ppv = 100 * hits / np.maximum(calls, 1)
+    ok = ppv >= MIN_S_PPV
+    best = int(np.argmax(np.where(ok, se, -1.0))) if ok.any() else int(np.argmax(ppv))
+    return float(thresholds[best]), {"inner_Se": round(float(se[best]), 2),
+                                     "inner_+P": round(float(ppv[best]), 2)}
+
+
+def fit(x: np.ndarray, y: np.ndarray, s_irregularity_limit: float, s_threshold: float) -> BeatModel:
     """The class model over ``CLASS_MODEL_FEATURES`` and the paced gate, the same model over all
     features (``BeatModel``); balanced class weights, one thread each.
 
     A binary paced-or-not gate was tried first: with or without class weights it called hundreds
     of normal beats of unseen patients paced in cross-validation.
     """
+    normal_or_s = (y == _N) | (y == _S)
     return BeatModel(_train(x[:, _CLASS_COLUMNS], y, CLASS_MODEL_FEATURES),
-                     _train(x, y, FEATURE_NAMES), s_irregularity_limit)
+                     _train(x, y, FEATURE_NAMES),
+                     fit_s_model(x[normal_or_s], y[normal_or_s] == _S, s_threshold),
+                     s_irregularity_limit)
 
 
 def _train(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> lgb.Booster:
@@ -112,7 +157,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     x, y = training_set(DS1)
     counts = Counter(AAMI_CLASSES[i] for i in y)
     log.info("training on %d beats: %s", len(y), dict(counts))
-    model = fit(x, y, irregularity_limit(DS1))
+    threshold, inner = choose_s_threshold(DS1)
+    log.info("S model threshold %.2f (inner cross-validation S Se %.2f%%, +P %.2f%%)", threshold,
+             inner["inner_Se"], inner["inner_+P"])
+    model = fit(x, y, irregularity_limit(DS1), threshold)
     args.out.mkdir(parents=True, exist_ok=True)
     model.classes.save_model(str(args.out / "model.txt"))
     model.paced.save_model(str(args.out / "paced_gate.txt"))
@@ -122,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             "beats_per_class": {c: counts.get(c, 0) for c in AAMI_CLASSES},
             "params": PARAMS, "rounds": ROUNDS,
             "s_irregularity_limit": model.s_irregularity_limit,
-            "s_irregularity_percentile": IRREGULARITY_PERCENTILE}
+            "s_irregularity_percentile": IRREGULARITY_PERCENTILE,
+            "s_model": model.supraventricular.to_dict() | inner | {"min_inner_ppv": MIN_S_PPV}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     log.info("saved %s", args.out / "model.txt")
 
