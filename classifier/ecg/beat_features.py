@@ -41,11 +41,13 @@ RELATIVE_NAMES = tuple(f"{name}_in_recording" for name in SHAPE_NAMES)
 _RR = {name: i for i, name in enumerate(RR_NAMES)}
 _SHAPE = {name: i for i, name in enumerate(SHAPE_NAMES)}
 FEATURE_NAMES = RR_NAMES + SHAPE_NAMES + RELATIVE_NAMES + NEIGHBOUR_NAMES
-# The beat class model leaves out the absolute window: one patient's absolute QRS shape does not
-# transfer to another's, and without it more PVCs of unseen patients were found in cross-validation.
-# Only the paced-beat gate uses it: a paced recording's dominant beat is paced, so nothing relative
-# to the recording can tell it.
-CLASS_MODEL_FEATURES = tuple(name for name in FEATURE_NAMES if name not in ABSOLUTE_BIN_NAMES)
+# The beat class model leaves out what is absolute, not relative to the recording: the window's
+# amplitudes, RR intervals and QRS width in seconds. One patient's absolute QRS shape and heart rate
+# do not transfer to another's; without them more ectopic beats of unseen patients were found in
+# cross-validation. Only the paced-beat gate uses them: a paced recording's dominant beat is paced,
+# so nothing relative to the recording can tell it.
+ABSOLUTE_NAMES = ABSOLUTE_BIN_NAMES + ("pre_rr_s", "post_rr_s", "local_rr_s", "qrs_width_s")
+CLASS_MODEL_FEATURES = tuple(name for name in FEATURE_NAMES if name not in ABSOLUTE_NAMES)
 
 
 def beat_features(signal: np.ndarray, sampling_rate: float, r_peaks: np.ndarray) -> np.ndarray:

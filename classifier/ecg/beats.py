@@ -31,7 +31,7 @@ _CLASS_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in CLASS_MODEL_FEA
 class BeatModel:
     """Two boosters, the linear S model and the irregular-rhythm limit.
 
-    ``classes`` gives N S V F Q probabilities from ``CLASS_MODEL_FEATURES`` (no absolute shape);
+    ``classes`` gives N S V F Q probabilities from ``CLASS_MODEL_FEATURES`` (nothing absolute);
     learning Q keeps paced-looking training beats from distorting N, S, V and F, but its Q column
     is not used. ``paced`` is the same five-class model over all features, the absolute window
     included; a beat is Q where Q is its most probable class, since only absolute shape tells a
