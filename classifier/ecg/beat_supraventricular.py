@@ -17,9 +17,12 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier.ecg.beat_features import FEATURE_NAMES, RR_NAMES
 
-S_FEATURES = RR_NAMES + ("corr_p", "p_energy_ratio", "corr_qrs", "corr_window", "template_distance",
-                         "corr_p_in_recording", "p_energy_ratio_in_recording", "nbr_pre_median",
-                         "pre_median_minus_nbr", "nbr_pre_ratio")
+# Per-recording relative features only: RR in seconds says more about a patient's heart rate than
+# about prematurity.
+S_FEATURES = tuple(name for name in RR_NAMES if not name.endswith("_rr_s")) + (
+    "corr_p", "p_energy_ratio", "corr_qrs", "corr_window", "template_distance",
+    "corr_p_in_recording", "p_energy_ratio_in_recording", "nbr_pre_median", "pre_median_minus_nbr",
+    "nbr_pre_ratio")
 _COLUMNS = np.array([FEATURE_NAMES.index(name) for name in S_FEATURES])
 _CLIP = 20.0  # robust z-scores and energy ratios of noise bursts reach the hundreds
 _C = 0.01  # inverse regularisation strength: a few broad cues, not one patient's details

@@ -29,7 +29,7 @@ from classifier.paths import MODELS_DIR
 log = logging.getLogger(__name__)
 
 MODEL_DIR = MODELS_DIR / "ecg_beats"
-MODEL_VERSION = "ecg-beats-lgbm-5"
+MODEL_VERSION = "ecg-beats-lgbm-6"
 # Small trees with many beats per leaf: what generalises to unseen patients is coarse (premature
 # and wide), and larger trees learn the training patients' idiosyncrasies instead.
 PARAMS = {
