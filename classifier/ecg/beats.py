@@ -24,7 +24,7 @@ _S = AAMI_CLASSES.index("S")
 _N = AAMI_CLASSES.index("N")
 _Q = AAMI_CLASSES.index("Q")
 _NOT_Q = np.arange(len(AAMI_CLASSES)) != _Q
-_CLASS_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in CLASS_MODEL_FEATURES])
+CLASS_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in CLASS_MODEL_FEATURES])
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class BeatModel:
         """Class indices into ``AAMI_CLASSES`` and the class model's probabilities, per beat."""
         if len(features) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(AAMI_CLASSES)))
-        probabilities = self.classes.predict(features[:, _CLASS_COLUMNS])
+        probabilities = self.classes.predict(features[:, CLASS_COLUMNS])
         predicted = np.argmax(np.where(_NOT_Q, probabilities, -1.0), axis=1)
         predicted[np.argmax(self.paced.predict(features), axis=1) == _Q] = _Q
         predicted[(predicted == _N) & self.supraventricular.is_s(features)] = _S

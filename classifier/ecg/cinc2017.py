@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import wfdb
+from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
 FS = 300.0
@@ -14,6 +15,16 @@ LABELS = {"N": "Normal Sinus Rhythm", "A": "Atrial Fibrillation", "O": "Other Rh
           "~": "Noisy Recording"}
 CLASSES = tuple(LABELS.values())
 SPLIT_SEED = 2017
+
+
+def f1_per_class(truth: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """F1 of each class, in ``CLASSES`` order, from class indices."""
+    return f1_score(truth, predicted, labels=range(len(CLASSES)), average=None)
+
+
+def challenge_score(f1: np.ndarray) -> float:
+    """The challenge's score: the mean F1 of Normal, AF and Other (noisy records are not scored)."""
+    return float(np.mean(f1[:3]))
 
 
 def read_reference(folder: Path) -> dict[str, str]:

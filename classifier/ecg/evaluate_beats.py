@@ -7,7 +7,8 @@ Leave-records-out cross-validation: GroupKFold (11 folds of two records by defau
 DS1 records, grouped by record so that no patient is in both the training and the test part of a
 fold; each fold's model also learns the Q class from the paced records, which are never
 evaluated. Every threshold is set inside the fold from its training records alone: the
-irregular-rhythm limit, and the S model's threshold by an inner cross-validation (nested). Statistics are gross: one confusion matrix summed over all folds. A detection matches a
+irregular-rhythm limit, and the S model's threshold by an inner cross-validation (nested).
+Statistics are gross: one confusion matrix summed over all folds. A detection matches a
 reference beat within 150 ms; a missed reference beat counts against its class's sensitivity, a
 detection with no reference beat against its predicted class's positive predictivity. Ventricular
 flutter episodes are excluded, as EC57 prescribes.

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, f1_score
+from sklearn.metrics import confusion_matrix
 
 from classifier.ecg import cinc2017
 from classifier.ecg.calibration import expected_calibration_error
@@ -42,12 +42,12 @@ def evaluate(folder: Path, split: str) -> dict:
         predicted.append(classes.index(finding.label))
         probs.append([finding.probabilities[c] for c in classes])
     truth, predicted = np.array(truth), np.array(predicted)
-    f1 = f1_score(truth, predicted, labels=range(len(classes)), average=None)
+    f1 = cinc2017.f1_per_class(truth, predicted)
     ms = 1000 * np.array(seconds)
     return {
         "split": split, "n_records": len(ids), "model_version": model.version,
         "f1": {SHORT[c]: round(float(v), 4) for c, v in zip(classes, f1)},
-        "challenge_score": round(float(np.mean(f1[:3])), 4),
+        "challenge_score": round(cinc2017.challenge_score(f1), 4),
         "accuracy": round(float(np.mean(truth == predicted)), 4),
         "confusion_matrix": {"rows_true_cols_predicted": [SHORT[c] for c in classes],
                              "counts": confusion_matrix(truth, predicted, labels=range(len(classes))).tolist()},

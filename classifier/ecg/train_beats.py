@@ -16,13 +16,12 @@ from typing import Sequence
 
 import lightgbm as lgb
 import numpy as np
-
-from classifier.ecg.beat_dataset import record_beats
 from sklearn.model_selection import GroupKFold
 
+from classifier.ecg.beat_dataset import record_beats
 from classifier.ecg.beat_features import CLASS_MODEL_FEATURES, FEATURE_NAMES
 from classifier.ecg.beat_supraventricular import fit_s_model
-from classifier.ecg.beats import BeatModel
+from classifier.ecg.beats import CLASS_COLUMNS, BeatModel
 from classifier.ecg.mitdb import AAMI_CLASSES, DS1, PACED
 from classifier.paths import MODELS_DIR
 
@@ -47,7 +46,6 @@ PARAMS = {
     "verbose": -1,
 }
 ROUNDS = 150
-_CLASS_COLUMNS = [FEATURE_NAMES.index(name) for name in CLASS_MODEL_FEATURES]
 IRREGULARITY_PERCENTILE = 90.0
 # The S model's threshold: the one with the highest S sensitivity among those whose S positive
 # predictivity is at least MIN_S_PPV in an inner cross-validation over the training records
@@ -137,7 +135,7 @@ def fit(x: np.ndarray, y: np.ndarray, s_irregularity_limit: float, s_threshold: 
     of normal beats of unseen patients paced in cross-validation.
     """
     normal_or_s = (y == _N) | (y == _S)
-    return BeatModel(_train(x[:, _CLASS_COLUMNS], y, CLASS_MODEL_FEATURES),
+    return BeatModel(_train(x[:, CLASS_COLUMNS], y, CLASS_MODEL_FEATURES),
                      _train(x, y, FEATURE_NAMES),
                      fit_s_model(x[normal_or_s], y[normal_or_s] == _S, s_threshold),
                      s_irregularity_limit)

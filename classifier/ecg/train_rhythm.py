@@ -3,8 +3,8 @@
     OMP_NUM_THREADS=1 python -m classifier.ecg.train_rhythm
 
 The train and validation parts of the split (7,675 records) are one development set: 5-fold
-stratified cross-validation on it chooses the number of boosting rounds (early stopping on the mean
-out-of-fold log-loss) and gives out-of-fold scores for every development record; the temperature is
+stratified cross-validation on it chooses the number of boosting rounds (the candidate in ROUNDS
+with the best out-of-fold challenge score) and gives out-of-fold scores for every development record; the temperature is
 fitted on those, and the served booster is refitted on the whole development set with the chosen
 rounds. The test part is never read. Features of every record are cached under ``data/cache/``
 (keyed by FEATURE_VERSION and the pipeline fingerprint), the out-of-fold scores too: the CNN script
@@ -23,7 +23,6 @@ from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
-from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from classifier import signals
@@ -128,9 +127,9 @@ def cross_validate(x: np.ndarray, y: np.ndarray, names: list[str],
 
 def cv_summary(y: np.ndarray, scores: np.ndarray) -> dict:
     """Out-of-fold F1 per class and challenge score (mean F1 of N, A, O) of the arg-max class."""
-    f1 = f1_score(y, scores.argmax(axis=1), labels=range(len(cinc2017.CLASSES)), average=None)
+    f1 = cinc2017.f1_per_class(y, scores.argmax(axis=1))
     return {"f1": {c: round(float(v), 4) for c, v in zip("NAO~", f1)},
-            "challenge_score": round(float(np.mean(f1[:3])), 4)}
+            "challenge_score": round(cinc2017.challenge_score(f1), 4)}
 
 
 def train(folder: Path, weight_power: float = 1.0) -> tuple[RhythmModel, dict[str, list[str]]]:

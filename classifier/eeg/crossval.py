@@ -26,6 +26,7 @@ from sklearn.metrics import log_loss
 from classifier.eeg import bonn, model, preprocess
 from classifier.eeg.train import N_FOLDS, lightgbm, out_of_fold, segment_means, segment_probabilities
 
+
 def draw_figures(scores: np.ndarray, groups: np.ndarray, seg_labels: np.ndarray,
                  temperature: float, threshold: float) -> list[float]:
     """[argmax accuracy, accuracy and seizure sensitivity under the committed rule, lowest

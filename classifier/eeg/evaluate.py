@@ -78,11 +78,11 @@ def main() -> int:
                                 for s, t, f in zip(segments, y_true, findings)
                                 if f.label != bonn.CLASSES[t]]}
     partner = with_training_partner(corr, every, held_out)
+    has_partner = np.array([partner[s.segment_id] for s in segments])
     correct = y_true == y_pred
     result["by_training_partner"] = {
         name: {"n": int(np.sum(mask)), "accuracy": round(float(correct[mask].mean()), 4)}
-        for name, mask in [("with", np.array([partner[s.segment_id] for s in segments])),
-                           ("without", np.array([not partner[s.segment_id] for s in segments]))]}
+        for name, mask in [("with", has_partner), ("without", ~has_partner)]}
 
     print(f"model {result['model_version']} on {result['n_segments']} held-out segments")
     print(f"accuracy {result['accuracy']:.4f}   ECE {result['ece']:.4f}")
