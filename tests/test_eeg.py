@@ -179,3 +179,19 @@ def test_window_length_is_a_parameter_of_the_windowing(seconds, expected):
     bounds = preprocess.window_bounds(n, preprocess.TARGET_RATE, seconds)
     assert len(bounds) == expected
     assert all(stop - start == int(seconds * preprocess.TARGET_RATE) for start, stop in bounds)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nested_cv_outer_folds_keep_correlated_groups_on_one_side(seed):
+    """crossval --all-segments: a correlated group is never split across an outer fold, every
+    segment is tested exactly once, and each test fold holds every class."""
+    from classifier.eeg.crossval import outer_folds
+    rng = np.random.default_rng(seed)
+    labels = np.repeat([0, 0, 1, 1, 2], 100)  # sets Z, O, N, F, S
+    groups = np.concatenate([rng.integers(0, 60, 100) + 60 * k for k in range(5)])
+    tested = np.zeros(len(labels), int)
+    for fit, test in outer_folds(labels, groups, seed):
+        assert not set(groups[fit]) & set(groups[test])
+        assert set(labels[test]) == {0, 1, 2}
+        tested[test] += 1
+    assert (tested == 1).all()

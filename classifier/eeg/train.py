@@ -101,6 +101,16 @@ def seizure_threshold(seizure_probs: np.ndarray) -> float:
     return 0.05
 
 
+def calibration(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[float, float]:
+    """(temperature, seizure threshold) from out-of-fold window scores ``raw`` (step 3 of the
+    recipe): the temperature of the segment-level log loss, then the threshold from the temperature-
+    scaled segment probabilities of the seizure segments. ``groups`` is the segment per window."""
+    temperature = fit_temperature(raw, y, groups)
+    seg_labels = segment_means(y[:, None].astype(float), groups)[1][:, 0].astype(int)
+    seg_p = segment_probabilities(raw, groups, temperature)
+    return temperature, seizure_threshold(seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE])
+
+
 def main() -> int:
     segments = bonn.load_segments()
     train_ids, held_out_ids = bonn.split_ids(segments)
@@ -131,9 +141,8 @@ def main() -> int:
               f"{seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE].min():>21.3f}")
     chosen_raw = scores  # the last candidate is the chosen one
 
-    temperature = fit_temperature(chosen_raw, y, groups)
+    temperature, threshold = calibration(chosen_raw, y, groups)
     seg_p = segment_probabilities(chosen_raw, groups, temperature)
-    threshold = seizure_threshold(seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE])
     decided = model.decide(seg_p, bonn.SEIZURE, threshold)
     print(f"\nLightGBM chosen; temperature {temperature:.3f}, seizure threshold {threshold:.2f}: "
           f"out-of-fold segment accuracy {np.mean(decided == seg_labels):.4f}, seizure sensitivity "
