@@ -20,7 +20,8 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from classifier.ecg.beat_features import beat_features, rr_irregularity  # noqa: E402
+from classifier.ecg.beat_features import beat_features_and_look_alikes, rr_irregularity  # noqa: E402
+from classifier.ecg.beat_peaks import drop_close_detections  # noqa: E402
 from classifier.ecg.beats import classify_beats, load_model  # noqa: E402
 from classifier.ecg.mitdb import load_record  # noqa: E402
 from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
@@ -39,13 +40,16 @@ def main() -> None:
     record = load_record(args.record)
     x, fs = record.signal, record.sampling_rate
     model, _ = load_model()
-    peaks = detect_r_peaks(x, fs)
-    features = beat_features(x, fs, peaks)
+    detected = detect_r_peaks(x, fs)
+    peaks = drop_close_detections(x, fs, detected)
+    features, look_alikes = beat_features_and_look_alikes(x, fs, peaks)
     irregularity = rr_irregularity(peaks, fs)
     rows = [
         ("baseline: R-peak detection only", lambda: detect_r_peaks(x, fs)),
-        ("beat features", lambda: beat_features(x, fs, peaks)),
-        ("models (two LightGBM, linear S)", lambda: model.predict(features, irregularity)),
+        ("drop detections closer than 250 ms", lambda: drop_close_detections(x, fs, detected)),
+        ("beat features and look-alikes", lambda: beat_features_and_look_alikes(x, fs, peaks)),
+        ("models (two LightGBM, linear S)", lambda: model.predict(features, irregularity,
+                                                                  look_alikes)),
         ("classify_beats, end to end", lambda: classify_beats(x, fs)),
     ]
     print(f"record {args.record}: {len(x) / fs / 60:.1f} min at {fs:g} Hz, {len(peaks)} beats, "

@@ -15,10 +15,14 @@ import pytest
 
 from classifier import classify
 from classifier.ecg.beat_dataset import match_beats
-from classifier.ecg.beat_features import RATE_HZ, beat_features, beat_windows, rr_irregularity
+from classifier.ecg.beat_features import (FEATURE_NAMES, RATE_HZ, beat_features, beat_windows,
+                                          p_wave_presence, rr_irregularity)
 from classifier.ecg.beat_neighbours import look_alikes, nearest_neighbours
+from classifier.ecg.beat_peaks import MIN_BEAT_GAP_S, drop_close_detections
 from classifier.ecg.beat_supraventricular import SupraventricularModel
-from classifier.ecg.beats import classify_beats, load_model, model_info, suppress_s_in_irregular_rhythm
+from classifier.ecg.beats import (classify_beats, continue_supraventricular_runs, load_model,
+                                  model_info, pool_over_look_alikes,
+                                  suppress_s_in_atrial_fibrillation)
 from classifier.ecg.mitdb import load_record
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.signals import bandpass, resample
@@ -27,7 +31,7 @@ from classifier.signals import bandpass, resample
 @pytest.fixture(scope="module")
 def mitdb(dataset):
     directory = dataset("mitdb")
-    return {name: load_record(name, directory) for name in ("119", "203", "208", "220")}
+    return {name: load_record(name, directory) for name in ("108", "119", "203", "208", "220")}
 
 
 @pytest.mark.parametrize("name", ["119", "208"])
@@ -52,6 +56,37 @@ def test_detector_finds_the_annotated_beats(mitdb, name):
     # little below it (208: 20 of its 2955 beats are missed: 9 N, 9 V, 2 F).
     assert found / len(record.beat_samples) >= 0.99  # sensitivity
     assert found / len(detected) >= 0.995  # positive predictivity
+
+
+def test_tall_p_waves_taken_for_beats_are_dropped_before_classification(mitdb):
+    # 108 has tall P waves: the shared detector accepts 174 of them as beats 200-250 ms ahead of
+    # their QRS, which made the real beat look premature and called it a PVC.
+    record = mitdb["108"]
+    fs = record.sampling_rate
+    detected = detect_r_peaks(record.signal, fs)
+    kept = drop_close_detections(record.signal, fs, detected)
+
+    def found_and_extra(peaks):
+        found = np.count_nonzero(match_beats(record.beat_samples, peaks, int(0.15 * fs)) >= 0)
+        return found, len(peaks) - found
+
+    (found_before, extra_before), (found_after, extra_after) = map(found_and_extra, (detected, kept))
+    assert extra_before > 150 and extra_after < 10
+    assert found_after >= found_before - 5  # the QRS of each close pair is the one kept
+    assert np.diff(kept).min() >= MIN_BEAT_GAP_S * fs
+    beats, _ = classify_beats(record.signal, fs)
+    assert [b["sample"] for b in beats] == kept.tolist()
+
+
+def test_a_beat_is_pooled_half_and_half_with_its_look_alikes():
+    probabilities = np.array([[0.6, 0.0, 0.4, 0.0, 0.0],    # an ambiguous beat
+                              [0.1, 0.0, 0.9, 0.0, 0.0],    # two clear PVCs that look like it
+                              [0.1, 0.0, 0.9, 0.0, 0.0]])
+    look_alikes = np.array([[1, 2], [0, 2], [0, 1]])
+    pooled = pool_over_look_alikes(probabilities, look_alikes)
+    assert pooled[0] == pytest.approx([0.35, 0.0, 0.65, 0.0, 0.0])
+    assert pooled[1] == pytest.approx([0.225, 0.0, 0.775, 0.0, 0.0])
+    assert np.allclose(pooled.sum(axis=1), 1.0)
 
 
 def test_other_sampling_rates_give_the_same_ectopy_in_the_input_frame(mitdb):
@@ -81,17 +116,32 @@ def test_classify_attaches_beats_to_the_rhythm_finding(mitdb):
 
 
 def test_premature_beats_count_as_s_in_regular_rhythm_but_not_in_atrial_fibrillation(mitdb):
-    limit = load_model()[1]["s_irregularity_limit"]
+    meta = load_model()[1]
+    limit, p_limit = meta["s_irregularity_limit"], meta["s_p_wave_limit"]
     # 220: sinus rhythm with 94 atrial premature beats; the rhythm around them stays regular.
     sinus = mitdb["220"]
     irregularity = rr_irregularity(sinus.beat_samples, sinus.sampling_rate)
     assert np.mean(irregularity[sinus.beat_classes == "S"] <= limit) >= 0.9
-    # 203: atrial fibrillation and flutter almost throughout, with only 2 annotated S beats.
+    # 203: atrial fibrillation and flutter almost throughout, with only 2 annotated S beats: the
+    # rhythm is irregular and the P waves are gone.
     fibrillation = mitdb["203"]
-    assert np.mean(rr_irregularity(fibrillation.beat_samples, fibrillation.sampling_rate) > limit) >= 0.5
-    called = np.array([1, 1, 2, 0])  # S, S, V, N (indices into N S V F Q)
-    kept = suppress_s_in_irregular_rhythm(called, np.array([limit / 2, 2 * limit, 2 * limit, 0.0]), limit)
-    assert kept.tolist() == [1, 0, 2, 0]
+    features = beat_features(fibrillation.signal, fibrillation.sampling_rate, fibrillation.beat_samples)
+    irregular = rr_irregularity(fibrillation.beat_samples, fibrillation.sampling_rate) > limit
+    no_p_wave = p_wave_presence(features[:, FEATURE_NAMES.index("corr_p")]) < p_limit
+    assert np.mean(irregular & no_p_wave) >= 0.5
+    assert np.median(p_wave_presence(beat_features(sinus.signal, sinus.sampling_rate, sinus.beat_samples)
+                                     [:, FEATURE_NAMES.index("corr_p")])) > p_limit
+    called = np.array([1, 1, 1, 2, 0])  # S, S, S, V, N (indices into N S V F Q)
+    kept = suppress_s_in_atrial_fibrillation(
+        called, np.array([limit / 2, 2 * limit, 2 * limit, 2 * limit, 0.0]), limit,
+        np.array([0.0, 0.0, 2 * p_limit, 0.0, 0.0]), p_limit)
+    assert kept.tolist() == [1, 0, 1, 2, 0]  # only the irregular S without P waves is dropped
+
+
+def test_a_fast_run_started_by_an_s_call_stays_s_until_the_rate_slows():
+    called = np.array([0, 1, 0, 0, 0, 2, 0, 0])   # N S N N N V N N
+    pre_ratio = np.array([1.0, 0.6, 0.65, 0.6, 0.95, 0.5, 0.6, 1.0])
+    assert continue_supraventricular_runs(called, pre_ratio).tolist() == [0, 1, 1, 1, 0, 2, 0, 0]
 
 
 def test_a_recording_without_beats_gives_an_empty_summary():

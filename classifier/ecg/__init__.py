@@ -12,15 +12,22 @@ def analyze_ecg(signal: np.ndarray, sampling_rate: float) -> Finding:
     """Rhythm finding for a single-lead ECG, with R peaks, heart rate, beats and their summary.
 
     The beat classifier reuses the rhythm finding's R peaks (the same detector) rather than
-    detecting them twice. The summary carries the rhythm finding's quality, so a count of ectopic
-    beats in a poor-quality recording is never read as a confident one.
+    detecting them twice, less any detection it drops as a P or T wave (``beat_peaks``); the
+    finding's R peaks and heart rate are then those of the classified beats. The summary carries
+    the rhythm finding's quality, so a count of ectopic beats in a poor-quality recording is never
+    read as a confident one.
     """
     from classifier.ecg.beats import classify_beats
+    from classifier.ecg.qrs import heart_rate_bpm
     from classifier.ecg.rhythm import classify_rhythm
     finding = classify_rhythm(signal, sampling_rate)
     peaks = np.asarray(finding.r_peaks, dtype=np.int64) if len(finding.r_peaks) else None
     beats, summary = classify_beats(signal, sampling_rate, peaks)
-    return dataclasses.replace(finding, beats=tuple(beats),
+    r_peaks = tuple(b["sample"] for b in beats)
+    heart_rate = (None if finding.heart_rate_bpm is None
+                  else heart_rate_bpm(np.asarray(r_peaks), sampling_rate))
+    return dataclasses.replace(finding, r_peaks=r_peaks, heart_rate_bpm=heart_rate,
+                               beats=tuple(beats),
                                beat_summary={**summary, "quality": finding.quality})
 
 

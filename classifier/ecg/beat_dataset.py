@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classifier.ecg import beat_features, beat_neighbours, qrs
+from classifier.ecg import beat_features, beat_neighbours, beat_peaks, qrs
 from classifier.ecg.mitdb import load_record, outside_excluded
 from classifier.paths import data_dir
 
@@ -30,6 +30,7 @@ class RecordBeats:
     reference_classes: np.ndarray
     matched_reference: np.ndarray  # per reference beat: index of its detection, -1 when missed
     irregularity: np.ndarray   # per detected beat: beat_features.rr_irregularity
+    look_alikes: np.ndarray    # per detected beat: rows of its look-alikes (beat_neighbours)
 
 
 def match_beats(reference: np.ndarray, detected: np.ndarray, tolerance: int) -> np.ndarray:
@@ -56,8 +57,16 @@ def _nearest(sorted_points: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return np.where(take_left, left, right)
 
 
+def _kept_look_alikes(look_alikes: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Look-alike rows renumbered to the kept beats; an excluded look-alike becomes the beat itself."""
+    row = np.cumsum(keep) - 1
+    kept = np.where(keep[look_alikes], row[look_alikes], -1)[keep]
+    own = np.arange(len(kept))[:, None]
+    return np.where(kept >= 0, kept, own)
+
+
 def _code_digest() -> str:
-    source = "".join(inspect.getsource(m) for m in (beat_features, beat_neighbours, qrs))
+    source = "".join(inspect.getsource(m) for m in (beat_features, beat_neighbours, beat_peaks, qrs))
     return hashlib.sha1(source.encode()).hexdigest()[:12]
 
 
@@ -68,18 +77,21 @@ def record_beats(name: str) -> RecordBeats:
         with np.load(cache) as z:
             return RecordBeats(name, **{k: z[k] for k in z.files})
     record = load_record(name)
-    detected = qrs.detect_r_peaks(record.signal, record.sampling_rate)
-    features = beat_features.beat_features(record.signal, record.sampling_rate, detected)
+    detected = beat_peaks.drop_close_detections(
+        record.signal, record.sampling_rate, qrs.detect_r_peaks(record.signal, record.sampling_rate))
+    features, look_alikes = beat_features.beat_features_and_look_alikes(
+        record.signal, record.sampling_rate, detected)
     irregularity = beat_features.rr_irregularity(detected, record.sampling_rate)
     keep = outside_excluded(detected, record.excluded)
     ref_keep = outside_excluded(record.beat_samples, record.excluded)
     detected, features, irregularity = detected[keep], features[keep], irregularity[keep]
+    look_alikes = _kept_look_alikes(look_alikes, keep)
     reference, reference_classes = record.beat_samples[ref_keep], record.beat_classes[ref_keep]
     matched = match_beats(reference, detected, int(MATCH_WINDOW_S * record.sampling_rate))
     labels = np.full(len(detected), "", dtype="<U1")
     labels[matched[matched >= 0]] = reference_classes[matched >= 0]
     beats = RecordBeats(name, detected, features, labels, reference, reference_classes, matched,
-                        irregularity)
+                        irregularity, look_alikes)
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(cache, **{k: v for k, v in beats.__dict__.items() if k != "name"})
     return beats

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter, uniform_filter1d
 
-from classifier.ecg.beat_neighbours import NEIGHBOUR_NAMES, neighbour_features
+from classifier.ecg.beat_neighbours import NEIGHBOUR_NAMES, look_alikes, neighbour_features
 from classifier.signals import as_float_array, bandpass, resample
 
 RATE_HZ = 360.0  # the MIT-BIH rate the model is trained at; other rates are resampled to it
@@ -56,20 +56,30 @@ def beat_features(signal: np.ndarray, sampling_rate: float, r_peaks: np.ndarray)
     ``r_peaks`` are indices in ``signal``'s own sample frame. Needs at least two beats (one RR
     interval); fewer give an empty matrix.
     """
+    return beat_features_and_look_alikes(signal, sampling_rate, r_peaks)[0]
+
+
+def beat_features_and_look_alikes(signal: np.ndarray, sampling_rate: float,
+                                  r_peaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``beat_features`` and each beat's look-alikes (``(n, NEIGHBOURS)`` row indices), which the
+    beat model also uses to pool its ventricular decisions (``beats.pool_over_look_alikes``)."""
     r_peaks = np.asarray(r_peaks, dtype=np.int64)
     if len(r_peaks) < 2:
-        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+        return (np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32),
+                np.zeros((0, 1), dtype=np.int64))
     x = bandpass(as_float_array(signal), sampling_rate, *_BAND_HZ, order=2)
     x = resample(x, sampling_rate, RATE_HZ)
     peaks = np.clip(np.round(r_peaks * RATE_HZ / sampling_rate).astype(np.int64), 0, len(x) - 1)
     rr = rr_features(peaks / RATE_HZ)
     windows, centre = beat_windows(x, peaks)
     shapes = shape_features(windows, centre, premature=rr[:, _RR["pre_ratio"]] < 0.9)
+    idx, dist = look_alikes(windows, centre, RATE_HZ)
     context = neighbour_features(
-        windows, centre, RATE_HZ, rr[:, _RR["pre_median"]], rr[:, _RR["post_pre"]],
-        rr[:, _RR["pre_ratio"]], shapes[:, _SHAPE["qrs_width_s"]], shapes[:, _SHAPE["corr_qrs"]],
+        idx, dist, rr[:, _RR["pre_median"]], rr[:, _RR["post_pre"]], rr[:, _RR["pre_ratio"]],
+        shapes[:, _SHAPE["qrs_width_s"]], shapes[:, _SHAPE["corr_qrs"]],
         shapes[:, _SHAPE["template_distance"]])
-    return np.hstack([rr, shapes, within_recording(shapes), context]).astype(np.float32)
+    features = np.hstack([rr, shapes, within_recording(shapes), context]).astype(np.float32)
+    return features, idx
 
 
 def within_recording(features: np.ndarray) -> np.ndarray:
@@ -117,6 +127,16 @@ def rr_irregularity(r_peaks: np.ndarray, sampling_rate: float) -> np.ndarray:
     change = np.abs(np.diff(pre, prepend=pre[0]))
     return (median_filter(change, size=_IRREGULARITY_BEATS, mode="nearest")
             / median_filter(pre, size=_IRREGULARITY_BEATS, mode="nearest"))
+
+
+def p_wave_presence(corr_p: np.ndarray) -> np.ndarray:
+    """Per beat: median over the 21 surrounding beats of the P-wave correlation with the dominant beat.
+
+    Low in atrial fibrillation and flutter, which have no P wave ahead of the QRS; high in a rhythm
+    with P waves even where frequent atrial premature beats make it irregular (MIT-BIH 201).
+    """
+    return median_filter(np.asarray(corr_p, dtype=np.float64), size=_IRREGULARITY_BEATS,
+                         mode="nearest")
 
 
 def beat_windows(x: np.ndarray, peaks: np.ndarray) -> tuple[np.ndarray, int]:

@@ -22,17 +22,16 @@ NEIGHBOUR_NAMES = ("nbr_pre_median", "nbr_post_pre", "nbr_pre_ratio", "nbr_prema
                    "nbr_corr_qrs", "nbr_template_distance", "qrs_width_ratio")
 
 
-def neighbour_features(windows: np.ndarray, centre: int, rate_hz: float, pre_median: np.ndarray,
+def neighbour_features(idx: np.ndarray, dist: np.ndarray, pre_median: np.ndarray,
                        post_pre: np.ndarray, pre_ratio: np.ndarray, width: np.ndarray,
                        corr_qrs: np.ndarray, template_distance: np.ndarray) -> np.ndarray:
-    """A ``(len(windows), len(NEIGHBOUR_NAMES))`` matrix.
+    """A ``(len(idx), len(NEIGHBOUR_NAMES))`` matrix.
 
-    ``windows`` are the beats' amplitude-normalised windows with the R peak at column ``centre``;
-    the other arguments are per-beat features of the same beats (``beat_features``): RR relative to
-    the surrounding median, post/pre RR, RR relative to the recording, QRS width, QRS correlation
-    with the dominant beat and distance from it.
+    ``idx`` and ``dist`` are each beat's look-alikes and their distances (``look_alikes``); the
+    other arguments are per-beat features of the same beats (``beat_features``): RR relative to the
+    surrounding median, post/pre RR, RR relative to the recording, QRS width, QRS correlation with
+    the dominant beat and distance from it.
     """
-    idx, dist = look_alikes(windows, centre, rate_hz)
     mean_distance = dist.mean(axis=1)
     median_width = max(float(np.median(width)), 1e-6)
     neighbour_pre = pre_median[idx].mean(axis=1)

@@ -7,7 +7,7 @@ Leave-records-out cross-validation: GroupKFold (11 folds of two records by defau
 DS1 records, grouped by record so that no patient is in both the training and the test part of a
 fold; each fold's model also learns the Q class from the paced records, which are never
 evaluated. Every threshold is set inside the fold from its training records alone: the
-irregular-rhythm limit, and the S model's threshold by an inner cross-validation (nested).
+atrial-fibrillation limits, and the S model's threshold by an inner cross-validation (nested).
 Statistics are gross: one confusion matrix summed over all folds. A detection matches a
 reference beat within 150 ms; a missed reference beat counts against its class's sensitivity, a
 detection with no reference beat against its predicted class's positive predictivity. Ventricular
@@ -27,7 +27,7 @@ from sklearn.model_selection import GroupKFold
 from classifier.ecg.beat_dataset import RecordBeats, record_beats
 from classifier.ecg.mitdb import AAMI_CLASSES, DS1
 from classifier.ecg.train_beats import (MODEL_DIR, choose_s_threshold, fit, irregularity_limit,
-                                        training_set)
+                                        p_wave_limit, training_set)
 
 MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected
 EXTRA = len(AAMI_CLASSES)   # confusion row: detection without a reference beat
@@ -70,10 +70,11 @@ def cross_validate(folds: int, s_rule: bool = True) -> tuple[dict[str, np.ndarra
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(records, groups=records)):
         x, y = training_set(records[train])
         threshold, inner = choose_s_threshold(records[train], s_rule)
-        model = fit(x, y, irregularity_limit(records[train]) if s_rule else np.inf, threshold)
+        model = fit(x, y, irregularity_limit(records[train]) if s_rule else np.inf,
+                    p_wave_limit(records[train]), threshold)
         for name in records[test]:
             beats = record_beats(name)
-            predicted, _ = model.predict(beats.features, beats.irregularity)
+            predicted, _ = model.predict(beats.features, beats.irregularity, beats.look_alikes)
             per_record[str(name)] = confusion(beats, predicted)
         splits.append(sorted(records[test].tolist()))
         print(f"fold {k + 1}/{folds}: test {', '.join(sorted(records[test]))}; S threshold "
@@ -131,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--folds", type=int, default=11,
                         help="GroupKFold splits over the 22 DS1 records (22 = leave one record out)")
     parser.add_argument("--keep-s-in-irregular-rhythm", action="store_true",
-                        help="score the model without the irregular-rhythm S rule (beats.py)")
+                        help="score the model without the atrial-fibrillation S rule (beats.py)")
     parser.add_argument("--qrs-only", action="store_true", help="score the detector alone")
     parser.add_argument("--out", type=Path, default=MODEL_DIR / "metrics.json",
                         help="where the cross-validation metrics are written")

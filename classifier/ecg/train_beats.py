@@ -19,16 +19,16 @@ import numpy as np
 from sklearn.model_selection import GroupKFold
 
 from classifier.ecg.beat_dataset import record_beats
-from classifier.ecg.beat_features import CLASS_MODEL_FEATURES, FEATURE_NAMES
+from classifier.ecg.beat_features import CLASS_MODEL_FEATURES, FEATURE_NAMES, p_wave_presence
 from classifier.ecg.beat_supraventricular import fit_s_model
-from classifier.ecg.beats import CLASS_COLUMNS, BeatModel
+from classifier.ecg.beats import CLASS_COLUMNS, RUN_RR_RATIO, BeatModel
 from classifier.ecg.mitdb import AAMI_CLASSES, DS1, PACED
 from classifier.paths import MODELS_DIR
 
 log = logging.getLogger(__name__)
 
 MODEL_DIR = MODELS_DIR / "ecg_beats"
-MODEL_VERSION = "ecg-beats-lgbm-6"
+MODEL_VERSION = "ecg-beats-lgbm-7"
 # Small trees with many beats per leaf: what generalises to unseen patients is coarse (premature
 # and wide), and larger trees learn the training patients' idiosyncrasies instead.
 PARAMS = {
@@ -47,6 +47,8 @@ PARAMS = {
 }
 ROUNDS = 150
 IRREGULARITY_PERCENTILE = 90.0
+P_WAVE_PERCENTILE = 10.0
+_CORR_P = FEATURE_NAMES.index("corr_p")
 # The S model's threshold: the one with the highest S sensitivity among those whose S positive
 # predictivity is at least MIN_S_PPV in an inner cross-validation over the training records
 # (the target is 50%; the margin is for the step from the inner folds to unseen patients).
@@ -95,11 +97,20 @@ def irregularity_limit(records: Sequence[str]) -> float:
     return float(np.percentile(values, IRREGULARITY_PERCENTILE))
 
 
+def p_wave_limit(records: Sequence[str]) -> float:
+    """The P-wave presence under which an irregular rhythm counts as atrial fibrillation: the 10th
+    percentile over the S beats of ``records`` (``beat_features.p_wave_presence``), so nine in ten
+    training S beats sit where P waves are at least this clear."""
+    values = np.concatenate([p_wave_presence(b.features[:, _CORR_P])[b.labels == "S"]
+                             for b in map(record_beats, records)])
+    return float(np.percentile(values, P_WAVE_PERCENTILE))
+
+
 def choose_s_threshold(records: Sequence[str], s_rule: bool = True) -> tuple[float, dict]:
     """The S model's threshold, from ``records`` alone, and its inner Se and +P (in %).
 
     Inner GroupKFold over ``records``: the S model is fitted on the others and scored on the normal
-    and S beats of each held-out group, with the irregular-rhythm rule of those others' limit
+    and S beats of each held-out group, with the atrial-fibrillation rule of those others' limits
     (``s_rule``). Returns the threshold with the highest gross S Se among those with +P >=
     ``MIN_S_PPV``, or the one with the highest +P where none reaches it.
     """
@@ -111,10 +122,13 @@ def choose_s_threshold(records: Sequence[str], s_rule: bool = True) -> tuple[flo
         normal_or_s = (y == _N) | (y == _S)
         model = fit_s_model(x[normal_or_s], y[normal_or_s] == _S, threshold=0.5)
         limit = irregularity_limit(records[train]) if s_rule else np.inf
+        p_limit = p_wave_limit(records[train])
         for beats in map(record_beats, records[test]):
             keep = np.isin(beats.labels, ["N", "S"])
             p = model.probability(beats.features[keep])[:, None]
-            called = (p > thresholds) & (beats.irregularity[keep] <= limit)[:, None]
+            fibrillation = ((beats.irregularity > limit)
+                            & (p_wave_presence(beats.features[:, _CORR_P]) < p_limit))[keep]
+            called = (p > thresholds) & ~fibrillation[:, None]
             is_s = (beats.labels[keep] == "S")[:, None]
             hits += np.sum(called & is_s, axis=0)
             calls += np.sum(called, axis=0)
@@ -127,7 +141,8 @@ def choose_s_threshold(records: Sequence[str], s_rule: bool = True) -> tuple[flo
                                      "inner_+P": round(float(ppv[best]), 2)}
 
 
-def fit(x: np.ndarray, y: np.ndarray, s_irregularity_limit: float, s_threshold: float) -> BeatModel:
+def fit(x: np.ndarray, y: np.ndarray, s_irregularity_limit: float, s_p_wave_limit: float,
+        s_threshold: float) -> BeatModel:
     """The class model over ``CLASS_MODEL_FEATURES`` and the paced gate, the same model over all
     features (``BeatModel``); balanced class weights, one thread each.
 
@@ -138,7 +153,7 @@ def fit(x: np.ndarray, y: np.ndarray, s_irregularity_limit: float, s_threshold: 
     return BeatModel(_train(x[:, CLASS_COLUMNS], y, CLASS_MODEL_FEATURES),
                      _train(x, y, FEATURE_NAMES),
                      fit_s_model(x[normal_or_s], y[normal_or_s] == _S, s_threshold),
-                     s_irregularity_limit)
+                     s_irregularity_limit, s_p_wave_limit)
 
 
 def _train(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> lgb.Booster:
@@ -158,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     threshold, inner = choose_s_threshold(DS1)
     log.info("S model threshold %.2f (inner cross-validation S Se %.2f%%, +P %.2f%%)", threshold,
              inner["inner_Se"], inner["inner_+P"])
-    model = fit(x, y, irregularity_limit(DS1), threshold)
+    model = fit(x, y, irregularity_limit(DS1), p_wave_limit(DS1), threshold)
     args.out.mkdir(parents=True, exist_ok=True)
     model.classes.save_model(str(args.out / "model.txt"))
     model.paced.save_model(str(args.out / "paced_gate.txt"))
@@ -169,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             "params": PARAMS, "rounds": ROUNDS,
             "s_irregularity_limit": model.s_irregularity_limit,
             "s_irregularity_percentile": IRREGULARITY_PERCENTILE,
+            "s_p_wave_limit": model.s_p_wave_limit, "s_p_wave_percentile": P_WAVE_PERCENTILE,
+            "s_run_rr_ratio": RUN_RR_RATIO,
             "s_model": model.supraventricular.to_dict() | inner | {"min_inner_ppv": MIN_S_PPV}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     log.info("saved %s", args.out / "model.txt")
