@@ -129,14 +129,15 @@ def rr_irregularity(r_peaks: np.ndarray, sampling_rate: float) -> np.ndarray:
             / median_filter(pre, size=_IRREGULARITY_BEATS, mode="nearest"))
 
 
-def p_wave_presence(corr_p: np.ndarray) -> np.ndarray:
-    """Per beat: median over the 21 surrounding beats of the P-wave correlation with the dominant beat.
+def p_wave_presence(features: np.ndarray) -> np.ndarray:
+    """Per beat of a ``FEATURE_NAMES`` matrix: the median P-wave correlation with the dominant beat
+    over the 21 surrounding beats.
 
     Low in atrial fibrillation and flutter, which have no P wave ahead of the QRS; high in a rhythm
     with P waves even where frequent atrial premature beats make it irregular (MIT-BIH 201).
     """
-    return median_filter(np.asarray(corr_p, dtype=np.float64), size=_IRREGULARITY_BEATS,
-                         mode="nearest")
+    corr_p = np.asarray(features[:, FEATURE_NAMES.index("corr_p")], dtype=np.float64)
+    return median_filter(corr_p, size=_IRREGULARITY_BEATS, mode="nearest")
 
 
 def beat_windows(x: np.ndarray, peaks: np.ndarray) -> tuple[np.ndarray, int]:

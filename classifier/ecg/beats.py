@@ -25,7 +25,6 @@ LOW_CONFIDENCE = 0.6
 _N, _S, _V, _F, _Q = (AAMI_CLASSES.index(c) for c in "NSVFQ")
 _NOT_Q = np.arange(len(AAMI_CLASSES)) != _Q
 CLASS_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in CLASS_MODEL_FEATURES])
-_CORR_P = FEATURE_NAMES.index("corr_p")
 _PRE_RATIO = FEATURE_NAMES.index("pre_ratio")
 # A beat right after an S call continues a supraventricular run when both arrive faster than 0.8
 # of the recording's median RR: a run of SVT keeps the rate its first premature beat set, and
@@ -41,9 +40,9 @@ class BeatModel:
     learning Q keeps paced-looking training beats from distorting N, S, V and F, but its Q column
     is not used. A beat is V or F where that is the likeliest of N, S, V and F once its
     probabilities are pooled with its look-alikes' (``pool_over_look_alikes``), otherwise N or S
-    by its own probabilities. ``paced`` is the same five-class model over
-    all features, the absolute window included; a beat is Q where Q is its most probable class,
-    since only absolute shape tells a paced recording's dominant beat. A beat still N becomes S
+    by its own probabilities. ``paced`` is the same five-class model over all features, the
+    absolute window included; a beat is Q where Q is its most probable class, since only absolute
+    shape tells a paced recording's dominant beat. A beat still N becomes S
     where ``supraventricular`` says S, and so does a beat that continues a fast run started by an
     S call (``continue_supraventricular_runs``); then no S stays where the rhythm is irregular and
     without P waves (``suppress_s_in_atrial_fibrillation``).
@@ -71,7 +70,7 @@ class BeatModel:
         predicted = continue_supraventricular_runs(predicted, features[:, _PRE_RATIO])
         return (suppress_s_in_atrial_fibrillation(
             predicted, irregularity, self.s_irregularity_limit,
-            p_wave_presence(features[:, _CORR_P]), self.s_p_wave_limit), probabilities)
+            p_wave_presence(features), self.s_p_wave_limit), probabilities)
 
 
 def pool_over_look_alikes(probabilities: np.ndarray, look_alikes: np.ndarray) -> np.ndarray:
@@ -79,8 +78,8 @@ def pool_over_look_alikes(probabilities: np.ndarray, look_alikes: np.ndarray) ->
 
     A PVC's look-alikes are the recording's other PVCs: a late PVC, or one whose own features are
     ambiguous, is recognised by the company it keeps (in cross-validation V Se rose from 92.4% to
-    94.2% and +P from 86.5% to 87.7%). S is left to the beat's own probabilities: an atrial premature beat looks like the
-    normal beats, so its look-alikes are normal.
+    94.2% and +P from 86.5% to 87.7%). S is left to the beat's own probabilities: an atrial
+    premature beat looks like the normal beats, so its look-alikes are normal.
     """
     return 0.5 * probabilities + 0.5 * probabilities[look_alikes].mean(axis=1)
 

@@ -48,7 +48,6 @@ PARAMS = {
 ROUNDS = 150
 IRREGULARITY_PERCENTILE = 90.0
 P_WAVE_PERCENTILE = 10.0
-_CORR_P = FEATURE_NAMES.index("corr_p")
 # The S model's threshold: the one with the highest S sensitivity among those whose S positive
 # predictivity is at least MIN_S_PPV in an inner cross-validation over the training records
 # (the target is 50%; the margin is for the step from the inner folds to unseen patients).
@@ -101,7 +100,7 @@ def p_wave_limit(records: Sequence[str]) -> float:
     """The P-wave presence under which an irregular rhythm counts as atrial fibrillation: the 10th
     percentile over the S beats of ``records`` (``beat_features.p_wave_presence``), so nine in ten
     training S beats sit where P waves are at least this clear."""
-    values = np.concatenate([p_wave_presence(b.features[:, _CORR_P])[b.labels == "S"]
+    values = np.concatenate([p_wave_presence(b.features)[b.labels == "S"]
                              for b in map(record_beats, records)])
     return float(np.percentile(values, P_WAVE_PERCENTILE))
 
@@ -127,7 +126,7 @@ def choose_s_threshold(records: Sequence[str], s_rule: bool = True) -> tuple[flo
             keep = np.isin(beats.labels, ["N", "S"])
             p = model.probability(beats.features[keep])[:, None]
             fibrillation = ((beats.irregularity > limit)
-                            & (p_wave_presence(beats.features[:, _CORR_P]) < p_limit))[keep]
+                            & (p_wave_presence(beats.features) < p_limit))[keep]
             called = (p > thresholds) & ~fibrillation[:, None]
             is_s = (beats.labels[keep] == "S")[:, None]
             hits += np.sum(called & is_s, axis=0)
