@@ -24,6 +24,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 
 import numpy as np
 from scipy import stats
@@ -48,7 +49,8 @@ def draw_figures(scores: np.ndarray, groups: np.ndarray, seg_labels: np.ndarray,
             log_loss(seg_labels, np.clip(plain, 1e-12, 1.0), labels=range(len(bonn.CLASSES)))]
 
 
-def outer_folds(labels: np.ndarray, groups: np.ndarray, seed: int):
+def outer_folds(labels: np.ndarray, groups: np.ndarray,
+                seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(fit, test) segment indices of N_FOLDS outer folds: stratified by class, a group of correlated
     segments never on both sides, every segment tested once."""
     folds = StratifiedGroupKFold(N_FOLDS, shuffle=True, random_state=seed)
