@@ -12,13 +12,13 @@ import json
 import logging
 from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import lightgbm as lgb
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from classifier.ecg.beat_dataset import record_beats
+from classifier.ecg.beat_dataset import RecordBeats, record_beats
 from classifier.ecg.beat_features import CLASS_MODEL_FEATURES, FEATURE_NAMES, p_wave_presence
 from classifier.ecg.beat_supraventricular import fit_s_model
 from classifier.ecg.beats import CLASS_COLUMNS, RUN_RR_RATIO, BeatModel
@@ -92,17 +92,20 @@ def irregularity_limit(records: Sequence[str]) -> float:
     """The RR irregularity above which S calls are dropped: the 90th percentile over the S beats
     of ``records``: a tenth of their true S beats sit in a rhythm at least this irregular, traded
     for the many normal beats of atrial fibrillation that the model would call S."""
-    values = np.concatenate([b.irregularity[b.labels == "S"] for b in map(record_beats, records)])
-    return float(np.percentile(values, IRREGULARITY_PERCENTILE))
+    return _percentile_over_s_beats(records, lambda b: b.irregularity, IRREGULARITY_PERCENTILE)
 
 
 def p_wave_limit(records: Sequence[str]) -> float:
     """The P-wave presence under which an irregular rhythm counts as atrial fibrillation: the 10th
     percentile over the S beats of ``records`` (``beat_features.p_wave_presence``), so nine in ten
     training S beats sit where P waves are at least this clear."""
-    values = np.concatenate([p_wave_presence(b.features)[b.labels == "S"]
-                             for b in map(record_beats, records)])
-    return float(np.percentile(values, P_WAVE_PERCENTILE))
+    return _percentile_over_s_beats(records, lambda b: p_wave_presence(b.features), P_WAVE_PERCENTILE)
+
+
+def _percentile_over_s_beats(records: Sequence[str], per_beat: Callable[[RecordBeats], np.ndarray],
+                             percentile: float) -> float:
+    values = np.concatenate([per_beat(b)[b.labels == "S"] for b in map(record_beats, records)])
+    return float(np.percentile(values, percentile))
 
 
 def choose_s_threshold(records: Sequence[str], s_rule: bool = True) -> tuple[float, dict]:
