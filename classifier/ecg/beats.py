@@ -25,11 +25,15 @@ LOW_CONFIDENCE = 0.6
 _N, _S, _V, _F, _Q = (AAMI_CLASSES.index(c) for c in "NSVFQ")
 _NOT_Q = np.arange(len(AAMI_CLASSES)) != _Q
 CLASS_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in CLASS_MODEL_FEATURES])
-_PRE_RATIO = FEATURE_NAMES.index("pre_ratio")
+_PRE_RATIO, _PRE_MEDIAN, _POST_PRE, _CORR_P = (FEATURE_NAMES.index(name) for name in
+                                                ("pre_ratio", "pre_median", "post_pre", "corr_p"))
 # A beat right after an S call continues a supraventricular run when both arrive faster than 0.8
 # of the recording's median RR: a run of SVT keeps the rate its first premature beat set, and
 # once the local rhythm is fast only the recording-level RR still marks its beats as early.
 RUN_RR_RATIO = 0.8
+# A beat is on time when the RR before it is within 10% of the median of the 11 surrounding RR and
+# the RR after it within 10% of the one before: neither premature nor followed by a pause.
+ON_TIME_TOLERANCE = 0.1
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,8 @@ class BeatModel:
     shape tells a paced recording's dominant beat. A beat still N becomes S
     where ``supraventricular`` says S, and so does a beat that continues a fast run started by an
     S call (``continue_supraventricular_runs``); then no S stays where the rhythm is irregular and
-    without P waves (``suppress_s_in_atrial_fibrillation``).
+    without P waves (``suppress_s_in_atrial_fibrillation``), and no V stays on a beat that arrives
+    on time behind the recording's own P wave (``veto_v_for_conducted_beats``).
     """
 
     classes: lgb.Booster
@@ -53,6 +58,7 @@ class BeatModel:
     supraventricular: SupraventricularModel
     s_irregularity_limit: float
     s_p_wave_limit: float
+    v_p_wave_limit: float
 
     def predict(self, features: np.ndarray, irregularity: np.ndarray,
                 look_alikes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,9 +74,9 @@ class BeatModel:
         predicted[np.argmax(self.paced.predict(features), axis=1) == _Q] = _Q
         predicted[(predicted == _N) & self.supraventricular.is_s(features)] = _S
         predicted = continue_supraventricular_runs(predicted, features[:, _PRE_RATIO])
-        return (suppress_s_in_atrial_fibrillation(
-            predicted, irregularity, self.s_irregularity_limit,
-            p_wave_presence(features), self.s_p_wave_limit), probabilities)
+        predicted = suppress_s_in_atrial_fibrillation(predicted, irregularity, self.s_irregularity_limit,
+                                                      p_wave_presence(features), self.s_p_wave_limit)
+        return veto_v_for_conducted_beats(predicted, features, self.v_p_wave_limit), probabilities
 
 
 def pool_over_look_alikes(probabilities: np.ndarray, look_alikes: np.ndarray) -> np.ndarray:
@@ -94,7 +100,7 @@ def load_model() -> tuple[BeatModel, dict]:
     model = BeatModel(lgb.Booster(model_file=str(MODEL_DIR / "model.txt")),
                       lgb.Booster(model_file=str(MODEL_DIR / "paced_gate.txt")),
                       SupraventricularModel.from_dict(meta["s_model"]), meta["s_irregularity_limit"],
-                      meta["s_p_wave_limit"])
+                      meta["s_p_wave_limit"], meta["v_p_wave_limit"])
     return model, meta
 
 
@@ -161,6 +167,30 @@ def suppress_s_in_atrial_fibrillation(predicted: np.ndarray, irregularity: np.nd
     """
     predicted = predicted.copy()
     predicted[(predicted == _S) & (irregularity > irregularity_limit) & (p_wave < p_wave_limit)] = _N
+    return predicted
+
+
+def on_time(features: np.ndarray) -> np.ndarray:
+    """Per beat of a ``FEATURE_NAMES`` matrix: neither premature nor followed by a pause
+    (``ON_TIME_TOLERANCE``)."""
+    return ((np.abs(features[:, _PRE_MEDIAN] - 1.0) < ON_TIME_TOLERANCE)
+            & (np.abs(features[:, _POST_PRE] - 1.0) < ON_TIME_TOLERANCE))
+
+
+def veto_v_for_conducted_beats(predicted: np.ndarray, features: np.ndarray,
+                               p_wave_limit: float) -> np.ndarray:
+    """Class indices with V calls turned into N on beats conducted from the atria.
+
+    That is a beat that arrives on time (``on_time``) with a P wave like the recording's dominant
+    beat's before it (correlation over the P-wave region above ``p_wave_limit``). A ventricular
+    ectopic beat is premature, or an escape after a pause, or part of a ventricular rhythm without
+    the sinus P waves; a beat on time behind a sinus P wave whose QRS has changed shape (record 108's
+    last minutes, 109's widening QRS) is a conducted beat. The limit is set at training as the
+    90th percentile over the training records' on-time V beats (``train_beats``), so nine in ten of
+    those (end-diastolic PVCs, accelerated idioventricular beats) keep their V.
+    """
+    predicted = predicted.copy()
+    predicted[(predicted == _V) & on_time(features) & (features[:, _CORR_P] > p_wave_limit)] = _N
     return predicted
 
 

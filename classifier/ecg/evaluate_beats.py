@@ -10,8 +10,11 @@ evaluated. Every threshold is set inside the fold from its training records alon
 atrial-fibrillation limits, and the S model's threshold by an inner cross-validation (nested).
 Statistics are gross: one confusion matrix summed over all folds. A detection matches a
 reference beat within 150 ms; a missed reference beat counts against its class's sensitivity, a
-detection with no reference beat against its predicted class's positive predictivity. Ventricular
-flutter episodes are excluded, as EC57 prescribes.
+detection with no reference beat against its predicted class's positive predictivity. As EC57
+prescribes (and PhysioNet's reference comparator ``bxb`` computes), ventricular flutter episodes
+are excluded, fusion and unclassifiable beats called V do not count against V +P, and
+unclassifiable beats called S not against S +P (``EC57_NOT_COUNTED``); ``+P_all`` counts every
+false call.
 """
 from __future__ import annotations
 
@@ -27,10 +30,14 @@ from sklearn.model_selection import GroupKFold
 from classifier.ecg.beat_dataset import RecordBeats, record_beats
 from classifier.ecg.mitdb import AAMI_CLASSES, DS1
 from classifier.ecg.train_beats import (MODEL_DIR, choose_s_threshold, fit, irregularity_limit,
-                                        p_wave_limit, training_set)
+                                        p_wave_limit, training_set, v_p_wave_limit)
 
 MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected
 EXTRA = len(AAMI_CLASSES)   # confusion row: detection without a reference beat
+# Reference classes whose beats, when called the key class, do not count against its +P (EC57;
+# bxb: VEB +P = Vv / (Vv + Nv + Sv + Ov), SVEB +P = Ss / (Ss + Ns + Vs + Fs + Os)). A fusion beat
+# is partly ventricular, and an unclassifiable beat has no class to be wrong about.
+EC57_NOT_COUNTED = {"V": ("F", "Q"), "S": ("Q",)}
 
 
 def confusion(beats: RecordBeats, predicted: np.ndarray) -> np.ndarray:
@@ -56,8 +63,10 @@ def statistics(matrix: np.ndarray) -> dict:
                      "false_detections": int(matrix[EXTRA, :MISSED].sum())}}
     for i, name in enumerate(AAMI_CLASSES):
         row, col = matrix[i].sum(), matrix[:, i].sum()
+        counted = col - sum(matrix[AAMI_CLASSES.index(c), i] for c in EC57_NOT_COUNTED.get(name, ()))
         stats[name] = {"Se": 100 * matrix[i, i] / row if row else None,
-                       "+P": 100 * matrix[i, i] / col if col else None,
+                       "+P": 100 * matrix[i, i] / counted if counted else None,
+                       "+P_all": 100 * matrix[i, i] / col if col else None,
                        "reference_beats": int(row), "predicted_beats": int(col)}
     return stats
 
@@ -70,21 +79,23 @@ def cross_validate(folds: int, s_rule: bool = True) -> tuple[dict[str, np.ndarra
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(records, groups=records)):
         x, y = training_set(records[train])
         threshold, inner = choose_s_threshold(records[train], s_rule)
+        v_limit = v_p_wave_limit(records[train])
         model = fit(x, y, irregularity_limit(records[train]) if s_rule else np.inf,
-                    p_wave_limit(records[train]), threshold)
+                    p_wave_limit(records[train]), threshold, v_limit)
         for name in records[test]:
             beats = record_beats(name)
             predicted, _ = model.predict(beats.features, beats.irregularity, beats.look_alikes)
             per_record[str(name)] = confusion(beats, predicted)
         splits.append(sorted(records[test].tolist()))
         print(f"fold {k + 1}/{folds}: test {', '.join(sorted(records[test]))}; S threshold "
-              f"{threshold:.2f} (inner S Se {inner['inner_Se']:.1f}%, +P {inner['inner_+P']:.1f}%)",
-              flush=True)
+              f"{threshold:.2f} (inner S Se {inner['inner_Se']:.1f}%, +P {inner['inner_+P']:.1f}%); "
+              f"V P-wave limit {v_limit:.3f}", flush=True)
     return per_record, splits
 
 
 def ectopy_by_record(per_record: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
-    """For S and V in each record: reference beats, correctly called, and false calls."""
+    """For S and V in each record: reference beats, correctly called, and false calls (all of them,
+    fusion beats called V included)."""
     rows = {}
     for name, m in sorted(per_record.items()):
         rows[name] = {}
@@ -118,12 +129,13 @@ def format_table(stats: dict, with_classes: bool) -> str:
              f"({q['reference_beats']} reference beats, {q['missed']} missed, "
              f"{q['false_detections']} false detections)"]
     if with_classes:
-        lines.append("class  reference  predicted     Se%     +P%")
+        lines.append("class  reference  predicted     Se%     +P%  +P% all")
         for name in AAMI_CLASSES:
             s = stats[name]
-            se = f"{s['Se']:7.2f}" if s["Se"] is not None else "      -"
-            pp = f"{s['+P']:7.2f}" if s["+P"] is not None else "      -"
-            lines.append(f"{name:>5}  {s['reference_beats']:9d}  {s['predicted_beats']:9d} {se} {pp}")
+            se, pp, pp_all = (f"{s[k]:7.2f}" if s[k] is not None else "      -" for k in ("Se", "+P", "+P_all"))
+            lines.append(f"{name:>5}  {s['reference_beats']:9d}  {s['predicted_beats']:9d} {se} {pp}  {pp_all}")
+        lines.append("(+P as EC57: fusion and unclassifiable beats called V, and unclassifiable beats "
+                     "called S, are not counted; +P all counts every false call)")
     return "\n".join(lines)
 
 

@@ -21,14 +21,14 @@ from sklearn.model_selection import GroupKFold
 from classifier.ecg.beat_dataset import RecordBeats, record_beats
 from classifier.ecg.beat_features import CLASS_MODEL_FEATURES, FEATURE_NAMES, p_wave_presence
 from classifier.ecg.beat_supraventricular import fit_s_model
-from classifier.ecg.beats import CLASS_COLUMNS, RUN_RR_RATIO, BeatModel
+from classifier.ecg.beats import CLASS_COLUMNS, ON_TIME_TOLERANCE, RUN_RR_RATIO, BeatModel, on_time
 from classifier.ecg.mitdb import AAMI_CLASSES, DS1, PACED
 from classifier.paths import MODELS_DIR
 
 log = logging.getLogger(__name__)
 
 MODEL_DIR = MODELS_DIR / "ecg_beats"
-MODEL_VERSION = "ecg-beats-lgbm-7"
+MODEL_VERSION = "ecg-beats-lgbm-8"
 # Small trees with many beats per leaf: what generalises to unseen patients is coarse (premature
 # and wide), and larger trees learn the training patients' idiosyncrasies instead.
 PARAMS = {
@@ -48,6 +48,7 @@ PARAMS = {
 ROUNDS = 150
 IRREGULARITY_PERCENTILE = 90.0
 P_WAVE_PERCENTILE = 10.0
+V_P_WAVE_PERCENTILE = 90.0
 # The S model's threshold: the one with the highest S sensitivity among those whose S positive
 # predictivity is at least MIN_S_PPV in an inner cross-validation over the training records
 # (the target is 50%; the margin is for the step from the inner folds to unseen patients).
@@ -92,20 +93,28 @@ def irregularity_limit(records: Sequence[str]) -> float:
     """The RR irregularity above which S calls are dropped: the 90th percentile over the S beats
     of ``records``: a tenth of their true S beats sit in a rhythm at least this irregular, traded
     for the many normal beats of atrial fibrillation that the model would call S."""
-    return _percentile_over_s_beats(records, lambda b: b.irregularity, IRREGULARITY_PERCENTILE)
+    return _percentile(records, lambda b: b.irregularity[b.labels == "S"], IRREGULARITY_PERCENTILE)
 
 
 def p_wave_limit(records: Sequence[str]) -> float:
     """The P-wave presence under which an irregular rhythm counts as atrial fibrillation: the 10th
     percentile over the S beats of ``records`` (``beat_features.p_wave_presence``), so nine in ten
     training S beats sit where P waves are at least this clear."""
-    return _percentile_over_s_beats(records, lambda b: p_wave_presence(b.features), P_WAVE_PERCENTILE)
+    return _percentile(records, lambda b: p_wave_presence(b.features)[b.labels == "S"], P_WAVE_PERCENTILE)
 
 
-def _percentile_over_s_beats(records: Sequence[str], per_beat: Callable[[RecordBeats], np.ndarray],
-                             percentile: float) -> float:
-    values = np.concatenate([per_beat(b)[b.labels == "S"] for b in map(record_beats, records)])
-    return float(np.percentile(values, percentile))
+def v_p_wave_limit(records: Sequence[str]) -> float:
+    """The P-wave correlation above which an on-time beat is not V (``beats.veto_v_for_conducted_beats``):
+    the 90th percentile over the on-time V beats of ``records``, so nine in ten of them keep their V."""
+    corr_p = FEATURE_NAMES.index("corr_p")
+    return _percentile(records, lambda b: b.features[on_time(b.features) & (b.labels == "V"), corr_p],
+                       V_P_WAVE_PERCENTILE)
+
+
+def _percentile(records: Sequence[str], values_of: Callable[[RecordBeats], np.ndarray],
+                percentile: float) -> float:
+    """The percentile of the values ``values_of`` picks from each record's beats, pooled."""
+    return float(np.percentile(np.concatenate([values_of(b) for b in map(record_beats, records)]), percentile))
 
 
 def choose_s_threshold(records: Sequence[str], s_rule: bool = True) -> tuple[float, dict]:
@@ -144,7 +153,7 @@ def choose_s_threshold(records: Sequence[str], s_rule: bool = True) -> tuple[flo
 
 
 def fit(x: np.ndarray, y: np.ndarray, s_irregularity_limit: float, s_p_wave_limit: float,
-        s_threshold: float) -> BeatModel:
+        s_threshold: float, v_p_wave_limit: float) -> BeatModel:
     """The class model over ``CLASS_MODEL_FEATURES`` and the paced gate, the same model over all
     features (``BeatModel``); balanced class weights, one thread each.
 
@@ -155,7 +164,7 @@ def fit(x: np.ndarray, y: np.ndarray, s_irregularity_limit: float, s_p_wave_limi
     return BeatModel(_train(x[:, CLASS_COLUMNS], y, CLASS_MODEL_FEATURES),
                      _train(x, y, FEATURE_NAMES),
                      fit_s_model(x[normal_or_s], y[normal_or_s] == _S, s_threshold),
-                     s_irregularity_limit, s_p_wave_limit)
+                     s_irregularity_limit, s_p_wave_limit, v_p_wave_limit)
 
 
 def _train(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> lgb.Booster:
@@ -175,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     threshold, inner = choose_s_threshold(DS1)
     log.info("S model threshold %.2f (inner cross-validation S Se %.2f%%, +P %.2f%%)", threshold,
              inner["inner_Se"], inner["inner_+P"])
-    model = fit(x, y, irregularity_limit(DS1), p_wave_limit(DS1), threshold)
+    model = fit(x, y, irregularity_limit(DS1), p_wave_limit(DS1), threshold, v_p_wave_limit(DS1))
     args.out.mkdir(parents=True, exist_ok=True)
     model.classes.save_model(str(args.out / "model.txt"))
     model.paced.save_model(str(args.out / "paced_gate.txt"))
@@ -188,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             "s_irregularity_percentile": IRREGULARITY_PERCENTILE,
             "s_p_wave_limit": model.s_p_wave_limit, "s_p_wave_percentile": P_WAVE_PERCENTILE,
             "s_run_rr_ratio": RUN_RR_RATIO,
+            "v_p_wave_limit": model.v_p_wave_limit, "v_p_wave_percentile": V_P_WAVE_PERCENTILE,
+            "on_time_tolerance": ON_TIME_TOLERANCE,
             "s_model": model.supraventricular.to_dict() | inner | {"min_inner_ppv": MIN_S_PPV}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     log.info("saved %s", args.out / "model.txt")
