@@ -132,8 +132,10 @@ def format_table(stats: dict, with_classes: bool) -> str:
         lines.append("class  reference  predicted     Se%     +P%  +P% all")
         for name in AAMI_CLASSES:
             s = stats[name]
-            se, pp, pp_all = (f"{s[k]:7.2f}" if s[k] is not None else "      -" for k in ("Se", "+P", "+P_all"))
-            lines.append(f"{name:>5}  {s['reference_beats']:9d}  {s['predicted_beats']:9d} {se} {pp}  {pp_all}")
+            se, pp, pp_all = (f"{s[k]:7.2f}" if s[k] is not None else "      -"
+                              for k in ("Se", "+P", "+P_all"))
+            lines.append(f"{name:>5}  {s['reference_beats']:9d}  {s['predicted_beats']:9d} "
+                         f"{se} {pp}  {pp_all}")
         lines.append("(+P as EC57: fusion and unclassifiable beats called V, and unclassifiable beats "
                      "called S, are not counted; +P all counts every false call)")
     return "\n".join(lines)
