@@ -15,8 +15,7 @@ import pytest
 
 from classifier import classify
 from classifier.ecg.beat_dataset import match_beats
-from classifier.ecg.beat_features import (FEATURE_NAMES, RATE_HZ, beat_features,
-                                          beat_features_and_look_alikes, beat_windows,
+from classifier.ecg.beat_features import (FEATURE_NAMES, RATE_HZ, beat_features, beat_windows,
                                           p_wave_presence, rr_irregularity)
 from classifier.ecg.beat_neighbours import look_alikes, nearest_neighbours
 from classifier.ecg.beat_peaks import MIN_BEAT_GAP_S, drop_close_detections

@@ -100,12 +100,14 @@ def p_wave_limit(records: Sequence[str]) -> float:
     """The P-wave presence under which an irregular rhythm counts as atrial fibrillation: the 10th
     percentile over the S beats of ``records`` (``beat_features.p_wave_presence``), so nine in ten
     training S beats sit where P waves are at least this clear."""
-    return _percentile(records, lambda b: p_wave_presence(b.features)[b.labels == "S"], P_WAVE_PERCENTILE)
+    return _percentile(records, lambda b: p_wave_presence(b.features)[b.labels == "S"],
+                       P_WAVE_PERCENTILE)
 
 
 def v_p_wave_limit(records: Sequence[str]) -> float:
-    """The P-wave correlation above which an on-time beat is not V (``beats.veto_v_for_conducted_beats``):
-    the 90th percentile over the on-time V beats of ``records``, so nine in ten of them keep their V."""
+    """The P-wave correlation above which an on-time beat is not V
+    (``beats.veto_v_for_conducted_beats``): the 90th percentile over the on-time V beats of
+    ``records``, so nine in ten of them keep their V."""
     corr_p = FEATURE_NAMES.index("corr_p")
     return _percentile(records, lambda b: b.features[on_time(b.features) & (b.labels == "V"), corr_p],
                        V_P_WAVE_PERCENTILE)
@@ -114,7 +116,8 @@ def v_p_wave_limit(records: Sequence[str]) -> float:
 def _percentile(records: Sequence[str], values_of: Callable[[RecordBeats], np.ndarray],
                 percentile: float) -> float:
     """The percentile of the values ``values_of`` picks from each record's beats, pooled."""
-    return float(np.percentile(np.concatenate([values_of(b) for b in map(record_beats, records)]), percentile))
+    values = np.concatenate([values_of(b) for b in map(record_beats, records)])
+    return float(np.percentile(values, percentile))
 
 
 def choose_s_threshold(records: Sequence[str], s_rule: bool = True) -> tuple[float, dict]:
