@@ -20,10 +20,9 @@ from classifier.ecg.beat_features import (FEATURE_NAMES, RATE_HZ, beat_features,
 from classifier.ecg.beat_neighbours import look_alikes, nearest_neighbours
 from classifier.ecg.beat_peaks import MIN_BEAT_GAP_S, drop_close_detections
 from classifier.ecg.beat_supraventricular import SupraventricularModel
-from classifier.ecg.beats import (classify_beats, continue_supraventricular_runs, load_model,
-                                  model_info, pool_over_look_alikes,
-                                  on_time, suppress_s_in_atrial_fibrillation,
-                                  veto_v_for_conducted_beats)
+from classifier.ecg.beats import (classify_beats, conducted, continue_supraventricular_runs,
+                                  load_model, model_info, pool_over_look_alikes,
+                                  suppress_s_in_atrial_fibrillation, veto_v_for_conducted_beats)
 from classifier.ecg.evaluate_beats import statistics
 from classifier.ecg.mitdb import load_record
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
@@ -180,8 +179,7 @@ def test_real_pvcs_are_not_taken_for_conducted_beats_but_sinus_beats_are(mitdb):
     def conducted_share(name, beat_class):
         record = mitdb[name]
         features = beat_features(record.signal, record.sampling_rate, record.beat_samples)
-        conducted = on_time(features) & (features[:, FEATURE_NAMES.index("corr_p")] > limit)
-        return np.mean(conducted[record.beat_classes == beat_class])
+        return np.mean(conducted(features, limit)[record.beat_classes == beat_class])
 
     assert conducted_share("119", "V") <= 0.01
     assert conducted_share("208", "V") <= 0.01

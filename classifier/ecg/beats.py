@@ -177,20 +177,26 @@ def on_time(features: np.ndarray) -> np.ndarray:
             & (np.abs(features[:, _POST_PRE] - 1.0) < ON_TIME_TOLERANCE))
 
 
+def conducted(features: np.ndarray, p_wave_limit: float) -> np.ndarray:
+    """Per beat of a ``FEATURE_NAMES`` matrix: on time (``on_time``) with a P wave like the
+    recording's dominant beat's before it (correlation over the P-wave region above
+    ``p_wave_limit``)."""
+    return on_time(features) & (features[:, _CORR_P] > p_wave_limit)
+
+
 def veto_v_for_conducted_beats(predicted: np.ndarray, features: np.ndarray,
                                p_wave_limit: float) -> np.ndarray:
-    """Class indices with V calls turned into N on beats conducted from the atria.
+    """Class indices with V calls turned into N on beats conducted from the atria (``conducted``).
 
-    That is a beat that arrives on time (``on_time``) with a P wave like the recording's dominant
-    beat's before it (correlation over the P-wave region above ``p_wave_limit``). A ventricular
-    ectopic beat is premature, or an escape after a pause, or part of a ventricular rhythm without
-    the sinus P waves; a beat on time behind a sinus P wave whose QRS has changed shape (record 108's
-    last minutes, 109's widening QRS) is a conducted beat. The limit is set at training as the
-    90th percentile over the training records' on-time V beats (``train_beats``), so nine in ten of
-    those (end-diastolic PVCs, accelerated idioventricular beats) keep their V.
+    A ventricular ectopic beat is premature, or an escape after a pause, or part of a ventricular
+    rhythm without the sinus P waves; a beat on time behind a sinus P wave whose QRS has changed
+    shape (record 108's last minutes, 109's widening QRS) is a conducted beat. ``p_wave_limit`` is
+    set at training as the 90th percentile over the training records' on-time V beats
+    (``train_beats``), so nine in ten of those (end-diastolic PVCs, accelerated idioventricular
+    beats) keep their V.
     """
     predicted = predicted.copy()
-    predicted[(predicted == _V) & on_time(features) & (features[:, _CORR_P] > p_wave_limit)] = _N
+    predicted[(predicted == _V) & conducted(features, p_wave_limit)] = _N
     return predicted
 
 
