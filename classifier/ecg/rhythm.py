@@ -27,8 +27,6 @@ NOISY = "Noisy Recording"
 MAX_WINDOW_S, WINDOW_S, STEP_S = 61.0, 60.0, 30.0
 # The shortest CinC 2017 training record; shorter inputs (down to the 5 s limit) get a note.
 TRAINED_MIN_S = 9.0
-# Below this calibrated probability the call is reported as inconclusive.
-MIN_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -117,8 +115,6 @@ def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
     notes = []
     if unreadable:
         notes.append("no consistent heartbeat was found: the rhythm could not be assessed")
-    elif confidence < MIN_CONFIDENCE:
-        notes.append("inconclusive: the model's confidence is low")
     if len(x) / sampling_rate < TRAINED_MIN_S:
         notes.append(f"recording shorter than the {TRAINED_MIN_S:g} s the model was trained on")
     return Finding(
