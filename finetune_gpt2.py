@@ -35,6 +35,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gpt2_tokenizer import load_tokenizer  # noqa: E402
+import knowledge_base as kb  # noqa: E402
 from prompts import clinical_interpretation_prompt  # noqa: E402
 
 log = logging.getLogger("finetune_gpt2")
@@ -158,12 +159,16 @@ def ensure_corpus(data_dir: Path) -> None:
 
 
 def _signal_type(path: Path, record: dict) -> Optional[str]:
+    """ECG or EEG: the line's ``signal_type`` field, else the file name (``ecg_*``/``eeg_*``), else
+    the knowledge base's entry for the classification (so that a line in exactly the spec's format
+    works in a file of any name)."""
     if record.get("signal_type"):
         return str(record["signal_type"]).strip().upper()
     for prefix, signal_type in SIGNAL_TYPE_BY_PREFIX.items():
         if path.name.lower().startswith(prefix):
             return signal_type
-    return None
+    entry = kb.get_entry(str(record["classification"]))
+    return entry.signal_type if entry else None
 
 
 def _pair_from_line(path: Path, line: str) -> tuple[str, str]:
@@ -182,7 +187,8 @@ def _pair_from_line(path: Path, line: str) -> tuple[str, str]:
         raise ValueError("empty classification or interpretation")
     signal_type = _signal_type(path, record)
     if signal_type is None:
-        raise ValueError("no signal type (name the file ecg_*/eeg_* or add a signal_type field)")
+        raise ValueError("no signal type (name the file ecg_*/eeg_*, add a signal_type field, "
+                         "or use a class the knowledge base knows)")
     try:
         prompt = clinical_interpretation_prompt(signal_type, str(record["classification"]).strip(),
                                                 record["confidence"], record.get("clinical_context"))

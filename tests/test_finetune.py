@@ -69,7 +69,8 @@ def test_malformed_lines_are_reported_by_file_and_line_and_counted(tmp_path, cap
     write_jsonl(tmp_path / "ecg_interpretations.jsonl", [
         good, "{not json", {"classification": "Atrial Fibrillation"}, [1, 2],
         {**good, "confidence": "high"}, {**good, "interpretation": "  "}, good])
-    write_jsonl(tmp_path / "notes.jsonl", [good])  # neither ecg_/eeg_ name nor signal_type field
+    # neither an ecg_/eeg_ name, nor a signal_type field, nor a class the knowledge base knows
+    write_jsonl(tmp_path / "notes.jsonl", [{**good, "classification": "Wandering atrial pacemaker"}])
 
     with caplog.at_level(logging.WARNING, logger="finetune_gpt2"):
         corpus = ft.load_corpus(tmp_path)
@@ -82,6 +83,20 @@ def test_malformed_lines_are_reported_by_file_and_line_and_counted(tmp_path, cap
     assert any(f"{tmp_path / 'notes.jsonl'}:1:" in m and "signal type" in m for m in caplog.messages)
     assert any("skipped 6 malformed line(s)" in m for m in caplog.messages)
     assert not any("Regular." in m for m in caplog.messages)  # corpus text stays out of the log
+
+
+def test_lines_in_the_spec_format_take_their_signal_type_from_the_class_in_any_file(tmp_path):
+    write_jsonl(tmp_path / "interpretations.jsonl", [
+        {"classification": "Atrial Fibrillation", "confidence": "92%", "interpretation": "Irregular."},
+        {"classification": "Seizure Activity", "confidence": 0.9, "interpretation": "Rhythmic."},
+        {"classification": "Normal EEG", "confidence": "88%", "interpretation": "Calm.",
+         "signal_type": "eeg"}])
+
+    prompts = [prompt for prompt, _ in ft.load_corpus(tmp_path).pairs]
+
+    assert "Signal Type: ECG" in prompts[0]
+    assert "Signal Type: EEG" in prompts[1]  # from the knowledge base's entry for the class
+    assert "Signal Type: EEG" in prompts[2]  # from the line's own field
 
 
 def test_an_empty_corpus_is_a_clear_error(tmp_path):
