@@ -15,6 +15,7 @@ import inference
 from service import ask, classify, feedback, health, page
 from service.config import Config
 from service.errors import register_error_handlers
+from service.security import register_security
 from service.state import EXTENSION_KEY, ServiceState
 from storage import Store
 
@@ -43,6 +44,7 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
         classifier.warm_up()
 
     register_error_handlers(app)
+    register_security(app, settings.api_key)
     for blueprint in (classify.bp, ask.bp, feedback.bp, health.bp, page.bp):
         app.register_blueprint(blueprint)
 

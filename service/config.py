@@ -22,6 +22,7 @@ ENVIRONMENT = {
     "MAX_CONTENT_LENGTH": "max_content_length",
     "MAX_CONTEXT_CHARS": "max_text_chars",
     "WARM_UP_MODELS": "warm_up_models",
+    "MEDICAL_API_KEY": "api_key",
 }
 GENERATION_ENVIRONMENT = {
     "GEN_MAX_NEW_TOKENS": "max_new_tokens",
@@ -46,6 +47,7 @@ class Config:
     max_content_length: int = 16 * 1024 * 1024
     max_text_chars: int = 2000          # prompt, clinical_context and comment
     warm_up_models: bool = True         # load classifier weights at start-up (once, with --preload)
+    api_key: Optional[str] = None       # when set, required on every endpoint but /health and the page
     generation: GenerationSettings = field(default_factory=GenerationSettings)
 
     @classmethod

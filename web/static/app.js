@@ -48,7 +48,10 @@ function showResult(result, samples) {
 }
 
 async function postJson(url, body) {
-  const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const headers = { "Content-Type": "application/json" };
+  const key = $("api_key");  // present only when the service asks for an API key
+  if (key && key.value) headers.Authorization = `Bearer ${key.value}`;
+  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
   const data = await response.json();
   if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
   return data;

@@ -1,0 +1,59 @@
+"""Access and browser hardening: the optional API key, and security headers on every response.
+
+With ``MEDICAL_API_KEY`` set, every endpoint but ``/health``, the page shell at ``/`` and its static
+files asks for the key, as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; the page itself
+holds no data and sends the key the user types with each call. The comparison takes the same time
+whatever the key sent, and the key is never logged.
+"""
+from __future__ import annotations
+
+import hmac
+from typing import Optional
+
+from flask import Flask, Response, jsonify, request
+
+KEY_HEADER = "X-API-Key"
+OPEN_ENDPOINTS = frozenset({"health.health", "page.index", "static"})
+# The page loads its script and style from this origin only: no inline script, no framing.
+HTML_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                                "form-action 'self'; frame-ancestors 'none'"),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def presented_key() -> Optional[str]:
+    """The key the request carries, from ``Authorization: Bearer`` or ``X-API-Key``, else None."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.headers.get(KEY_HEADER)
+
+
+def key_matches(presented: Optional[str], expected: str) -> bool:
+    """Constant-time comparison (``hmac.compare_digest``), so timing does not leak the key."""
+    return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
+
+
+def register_security(app: Flask, api_key: Optional[str]) -> None:
+    """The API-key check (when a key is configured) and the security headers."""
+    if api_key:
+        @app.before_request
+        def _require_key() -> Optional[Response]:
+            if request.endpoint in OPEN_ENDPOINTS or key_matches(presented_key(), api_key):
+                return None
+            response = jsonify(error="a valid API key is required: send it as "
+                                     "'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+            response.status_code = 401
+            response.headers["WWW-Authenticate"] = 'Bearer realm="clinical-decision-support"'
+            return response
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html":
+            for name, value in HTML_HEADERS.items():
+                response.headers.setdefault(name, value)
+        return response
