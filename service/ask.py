@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 import inference
 from service import validation as v
 from service.errors import ApiError
-from service.state import state
+from service.state import record_interpretation, state
 
 bp = Blueprint("ask", __name__)
 
@@ -25,7 +25,7 @@ def ask():
         confidence = v.confidence(classification.get("confidence"), "classification.confidence")
         classification = {"prediction": prediction, "confidence": confidence}
     explanation = inference.answer_question(prompt, classification, kind)
-    record_id = state().store.save_interpretation(
+    record_id = record_interpretation(
         kind="ask", generator=explanation.generator, text=explanation.text, signal_type=kind,
         label=classification["prediction"] if classification else None,
         confidence=classification["confidence"] if classification else None)

@@ -7,7 +7,7 @@ import inference
 from classifier import SignalError, classify
 from service import validation as v
 from service.errors import ApiError
-from service.state import state
+from service.state import record_interpretation, state
 
 bp = Blueprint("classify", __name__)
 
@@ -25,7 +25,7 @@ def classify_signal():
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
     explanation = inference.explain_finding(finding, context)
-    record_id = state().store.save_interpretation(
+    record_id = record_interpretation(
         kind="classify", generator=explanation.generator, text=explanation.text,
         signal_type=kind, label=finding.label, confidence=finding.confidence,
         model_version=finding.model_version)

@@ -6,6 +6,8 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from storage import StoreUnavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -17,6 +19,8 @@ class ApiError(Exception):
         self.message, self.status = message, status
 
 
+# Seconds a client is asked to wait when the database is down (a restart or fail-over).
+STORE_RETRY_AFTER_S = "30"
 MESSAGES = {
     404: "no such endpoint",
     405: "method not allowed for this endpoint",
@@ -28,6 +32,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return jsonify(error=exc.message), exc.status
+
+    @app.errorhandler(StoreUnavailable)
+    def _store_unavailable(exc: StoreUnavailable):
+        log.warning("%s", exc)
+        response = jsonify(error="the record store is unavailable; nothing was stored, try again later")
+        response.headers["Retry-After"] = STORE_RETRY_AFTER_S
+        return response, 503
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -1,12 +1,16 @@
 """What the blueprints share: the configuration and the store, kept on the app."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Any, Optional
 
 from flask import current_app
 
 from service.config import Config
-from storage import Store
+from storage import Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "clinical_service"
 
@@ -19,3 +23,16 @@ class ServiceState:
 
 def state() -> ServiceState:
     return current_app.extensions[EXTENSION_KEY]
+
+
+def record_interpretation(**record: Any) -> Optional[str]:
+    """Store what was shown and return its id for feedback; None when the store is unavailable.
+
+    The answer itself does not depend on the store: a clinician still gets the finding when the
+    database is down, only without an id to rate it by.
+    """
+    try:
+        return state().store.save_interpretation(**record)
+    except StoreUnavailable as exc:
+        log.warning("interpretation not stored: %s", exc)
+        return None

@@ -7,6 +7,8 @@ the text shown, so feedback can be tied to it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
@@ -14,6 +16,7 @@ from typing import Optional
 from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
                         create_engine, event, func, select)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 RATINGS = ("clinical_accuracy", "relevance", "clarity", "actionability")
 
@@ -41,6 +44,18 @@ feedback = Table(
     *[Column(name, Integer, nullable=False) for name in RATINGS],
     Column("comment", Text),
 )
+
+
+class StoreUnavailable(Exception):
+    """The database could not be read or written (down, read-only, disk full, locked too long)."""
+
+
+@contextmanager
+def _unavailable_on_database_error() -> Iterator[None]:
+    try:
+        yield
+    except SQLAlchemyError as exc:  # the type only: the statement may hold stored text
+        raise StoreUnavailable(f"the record store is unavailable ({type(exc).__name__})") from None
 
 
 def _now() -> datetime:
@@ -73,20 +88,20 @@ class Store:
                             confidence: Optional[float] = None,
                             model_version: Optional[str] = None) -> str:
         record_id = str(uuid.uuid4())
-        with self.engine.begin() as conn:
+        with _unavailable_on_database_error(), self.engine.begin() as conn:
             conn.execute(interpretations.insert().values(
                 id=record_id, created_at=_now(), kind=kind, signal_type=signal_type, label=label,
                 confidence=confidence, model_version=model_version, generator=generator, text=text))
         return record_id
 
     def interpretation_exists(self, record_id: str) -> bool:
-        with self.engine.connect() as conn:
+        with _unavailable_on_database_error(), self.engine.connect() as conn:
             row = conn.execute(select(interpretations.c.id).where(interpretations.c.id == record_id))
             return row.first() is not None
 
     def save_feedback(self, interpretation_id: str, ratings: dict[str, int],
                       comment: Optional[str]) -> int:
-        with self.engine.begin() as conn:
+        with _unavailable_on_database_error(), self.engine.begin() as conn:
             result = conn.execute(feedback.insert().values(
                 interpretation_id=interpretation_id, created_at=_now(), comment=comment,
                 **{name: int(ratings[name]) for name in RATINGS}))
@@ -98,7 +113,7 @@ class Store:
         query = (select(interpretations.c.generator, func.count(feedback.c.id).label("n"), *columns)
                  .select_from(feedback.join(interpretations))
                  .group_by(interpretations.c.generator))
-        with self.engine.connect() as conn:
+        with _unavailable_on_database_error(), self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         by_generator = {row["generator"]: {"n": row["n"], **{name: round(float(row[name]), 2)
                                                             for name in RATINGS}} for row in rows}

@@ -28,7 +28,8 @@ function drawTrace(samples, rPeaks) {
 
 function showResult(result, samples) {
   lastResult = result;
-  $("result").hidden = false; $("feedback-section").hidden = false;
+  // Without an id (the record store was unavailable) there is nothing to rate.
+  $("result").hidden = false; $("feedback-section").hidden = !result.interpretation_id;
   drawTrace(samples, result.r_peaks);
   const finding = $("finding");
   finding.textContent = result.inconclusive
