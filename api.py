@@ -12,7 +12,7 @@ from flask import Flask, g, request
 
 import classifier
 import inference
-from service import ask, classify, feedback, health, page
+from service import ask, classify, feedback, health, openapi, page
 from service.config import Config
 from service.errors import register_error_handlers
 from service.security import register_security
@@ -45,7 +45,7 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
 
     register_error_handlers(app)
     register_security(app, settings.api_key)
-    for blueprint in (classify.bp, ask.bp, feedback.bp, health.bp, page.bp):
+    for blueprint in (classify.bp, ask.bp, feedback.bp, health.bp, openapi.bp, page.bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

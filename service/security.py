@@ -1,8 +1,8 @@
 """Access and browser hardening: the optional API key, and security headers on every response.
 
-With ``MEDICAL_API_KEY`` set, every endpoint but ``/health``, the page shell at ``/`` and its static
-files asks for the key, as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; the page itself
-holds no data and sends the key the user types with each call. The comparison takes the same time
+With ``MEDICAL_API_KEY`` set, every endpoint but ``/health``, ``/openapi.json``, the page shell at
+``/`` and its static files asks for the key, as ``Authorization: Bearer <key>`` or
+``X-API-Key: <key>``; the page itself holds no data and sends the key the user types with each call. The comparison takes the same time
 whatever the key sent, and the key is never logged.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Optional
 from flask import Flask, Response, jsonify, request
 
 KEY_HEADER = "X-API-Key"
-OPEN_ENDPOINTS = frozenset({"health.health", "page.index", "static"})
+OPEN_ENDPOINTS = frozenset({"health.health", "openapi.openapi", "page.index", "static"})
 # The page loads its script and style from this origin only: no inline script, no framing.
 HTML_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "

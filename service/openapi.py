@@ -1,0 +1,174 @@
+"""GET /openapi.json: the API's OpenAPI 3.1 description, built from the limits the code enforces.
+
+The numbers in it (signal durations and rates, text lengths, rating range) are read from the same
+constants the validation uses, so the description cannot drift from the behaviour; the tests check
+real responses against it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from classifier.limits import LIMITS
+from service.config import Config
+from service.state import state
+from service.validation import DEFAULT_SAMPLING_RATE
+from storage import RATINGS
+
+bp = Blueprint("openapi", __name__)
+
+JSON = "application/json"
+# Beat-level detail (``beats``, ``beat_summary``, ``windows``) is documented as open objects: their
+# fields follow the classifier that produced them (see the model cards).
+OPEN_OBJECT: dict[str, Any] = {"type": "object"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    reasons = {400: "the request names the problem", 401: "an API key is configured and missing or wrong",
+               404: "no interpretation with that id", 413: "body larger than the configured limit",
+               415: "Content-Type is not application/json",
+               503: "the record store is unavailable (Retry-After says when to try again)"}
+    return {str(s): _json(_ref("Error"), reasons[s]) for s in statuses}
+
+
+def _schemas(config: Config) -> dict[str, Any]:
+    text = {"type": "string", "maxLength": config.max_text_chars}
+    kinds = " or ".join(LIMITS)
+    limits = "; ".join(f"{kind}: {lim.min_seconds:g} s to {lim.max_seconds:g} s at {lim.min_rate_hz:g}–"
+                       f"{lim.max_rate_hz:g} Hz, default {DEFAULT_SAMPLING_RATE[kind]:g} Hz"
+                       for kind, lim in LIMITS.items())
+    signal_type = {"type": "string", "pattern": "^(?:" + "|".join(
+        "".join(f"[{c.upper()}{c.lower()}]" for c in kind) for kind in LIMITS) + ")$",
+        "description": f"{kinds}, in any letter case"}
+    confidence = {"type": "number", "minimum": 0, "maximum": 1}
+    rate = {"type": "number", "minimum": min(lim.min_rate_hz for lim in LIMITS.values()),
+            "maximum": max(lim.max_rate_hz for lim in LIMITS.values())}
+    return {
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+        "ClassifyRequest": {
+            "type": "object", "required": ["signal", "signal_type"], "description": limits,
+            "properties": {
+                "signal": {"type": "array", "minItems": 1, "items": {"type": "number"},
+                           "description": "samples, in any amplitude unit; finite numbers only"},
+                "signal_type": signal_type, "sampling_rate": rate,
+                "clinical_context": _nullable(text)}},
+        "ClassifyResponse": {
+            "type": "object",
+            "required": ["classification", "confidence", "probabilities", "interpretation", "signal_type",
+                         "generator", "interpretation_id", "inconclusive", "quality"],
+            "properties": {
+                "classification": {"type": "string"}, "confidence": confidence,
+                "probabilities": {"type": "object", "additionalProperties": confidence},
+                "interpretation": {"type": "string"}, "signal_type": {"enum": list(LIMITS)},
+                "generator": {"type": "string"},
+                "interpretation_id": _nullable({"type": "string"}),
+                "inconclusive": {"type": "boolean"}, "quality": {"enum": ["ok", "poor"]},
+                "sampling_rate": rate, "heart_rate_bpm": _nullable({"type": "number"}),
+                "r_peaks": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                "beats": {"type": "array", "items": OPEN_OBJECT},
+                "beat_summary": _nullable(OPEN_OBJECT), "windows": _nullable(OPEN_OBJECT),
+                "model_version": {"type": "string"},
+                "notes": {"type": "array", "items": {"type": "string"}}}},
+        "AskRequest": {
+            "type": "object", "required": ["prompt"],
+            "properties": {
+                "prompt": dict(text, minLength=1), "signal_type": _nullable(signal_type),
+                "classification": _nullable({
+                    "type": "object", "required": ["prediction", "confidence"],
+                    "properties": {"prediction": {"type": "string", "minLength": 1, "maxLength": 80},
+                                   "confidence": confidence}})}},
+        "AskResponse": {
+            "type": "object", "required": ["response", "generator", "interpretation_id"],
+            "properties": {
+                "response": {"type": "string"}, "generator": {"type": "string"},
+                "interpretation_id": _nullable({"type": "string"}),
+                "signal_type": _nullable({"enum": list(LIMITS)}),
+                "classification": _nullable(OPEN_OBJECT)}},
+        "FeedbackRequest": {
+            "type": "object", "required": ["interpretation_id", "ratings"],
+            "properties": {
+                "interpretation_id": {"type": "string", "minLength": 1},
+                "ratings": {"type": "object", "required": list(RATINGS), "additionalProperties": False,
+                            "properties": {name: {"type": "integer", "minimum": 1, "maximum": 5}
+                                           for name in RATINGS}},
+                "comment": _nullable(text)}},
+        "FeedbackStored": {
+            "type": "object", "required": ["status", "feedback_id", "interpretation_id"],
+            "properties": {"status": {"const": "stored"}, "feedback_id": {"type": "integer"},
+                           "interpretation_id": {"type": "string"}}},
+        "FeedbackSummary": {
+            "type": "object", "required": ["n", "overall", "by_generator"],
+            "properties": {"n": {"type": "integer", "minimum": 0},
+                           "overall": {"type": "object", "additionalProperties": {"type": "number"}},
+                           "by_generator": {"type": "object", "additionalProperties": OPEN_OBJECT}}},
+        "Health": {
+            "type": "object",
+            "required": ["status", "classifier_models", "generator", "generator_chain", "database"],
+            "properties": {
+                "status": {"enum": ["ok", "degraded"]}, "classifier_models": OPEN_OBJECT,
+                "generator": {"type": "string"},
+                "generator_chain": {"type": "array", "items": {"type": "string"}},
+                "language_model_path": _nullable({"type": "string"}), "database": {"type": "string"}}},
+    }
+
+
+def _post(summary: str, request: str, status: str, response: str, *errors: int) -> dict[str, Any]:
+    return {"post": {
+        "summary": summary,
+        "requestBody": {"required": True, "content": {JSON: {"schema": _ref(request)}}},
+        "responses": {status: _json(_ref(response), "success"), **_errors(*errors)}}}
+
+
+def openapi_document(config: Config) -> dict[str, Any]:
+    """The OpenAPI 3.1 description of every endpoint under ``config``'s limits."""
+    keyed = (401,) if config.api_key else ()
+    paths = {
+        "/classify": _post("Classify an ECG or EEG recording and explain the finding",
+                           "ClassifyRequest", "200", "ClassifyResponse", 400, *keyed, 413, 415),
+        "/ask": _post("Answer a question, optionally about a classification",
+                      "AskRequest", "200", "AskResponse", 400, *keyed, 413, 415),
+        "/feedback": _post("Rate an interpretation (1–5 on each criterion)",
+                           "FeedbackRequest", "201", "FeedbackStored", 400, *keyed, 404, 413, 415, 503),
+        "/feedback/summary": {"get": {
+            "summary": "Mean ratings per criterion, overall and per generator",
+            "responses": {"200": _json(_ref("FeedbackSummary"), "success"), **_errors(*keyed, 503)}}},
+        "/health": {"get": {"summary": "Models, generator chain and database status",
+                            "responses": {"200": _json(_ref("Health"), "always answered")}}},
+        "/openapi.json": {"get": {"summary": "This description",
+                                  "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
+        "/": {"get": {"summary": "The clinicians' page",
+                      "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}},
+    }
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "ECG / EEG clinical decision support", "version": "1",
+                 "description": "Decision support, not a diagnosis."},
+        "paths": paths,
+        "components": {"schemas": _schemas(config)},
+    }
+    if config.api_key:
+        document["components"]["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
+        document["security"] = [{"bearer": []}, {"apiKey": []}]
+        for path in ("/health", "/openapi.json", "/"):
+            paths[path]["get"]["security"] = []
+    return document
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(state().config))
