@@ -46,7 +46,11 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 413:
             message = (f"{message} ({app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB); "
                        "send a shorter recording")
-        return jsonify(error=message), exc.code
+        response = jsonify(error=message)
+        for name, value in exc.get_headers():  # e.g. Allow on a 405, as RFC 9110 requires
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, exc.code
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

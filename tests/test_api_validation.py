@@ -73,6 +73,7 @@ def test_unknown_endpoint_and_method_answer_json(client):
     assert client.get("/nowhere").get_json()["error"] == "no such endpoint"
     response = client.get("/classify")
     assert response.status_code == 405 and "error" in response.get_json()
+    assert "POST" in response.headers["Allow"]  # RFC 9110: a 405 lists the methods that work
 
 
 @pytest.mark.parametrize("body, status, words", [
