@@ -21,7 +21,8 @@ from explain.chain import Explainer
 from explain.facts import finding_facts
 from explain.generators import (BASE, FINE_TUNED, GPT2Generator, KnowledgeBaseGenerator,
                                 TemplateGenerator)
-from explain.model_loading import BASE_MODEL_NAME, load_model_and_tokenizer, missing_parts
+from explain.model_loading import (BASE_MODEL_NAME, LOAD_ERRORS, load_model_and_tokenizer,
+                                   missing_parts)
 from explain.request import INTERPRETATION, QUERY, ExplainRequest, Explanation
 from explain.settings import GenerationSettings
 
@@ -53,7 +54,7 @@ def _language_model(model_path: Optional[str], settings: GenerationSettings,
         else:
             try:
                 model, tokenizer = load_model_and_tokenizer(model_path)
-            except (OSError, ValueError, RuntimeError) as exc:
+            except LOAD_ERRORS as exc:
                 _announce(f"⚠ Fine-tuned model at {model_path} could not be loaded: {type(exc).__name__}: {exc}")
             else:
                 _announce(FINE_TUNED_LINE.format(path=model_path))
@@ -61,7 +62,7 @@ def _language_model(model_path: Optional[str], settings: GenerationSettings,
     if try_base_model:
         try:
             model, tokenizer = load_model_and_tokenizer(BASE_MODEL_NAME, local_files_only=True)
-        except (OSError, ValueError):
+        except LOAD_ERRORS:
             pass
         else:
             _announce(BASE_LINE)

@@ -1,8 +1,14 @@
 """Finding and loading a GPT-2 model directory, with messages that say what is wrong."""
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
+from safetensors import SafetensorError
+
+# What loading a missing, half-written or corrupt model directory raises: caught, announced, and the
+# chain falls back to the next generator instead of failing the service's start.
+LOAD_ERRORS = (OSError, ValueError, RuntimeError, SafetensorError, pickle.UnpicklingError)
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin",
                 "model.safetensors.index.json", "pytorch_model.bin.index.json")
 BASE_MODEL_NAME = "gpt2"
@@ -26,7 +32,7 @@ def missing_parts(path: str | Path) -> list[str]:
 
 
 def load_model_and_tokenizer(name_or_path: str, local_files_only: bool = True):
-    """``(model, tokenizer)`` in eval mode; raises OSError/ValueError when they cannot be loaded."""
+    """``(model, tokenizer)`` in eval mode; raises one of :data:`LOAD_ERRORS` when it cannot."""
     from transformers import AutoModelForCausalLM
 
     from gpt2_tokenizer import load_tokenizer

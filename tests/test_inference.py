@@ -1,4 +1,6 @@
 """Model resolution, the spec's startup lines, and guarded generation with its fallbacks."""
+import shutil
+
 import pytest
 
 import inference
@@ -35,6 +37,35 @@ def test_an_incomplete_directory_is_named_and_skipped_without_a_crash(tmp_path, 
     assert "missing model weights" in out and "tokenizer files" in out
     assert "config.json" not in out.split("missing")[1]
     assert status["active"] == "knowledge base"
+
+
+def half_written(path):
+    weights = path / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+
+
+def garbage_weights(path):
+    (path / "model.safetensors").write_bytes(b"not a tensor file" * 64)
+
+
+def garbage_pickle(path):
+    (path / "model.safetensors").unlink()
+    (path / "pytorch_model.bin").write_bytes(b"not a pickle" * 64)
+
+
+def corrupt_config(path):
+    (path / "config.json").write_text("{not json")
+
+
+@pytest.mark.parametrize("damage", [half_written, garbage_weights, garbage_pickle, corrupt_config])
+def test_a_corrupt_model_directory_is_announced_and_the_knowledge_base_answers(
+        tiny_gpt2_dir, tmp_path, capsys, damage):
+    model_dir = tmp_path / "model"
+    shutil.copytree(tiny_gpt2_dir, model_dir)
+    damage(model_dir)
+    status = inference.initialize_llm(model_path=str(model_dir), try_base_model=False)
+    assert f"⚠ Fine-tuned model at {model_dir} could not be loaded" in capsys.readouterr().out
+    assert status["chain"] == ["knowledge base", "template"]
 
 
 def test_a_missing_directory_falls_back_to_the_knowledge_base(capsys):
