@@ -44,7 +44,6 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
         classifier.warm_up()
 
     register_error_handlers(app)
-    register_security(app, settings.api_key)
     for blueprint in (classify.bp, ask.bp, feedback.bp, health.bp, openapi.bp, page.bp):
         app.register_blueprint(blueprint)
 
@@ -54,16 +53,21 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
 
     @app.after_request
     def _log_request(response):
-        # Method, path, status and time only: never bodies, signals, context or generated text.
+        # Method, route, status and time only: never bodies, signals, context or generated text, and
+        # the route's pattern rather than the path the client typed.
         elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info("%s %s %s %.0f ms", request.method, request.path, response.status_code, elapsed_ms)
+        route = request.url_rule.rule if request.url_rule else "(no such endpoint)"
+        log.info("%s %s %s %.0f ms", request.method, route, response.status_code, elapsed_ms)
         return response
+
+    register_security(app, settings.api_key)  # after the timer, so refused requests are timed too
 
     return app
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines carry the raw URL
     application = create_app()
     settings = application.extensions[EXTENSION_KEY].config
     application.run(host=settings.host, port=settings.port, threaded=True)

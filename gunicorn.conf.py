@@ -9,5 +9,12 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '3333')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 preload_app = True
 timeout = 120          # a guarded GPT-2 generation is capped well below this (GEN_TIMEOUT_S)
-accesslog = "-"        # method, path and status only; gunicorn never logs bodies
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# Logs go to stdout/stderr. The app writes one line per request (method, route pattern, status,
+# time: api.py); gunicorn's own access line would carry the raw path and query string a client
+# typed, so it is off.
+logconfig_dict = {
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+}

@@ -43,7 +43,10 @@ def mentions_finding(text: str, label: str) -> bool:
 
 
 def problems(text: str, request: ExplainRequest) -> list[str]:
-    """Why ``text`` may not be served for ``request`` (an empty list means it may)."""
+    """Why ``text`` may not be served for ``request`` (an empty list means it may).
+
+    The reasons are fixed phrases, never the label or the text: the chain logs them.
+    """
     found = []
     if len(text.strip()) < MIN_CHARACTERS:
         return ["empty or too short"]
@@ -51,16 +54,14 @@ def problems(text: str, request: ExplainRequest) -> list[str]:
         found.append("repetitive")
     if request.label:
         if not mentions_finding(text, request.label):
-            found.append(f"does not name the finding ({request.label})")
-        others = sorted(kb.find_mentions(text) - {request.label})
-        if others:
-            found.append(f"names a different diagnosis ({', '.join(others)})")
+            found.append("does not name the finding")
+        if kb.find_mentions(text) - {request.label}:
+            found.append("names a different diagnosis")
     else:
         # A general answer may discuss at most what the question itself asked about.
         asked = kb.find_mentions(request.question or "")
-        others = sorted(kb.find_mentions(text) - asked)
-        if others:
-            found.append(f"names diagnoses the question did not ask about ({', '.join(others)})")
+        if kb.find_mentions(text) - asked:
+            found.append("names diagnoses the question did not ask about")
     if request.kind == INTERPRETATION:
         missing = [part for part, pattern in REQUIRED_PARTS.items() if not pattern.search(text)]
         if missing:

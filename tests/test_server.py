@@ -1,10 +1,13 @@
 """The real servers: `python api.py` and gunicorn answer on a port, with the spec's startup line."""
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -18,6 +21,9 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+PATH_MARKER = "path-marker-3c9a"
 
 
 def call(port, path, body=None, timeout=60):
@@ -64,6 +70,8 @@ def test_python_api_py_serves_a_real_record_and_names_the_fine_tuned_model(
                                           "sampling_rate": fs,
                                           "clinical_context": "Routine check"})
         health = call(port, "/health")
+        with pytest.raises(urllib.error.HTTPError):
+            call(port, f"/{PATH_MARKER}?context={PATH_MARKER}")
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -78,21 +86,35 @@ def test_python_api_py_serves_a_real_record_and_names_the_fine_tuned_model(
     output = log.read()
     assert f"✓ Fine-tuned medical GPT-2 model configured: {tiny_gpt2_dir}" in output
     assert "Routine check" not in output  # clinical context never reaches the logs
+    assert "POST /classify 200" in output and PATH_MARKER not in output  # routes, not typed URLs
 
 
-def test_gunicorn_serves_the_same_app_with_two_preloaded_workers(tmp_path):
+def worker_pids(log):
+    log.seek(0)
+    return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log.read())]
+
+
+def test_gunicorn_serves_the_same_app_with_two_preloaded_workers_and_replaces_a_killed_one(tmp_path):
     port = free_port()
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     process, log = start([gunicorn, "-c", "gunicorn.conf.py", "-w", "2", "api:create_app()"], port,
                          {}, tmp_path)
+    question = {"prompt": "What does atrial fibrillation mean?"}
     try:
-        answers = [call(port, "/ask", {"prompt": "What does atrial fibrillation mean?"})
-                   for _ in range(4)]
+        answers = [call(port, "/ask", question) for _ in range(4)]
+        with pytest.raises(urllib.error.HTTPError):
+            call(port, f"/{PATH_MARKER}")
+        os.kill(worker_pids(log)[0], signal.SIGKILL)
+        answers += [call(port, "/ask", question) for _ in range(6)]  # the other worker answers
+        deadline = time.time() + 60
+        while len(worker_pids(log)) < 3 and time.time() < deadline:
+            time.sleep(0.5)
     finally:
         process.terminate()
         process.wait(timeout=30)
-    assert all(a["generator"] == "knowledge base" for a in answers)
+    assert len(answers) == 10 and all(a["generator"] == "knowledge base" for a in answers)
+    assert len(worker_pids(log)) == 3  # the master booted a replacement
     log.seek(0)
     output = log.read()
-    assert output.count("Booting worker") == 2
     assert output.count("No GPT-2 model available") == 1  # preloaded once, not per worker
+    assert "POST /ask 200" in output and PATH_MARKER not in output  # app's route line, no access line
