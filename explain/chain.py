@@ -5,7 +5,7 @@ import logging
 from typing import Sequence
 
 from explain import guard
-from explain.generators import DECISION_SUPPORT, CannotAnswer, Generator
+from explain.generators import DECISION_SUPPORT, Busy, CannotAnswer, Generator
 from explain.request import ExplainRequest, Explanation
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,10 @@ class Explainer:
                 continue
             try:
                 text = generator.generate(request)
+            except Busy:
+                log.warning("%s is busy: the next generator answers", generator.name)
+                rejected.append((generator.name, ("busy",)))
+                continue
             except CannotAnswer:
                 continue
             except Exception as exc:  # a model failure must not fail the request

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import knowledge_base as kb
@@ -25,6 +27,32 @@ class CannotAnswer(Exception):
     """This generator has no text for the request; try the next one."""
 
 
+class Busy(CannotAnswer):
+    """The language model already has as many generations running and waiting as it may."""
+
+
+class GenerationSlots:
+    """One generation at a time per process (bounds memory), at most ``waiting`` more queued.
+
+    A request beyond that raises :class:`Busy` at once instead of queueing without limit; the chain
+    then lets the knowledge base answer, so a busy model costs wording, never the finding.
+    """
+
+    def __init__(self, waiting: int) -> None:
+        self._admitted = threading.BoundedSemaphore(1 + waiting)
+        self._running = threading.Lock()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        if not self._admitted.acquire(blocking=False):
+            raise Busy("the language model is busy")
+        try:
+            with self._running:
+                yield
+        finally:
+            self._admitted.release()
+
+
 class Generator(Protocol):
     name: str
     is_language_model: bool
@@ -39,7 +67,7 @@ class GPT2Generator:
 
     def __init__(self, model, tokenizer, settings: GenerationSettings, name: str) -> None:
         self.model, self.tokenizer, self.settings, self.name = model, tokenizer, settings, name
-        self._lock = threading.Lock()  # one generation at a time per process bounds memory
+        self.slots = GenerationSlots(settings.max_waiting)
 
     def generate(self, request: ExplainRequest) -> str:
         import torch
@@ -48,7 +76,7 @@ class GPT2Generator:
         context_room = self.model.config.n_positions - s.max_new_tokens
         inputs = self.tokenizer(request.prompt, return_tensors="pt", truncation=True,
                                 max_length=max(context_room, 8))
-        with self._lock, torch.no_grad():
+        with self.slots.hold(), torch.no_grad():
             output = self.model.generate(
                 **inputs, do_sample=True, max_new_tokens=s.max_new_tokens, temperature=s.temperature,
                 top_p=s.top_p, repetition_penalty=s.repetition_penalty, max_time=s.timeout_s,

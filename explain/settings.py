@@ -11,6 +11,7 @@ BOUNDS = {
     "top_p": (0.1, 1.0),
     "repetition_penalty": (1.0, 2.0),
     "timeout_s": (1.0, 120.0),
+    "max_waiting": (0, 64),
 }
 
 
@@ -21,6 +22,7 @@ class GenerationSettings:
     top_p: float = 0.9
     repetition_penalty: float = 1.3
     timeout_s: float = 20.0
+    max_waiting: int = 4            # generations queued behind the running one; more fall back
 
     def __post_init__(self) -> None:
         for f in fields(self):

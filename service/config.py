@@ -30,6 +30,7 @@ GENERATION_ENVIRONMENT = {
     "GEN_TOP_P": "top_p",
     "GEN_REPETITION_PENALTY": "repetition_penalty",
     "GEN_TIMEOUT_S": "timeout_s",
+    "GEN_MAX_WAITING": "max_waiting",
 }
 
 

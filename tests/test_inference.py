@@ -1,11 +1,15 @@
 """Model resolution, the spec's startup lines, and guarded generation with its fallbacks."""
 import shutil
+import threading
+import time
 
 import pytest
 
 import inference
 from explain.chain import Explainer
-from explain.generators import DECISION_SUPPORT, KnowledgeBaseGenerator, TemplateGenerator
+from explain.generators import (DECISION_SUPPORT, FINE_TUNED, Busy, GenerationSlots, GPT2Generator,
+                                KnowledgeBaseGenerator, TemplateGenerator)
+from explain.model_loading import load_model_and_tokenizer
 from explain.request import INTERPRETATION, ExplainRequest
 from explain.settings import GenerationSettings
 
@@ -156,7 +160,8 @@ def test_an_unknown_label_gets_the_confidence_aware_template():
 
 
 @pytest.mark.parametrize("field, value", [("max_new_tokens", 5000), ("temperature", 0.0),
-                                          ("top_p", 1.5), ("timeout_s", 600)])
+                                          ("top_p", 1.5), ("timeout_s", 600), ("max_waiting", -1),
+                                          ("max_waiting", 65)])
 def test_generation_settings_are_bounded(field, value):
     with pytest.raises(ValueError, match=field):
         GenerationSettings(**{field: value})
@@ -167,3 +172,52 @@ def test_health_names_the_fine_tuned_model(make_app, tiny_gpt2_dir, monkeypatch)
     health = make_app().test_client().get("/health").get_json()
     assert health["generator"] == "fine-tuned GPT-2"
     assert health["language_model_path"] == str(tiny_gpt2_dir)
+
+
+def test_a_busy_language_model_lets_the_knowledge_base_answer_at_once(tiny_gpt2_dir):
+    model, tokenizer = load_model_and_tokenizer(str(tiny_gpt2_dir))
+    started, release = threading.Event(), threading.Event()
+
+    def slow_generate(**_kwargs):  # holds the only slot until released
+        started.set()
+        release.wait(30)
+        raise RuntimeError("released")
+
+    model.generate = slow_generate
+    chain = Explainer([GPT2Generator(model, tokenizer, GenerationSettings(max_waiting=0), FINE_TUNED),
+                       KnowledgeBaseGenerator(), TemplateGenerator()])
+    first = threading.Thread(target=chain.explain, args=(request_for(),))
+    first.start()
+    try:
+        assert started.wait(30)
+        explanation = chain.explain(request_for())
+    finally:
+        release.set()
+        first.join(30)
+    assert explanation.generator == "knowledge base"
+    assert ("fine-tuned GPT-2", ("busy",)) in explanation.rejected
+
+
+def test_generation_slots_admit_one_running_and_the_set_number_waiting():
+    slots, inside, release = GenerationSlots(waiting=1), threading.Event(), threading.Event()
+
+    def hold():
+        with slots.hold():
+            inside.set()
+            release.wait(30)
+
+    running, waiting = threading.Thread(target=hold), threading.Thread(target=hold)
+    running.start()
+    assert inside.wait(30)
+    waiting.start()
+    time.sleep(0.2)  # the second is now queued behind the first
+    try:
+        with pytest.raises(Busy):
+            with slots.hold():
+                pass
+    finally:
+        release.set()
+        running.join(30)
+        waiting.join(30)
+    with slots.hold():  # free again once they are done
+        pass
