@@ -60,7 +60,7 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
         log.info("%s %s %s %.0f ms", request.method, route, response.status_code, elapsed_ms)
         return response
 
-    register_security(app, settings.api_key)  # after the timer, so refused requests are timed too
+    register_security(app, settings)  # after the timer, so refused requests are timed too
 
     return app
 

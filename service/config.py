@@ -23,6 +23,7 @@ ENVIRONMENT = {
     "MAX_CONTEXT_CHARS": "max_text_chars",
     "WARM_UP_MODELS": "warm_up_models",
     "MEDICAL_API_KEY": "api_key",
+    "CORS_ORIGINS": "cors_origins",
 }
 GENERATION_ENVIRONMENT = {
     "GEN_MAX_NEW_TOKENS": "max_new_tokens",
@@ -49,6 +50,7 @@ class Config:
     max_text_chars: int = 2000          # prompt, clinical_context and comment
     warm_up_models: bool = True         # load classifier weights at start-up (once, with --preload)
     api_key: Optional[str] = None       # when set, required on every endpoint but /health and the page
+    cors_origins: Optional[str] = None  # comma-separated origins allowed to call from a browser
     generation: GenerationSettings = field(default_factory=GenerationSettings)
 
     @classmethod

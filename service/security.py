@@ -1,9 +1,13 @@
-"""Access and browser hardening: the optional API key, and security headers on every response.
+"""Access and browser hardening: the optional API key, optional CORS, and security headers.
 
 With ``MEDICAL_API_KEY`` set, every endpoint but ``/health``, ``/openapi.json``, the page shell at
 ``/`` and its static files asks for the key, as ``Authorization: Bearer <key>`` or
 ``X-API-Key: <key>``; the page itself holds no data and sends the key the user types with each call. The comparison takes the same time
-whatever the key sent, and the key is never logged.
+whatever the key sent, and the key is never logged. Preflight (OPTIONS) requests carry no key and
+no data, so they pass.
+
+Cross-origin calls are refused by browsers (no CORS headers) unless ``CORS_ORIGINS`` lists the
+origins allowed, comma-separated; flask-cors answers for those.
 """
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ import hmac
 from typing import Optional
 
 from flask import Flask, Response, jsonify, request
+from flask_cors import CORS
+
+from service.config import Config
 
 KEY_HEADER = "X-API-Key"
 OPEN_ENDPOINTS = frozenset({"health.health", "openapi.openapi", "page.index", "static"})
@@ -37,18 +44,25 @@ def key_matches(presented: Optional[str], expected: str) -> bool:
     return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
 
 
-def register_security(app: Flask, api_key: Optional[str]) -> None:
-    """The API-key check (when a key is configured) and the security headers."""
+def register_security(app: Flask, config: Config) -> None:
+    """The API-key check and CORS (each when configured) and the security headers."""
+    api_key = config.api_key
     if api_key:
         @app.before_request
         def _require_key() -> Optional[Response]:
-            if request.endpoint in OPEN_ENDPOINTS or key_matches(presented_key(), api_key):
+            if (request.method == "OPTIONS" or request.endpoint in OPEN_ENDPOINTS
+                    or key_matches(presented_key(), api_key)):
                 return None
             response = jsonify(error="a valid API key is required: send it as "
                                      "'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
             response.status_code = 401
             response.headers["WWW-Authenticate"] = 'Bearer realm="clinical-decision-support"'
             return response
+
+    if config.cors_origins:
+        CORS(app, origins=[origin.strip() for origin in config.cors_origins.split(",") if origin.strip()],
+             methods=["GET", "POST"], allow_headers=["Content-Type", "Authorization", KEY_HEADER],
+             max_age=600)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -70,3 +70,25 @@ def test_json_answers_are_not_sniffed(client):
     response = client.post("/ask", json=QUESTION)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Content-Security-Policy" not in response.headers
+
+
+def test_no_cross_origin_headers_unless_origins_are_configured(client):
+    response = client.post("/ask", json=QUESTION, headers={"Origin": "https://clinic.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_configured_origins_may_call_from_a_browser_and_others_may_not(make_app):
+    client = make_app(api_key=KEY, cors_origins="https://clinic.example, https://ward.example").test_client()
+    preflight = client.options("/ask", headers={"Origin": "https://ward.example",
+                                                "Access-Control-Request-Method": "POST",
+                                                "Access-Control-Request-Headers": "Authorization"})
+    assert preflight.status_code == 200  # a preflight carries no key, and passes
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://ward.example"
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    allowed = client.post("/ask", json=QUESTION, headers={"Origin": "https://clinic.example",
+                                                          "Authorization": f"Bearer {KEY}"})
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://clinic.example"
+    other = client.post("/ask", json=QUESTION, headers={"Origin": "https://elsewhere.example",
+                                                        "Authorization": f"Bearer {KEY}"})
+    assert "Access-Control-Allow-Origin" not in other.headers
