@@ -49,7 +49,7 @@ class Config:
     max_content_length: int = 16 * 1024 * 1024
     max_text_chars: int = 2000          # prompt, clinical_context and comment
     warm_up_models: bool = True         # load classifier weights at start-up (once, with --preload)
-    api_key: Optional[str] = None       # when set, required on every endpoint but /health and the page
+    api_key: Optional[str] = None       # when set, required but on /health, /openapi.json and the page
     cors_origins: Optional[str] = None  # comma-separated origins allowed to call from a browser
     generation: GenerationSettings = field(default_factory=GenerationSettings)
 

@@ -36,7 +36,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(StoreUnavailable)
     def _store_unavailable(exc: StoreUnavailable):
         log.warning("%s", exc)
-        response = jsonify(error="the record store is unavailable; nothing was stored, try again later")
+        response = jsonify(error="the record store is unavailable; try again later")
         response.headers["Retry-After"] = STORE_RETRY_AFTER_S
         return response, 503
 
