@@ -2,9 +2,9 @@
 
 With ``MEDICAL_API_KEY`` set, every endpoint but ``/health``, ``/openapi.json``, the page shell at
 ``/`` and its static files asks for the key, as ``Authorization: Bearer <key>`` or
-``X-API-Key: <key>``; the page itself holds no data and sends the key the user types with each call. The comparison takes the same time
-whatever the key sent, and the key is never logged. Preflight (OPTIONS) requests carry no key and
-no data, so they pass.
+``X-API-Key: <key>``; the page itself holds no data and sends the key the user types with each
+call. The comparison takes the same time whatever the key sent, and the key is never logged.
+Preflight (OPTIONS) requests carry no key and no data, so they pass.
 
 Cross-origin calls are refused by browsers (no CORS headers) unless ``CORS_ORIGINS`` lists the
 origins allowed, comma-separated; flask-cors answers for those.
