@@ -36,9 +36,10 @@ class SignalLimits:
                 f"at most {self.max_seconds:g} s is accepted")
 
 
-# ECG: a rhythm call needs several beats (the CinC 2017 records start at 9 s); up to 30 minutes,
-# the length of a MIT-BIH record. EEG: at least one 4 s analysis window, at most one hour.
+# ECG: a rhythm call needs several beats (the CinC 2017 records start at 9 s); up to 31 minutes, so
+# that a whole MIT-BIH record (650,000 samples at 360 Hz, 30 min 6 s) fits. EEG: at least one 4 s
+# analysis window, at most one hour.
 LIMITS = {
-    "ECG": SignalLimits(min_rate_hz=100, max_rate_hz=1000, min_seconds=5, max_seconds=30 * 60),
+    "ECG": SignalLimits(min_rate_hz=100, max_rate_hz=1000, min_seconds=5, max_seconds=31 * 60),
     "EEG": SignalLimits(min_rate_hz=100, max_rate_hz=1000, min_seconds=4, max_seconds=60 * 60),
 }

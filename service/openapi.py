@@ -65,6 +65,19 @@ def _schemas(config: Config) -> dict[str, Any]:
                            "description": "samples, in any amplitude unit; finite numbers only"},
                 "signal_type": signal_type, "sampling_rate": rate,
                 "clinical_context": _nullable(text)}},
+        "ClassifyUpload": {
+            "type": "object", "required": ["file", "signal_type"],
+            "description": "a CSV or text file (one value column, or time in seconds and value), a "
+                           "WFDB record (its .hea with its .dat or .mat, both under file) or an EDF "
+                           "file; " + limits,
+            "properties": {
+                "file": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}},
+                "signal_type": signal_type,
+                "sampling_rate": {"type": "string", "description": "Hz; optional when the file states it, "
+                                                                   "and must agree with it"},
+                "channel": {"type": "string", "description": "index or name; needed when the file "
+                                                             "has more than one channel"},
+                "clinical_context": text}},
         "ClassifyResponse": {
             "type": "object",
             "required": ["classification", "confidence", "probabilities", "interpretation", "signal_type",
@@ -125,10 +138,14 @@ def _schemas(config: Config) -> dict[str, Any]:
     }
 
 
-def _post(summary: str, request: str, status: str, response: str, *errors: int) -> dict[str, Any]:
+def _post(summary: str, request: str, status: str, response: str, *errors: int,
+          upload: str = "") -> dict[str, Any]:
+    content = {JSON: {"schema": _ref(request)}}
+    if upload:
+        content["multipart/form-data"] = {"schema": _ref(upload)}
     return {"post": {
         "summary": summary,
-        "requestBody": {"required": True, "content": {JSON: {"schema": _ref(request)}}},
+        "requestBody": {"required": True, "content": content},
         "responses": {status: _json(_ref(response), "success"), **_errors(*errors)}}}
 
 
@@ -137,7 +154,8 @@ def openapi_document(config: Config) -> dict[str, Any]:
     keyed = (401,) if config.api_key else ()
     paths = {
         "/classify": _post("Classify an ECG or EEG recording and explain the finding",
-                           "ClassifyRequest", "200", "ClassifyResponse", 400, *keyed, 413, 415),
+                           "ClassifyRequest", "200", "ClassifyResponse", 400, *keyed, 413, 415,
+                           upload="ClassifyUpload"),
         "/ask": _post("Answer a question, optionally about a classification",
                       "AskRequest", "200", "AskResponse", 400, *keyed, 413, 415),
         "/feedback": _post("Rate an interpretation (1–5 on each criterion)",

@@ -59,14 +59,43 @@ def signal(payload: Mapping[str, Any], kind: str, rate: float) -> np.ndarray:
         raise ApiError("signal is required: a JSON array of numbers")
     if not isinstance(values, list):
         raise ApiError("signal must be a JSON array of numbers")
-    try:  # duration first, so an oversized list is refused before any conversion
-        LIMITS[kind].check(len(values), rate, kind)
-    except SignalError as exc:
-        raise ApiError(str(exc)) from exc
+    _within_limits(len(values), rate, kind)  # first, so an oversized list is refused before conversion
     for index, value in enumerate(values):
         if not _is_number(value):
             raise ApiError(f"signal[{index}] is not a number")
-    array = np.asarray(values, dtype=np.float64)
+    return _finite(np.asarray(values, dtype=np.float64))
+
+
+def recorded_signal(samples: np.ndarray, kind: str, rate: float) -> np.ndarray:
+    """An uploaded recording's samples, held to the same limits as a JSON signal."""
+    _within_limits(len(samples), rate, kind)
+    return _finite(np.asarray(samples, dtype=np.float64))
+
+
+def upload_sampling_rate(form: Mapping[str, str], stated: Optional[float], kind: str) -> float:
+    """The form's ``sampling_rate``, else the rate the file states, else the training data's.
+
+    When both are given they must agree: a wrong rate would silently change every interval.
+    """
+    text = (form.get("sampling_rate") or "").strip()
+    try:
+        given = float(text) if text else None
+    except ValueError:
+        raise ApiError("sampling_rate must be a number in Hz") from None
+    if given is not None and stated is not None and abs(given - stated) > 0.005 * stated:
+        raise ApiError(f"sampling_rate {given:g} Hz disagrees with the {stated:g} Hz the file states")
+    rate = given if given is not None else stated
+    return sampling_rate({} if rate is None else {"sampling_rate": rate}, kind)
+
+
+def _within_limits(n_samples: int, rate: float, kind: str) -> None:
+    try:
+        LIMITS[kind].check(n_samples, rate, kind)
+    except SignalError as exc:
+        raise ApiError(str(exc)) from exc
+
+
+def _finite(array: np.ndarray) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(array))
     if bad.size:
         raise ApiError(f"signal contains {bad.size} non-finite values (NaN or infinity), "

@@ -41,8 +41,8 @@ def test_classify_rejects_nan_and_infinity(client):
     assert "non-finite" in response.get_json()["error"]
 
 
-def test_classify_rejects_an_ecg_longer_than_30_minutes(client):
-    samples = 30 * 60 * 360 + 1  # one sample over 30 minutes at 360 Hz (~650,000 samples)
+def test_classify_rejects_an_ecg_longer_than_31_minutes(client):
+    samples = 31 * 60 * 360 + 1  # one sample over 31 minutes at 360 Hz (a MIT-BIH record is 650,000)
     body = '{"signal_type": "ECG", "sampling_rate": 360, "signal": [' + ",".join(["0"] * samples) + "]}"
     response = post(client, "/classify", body)
     assert response.status_code == 400

@@ -1,9 +1,11 @@
 """GET /openapi.json describes every endpoint, and what the endpoints answer matches it."""
+import io
+
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import create_engine
 
-from tests.test_api_classify import cinc_records, read_cinc
+from tests.test_api_classify import CINC, cinc_records, read_cinc
 from tests.test_store_faults import UNREACHABLE
 
 KEY = "openapi-test-key"
@@ -51,7 +53,8 @@ def test_real_answers_of_every_endpoint_fit_the_description(locked_app):
     client = locked_app.test_client()
     auth = {"X-API-Key": KEY}
     document = client.get("/openapi.json").get_json()
-    samples, fs = read_cinc(cinc_records()[0][0])
+    record = cinc_records()[0][0]
+    samples, fs = read_cinc(record)
     signal = {"signal": samples.tolist(), "signal_type": "ecg", "sampling_rate": fs}
     Draft202012Validator(dict(document["components"]["schemas"]["ClassifyRequest"],
                               components=document["components"])).validate(signal)
@@ -72,6 +75,10 @@ def test_real_answers_of_every_endpoint_fit_the_description(locked_app):
         ("/feedback", "post", client.post("/feedback", json={"interpretation_id": "nope",
                                                              "ratings": RATINGS}, headers=auth)),
         ("/feedback/summary", "get", client.get("/feedback/summary", headers=auth)),
+        ("/classify", "post", client.post("/classify", headers=auth, content_type="multipart/form-data",
+                                          data={"signal_type": "ECG", "file": [
+                                              (io.BytesIO((CINC / f"{record}{suffix}").read_bytes()),
+                                               f"{record}{suffix}") for suffix in (".hea", ".mat")]})),
         ("/health", "get", client.get("/health")),
         ("/", "get", client.get("/")),
     ]
