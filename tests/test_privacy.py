@@ -1,10 +1,11 @@
 """No request content reaches the logs: a marker sent through every field of every endpoint.
 
 The marker goes into clinical context, prompts, predictions, comments, ids, rating names, signal
-types, API keys and malformed bodies, with a (tiny, random) GPT-2 configured so that the language
-model's path runs too. It may come back in a response (an error names the bad value), but it must
-appear in no log record at any level and in nothing printed.
+types, API keys, malformed bodies, uploaded file names and channel choices, with a (tiny, random)
+GPT-2 configured so that the language model's path runs too. It may come back in a response (an
+error names the bad value), but it must appear in no log record at any level and in nothing printed.
 """
+import io
 import logging
 
 from tests.test_api_classify import cinc_records, read_cinc
@@ -43,6 +44,14 @@ def test_a_marker_in_every_field_never_reaches_the_logs(make_app, tiny_gpt2_dir,
                                     content_type="application/json").status_code)
         statuses.append(client.post("/ask", json={"prompt": "hi"}, headers={"X-API-Key": MARKER}).status_code)
         statuses.append(client.get(f"/{MARKER}", headers=auth).status_code)
+        text_file = "\n".join(f"{x:.4f}" for x in samples).encode()
+        for channel in (None, MARKER):
+            form = {"signal_type": "ECG", "sampling_rate": str(fs), "clinical_context": MARKER,
+                    "file": (io.BytesIO(text_file), f"{MARKER}.csv")}
+            if channel:
+                form["channel"] = channel
+            statuses.append(client.post("/classify", data=form, headers=auth,
+                                        content_type="multipart/form-data").status_code)
 
     assert classified["interpretation_id"] and sorted(set(statuses)) == [200, 201, 400, 401, 404]
     logged = [record.getMessage() + str(record.exc_text or "") for record in caplog.records]
