@@ -130,8 +130,10 @@ def _read_text(content: bytes, channel: Optional[str]) -> Recording:
         rows = rows[1:]
     else:
         header = [str(i) for i in range(len(header))]
+    if not rows:
+        raise UploadError("the file holds no values")
     widths = {len(row) for row in rows}
-    if not rows or len(widths) != 1:
+    if len(widths) != 1:
         raise UploadError("every line must have the same number of columns")
     table = np.empty((len(rows), widths.pop()))
     for number, row in enumerate(rows, start=1):

@@ -90,6 +90,7 @@ def test_a_one_column_text_file_takes_the_form_rate(client):
 
 @pytest.mark.parametrize("files, form, words", [
     ([], {"signal_type": "ECG"}, "file is required"),
+    ([("ecg.csv", b"time,value\n")], {"signal_type": "ECG"}, "holds no values"),
     ([("ecg.csv", b"1,2\n3\n")], {"signal_type": "ECG"}, "same number of columns"),
     ([("ecg.csv", b"0.1\nabc\n0.3\n")], {"signal_type": "ECG"}, "not a number"),
     ([("ecg.bin", bytes(range(256)) * 40)], {"signal_type": "ECG"}, "neither text"),
