@@ -39,18 +39,28 @@ class GenerationSlots:
     """
 
     def __init__(self, waiting: int) -> None:
-        self._admitted = threading.BoundedSemaphore(1 + waiting)
+        self.capacity = 1 + waiting
+        self._admitted = 0
+        self._counting = threading.Lock()
         self._running = threading.Lock()
+
+    @property
+    def admitted(self) -> int:
+        """Generations running or waiting now."""
+        return self._admitted
 
     @contextmanager
     def hold(self) -> Iterator[None]:
-        if not self._admitted.acquire(blocking=False):
-            raise Busy("the language model is busy")
+        with self._counting:
+            if self._admitted >= self.capacity:
+                raise Busy("the language model is busy")
+            self._admitted += 1
         try:
             with self._running:
                 yield
         finally:
-            self._admitted.release()
+            with self._counting:
+                self._admitted -= 1
 
 
 class Generator(Protocol):

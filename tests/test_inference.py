@@ -210,8 +210,11 @@ def test_generation_slots_admit_one_running_and_the_set_number_waiting():
     running.start()
     assert inside.wait(30)
     waiting.start()
-    time.sleep(0.2)  # the second is now queued behind the first
+    deadline = time.time() + 30
+    while slots.admitted < 2 and time.time() < deadline:  # until the second is queued
+        time.sleep(0.01)
     try:
+        assert slots.admitted == 2
         with pytest.raises(Busy):
             with slots.hold():
                 pass
