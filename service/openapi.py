@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify
 
 from classifier.limits import LIMITS
 from service.config import Config
+from service.security import OPEN_ROUTES
 from service.state import state
 from service.validation import DEFAULT_SAMPLING_RATE
 from storage import RATINGS
@@ -182,7 +183,7 @@ def openapi_document(config: Config) -> dict[str, Any]:
             "bearer": {"type": "http", "scheme": "bearer"},
             "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
         document["security"] = [{"bearer": []}, {"apiKey": []}]
-        for path in ("/health", "/openapi.json", "/"):
+        for path in OPEN_ROUTES & set(paths):
             paths[path]["get"]["security"] = []
     return document
 

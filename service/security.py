@@ -20,7 +20,8 @@ from flask_cors import CORS
 from service.config import Config
 
 KEY_HEADER = "X-API-Key"
-OPEN_ENDPOINTS = frozenset({"health.health", "openapi.openapi", "page.index", "static"})
+# Routes served without the key (the OpenAPI description marks the same ones as open).
+OPEN_ROUTES = frozenset({"/health", "/openapi.json", "/", "/static/<path:filename>"})
 # The page loads its script and style from this origin only: no inline script, no framing.
 HTML_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -50,8 +51,8 @@ def register_security(app: Flask, config: Config) -> None:
     if api_key:
         @app.before_request
         def _require_key() -> Optional[Response]:
-            if (request.method == "OPTIONS" or request.endpoint in OPEN_ENDPOINTS
-                    or key_matches(presented_key(), api_key)):
+            route = request.url_rule.rule if request.url_rule else None
+            if request.method == "OPTIONS" or route in OPEN_ROUTES or key_matches(presented_key(), api_key):
                 return None
             response = jsonify(error="a valid API key is required: send it as "
                                      "'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
