@@ -6,10 +6,11 @@ The train and validation parts of the split (7,675 records) are one development 
 stratified cross-validation on it chooses the number of boosting rounds (the candidate in ROUNDS
 with the best out-of-fold challenge score) and gives out-of-fold scores for every development
 record; the temperature is fitted on those, and the served booster is refitted on the whole
-development set with the chosen rounds. The test part is never read. Features of every record are cached under ``data/cache/``
-(keyed by FEATURE_VERSION and the pipeline fingerprint), the out-of-fold scores too: the CNN script
-pools them with the CNN on the validation part. Writes classifier/models/ecg_rhythm/{model.txt,
-meta.json,split.json}; evaluate with ``python -m classifier.ecg.evaluate_rhythm``.
+development set with the chosen rounds. The test part is never read. Features of every record are
+cached under ``data/cache/`` (keyed by FEATURE_VERSION and the pipeline fingerprint), the
+out-of-fold scores too: the CNN script pools them with the CNN on the validation part. Writes
+classifier/models/ecg_rhythm/{model.txt,meta.json,split.json}; evaluate with
+``python -m classifier.ecg.evaluate_rhythm``.
 """
 from __future__ import annotations
 
