@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 
 import inference
 from classifier import SignalError, classify
+from explain.facts import measurable, stored_facts
 from service import validation as v
 from service.errors import ApiError
 from service.state import record_interpretation, state
@@ -51,10 +52,11 @@ def classify_signal():
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
     explanation = inference.explain_finding(finding, context)
+    inconclusive = inference.is_inconclusive(finding)
     record_id = record_interpretation(
         kind="classify", generator=explanation.generator, text=explanation.text,
         signal_type=kind, label=finding.label, confidence=finding.confidence,
-        model_version=finding.model_version)
+        model_version=finding.model_version, facts=stored_facts(finding, inconclusive))
     details = finding.to_dict()
     return jsonify(
         classification=finding.label,
@@ -64,10 +66,10 @@ def classify_signal():
         signal_type=kind,
         generator=explanation.generator,
         interpretation_id=record_id,
-        inconclusive=inference.is_inconclusive(finding),
+        inconclusive=inconclusive,
         quality=finding.quality,
         sampling_rate=rate,
-        heart_rate_bpm=details["heart_rate_bpm"],
+        heart_rate_bpm=details["heart_rate_bpm"] if measurable(finding) else None,
         r_peaks=details["r_peaks"],
         beats=details["beats"],
         beat_summary=details["beat_summary"],
