@@ -136,7 +136,9 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     if terms and (topic_id in (None, "definition", "diagnosis_tests", "causes") or not parts):
         parts.append(terms[0].text)
     if entry and (topic_id in (None, "definition") or not parts):
-        parts.append(f"{entry.summary} {entry.explanation}")
+        # About the finding itself: its one-line summary, never the interpretation's sections again.
+        about_result = request.label == entry.label
+        parts.append(entry.summary if about_result else f"{entry.summary} {entry.explanation}")
     return topic_id, " ".join(parts)
 
 

@@ -26,7 +26,8 @@ DOSE = re.compile(
     r"milliliters?|units?|iu|tablets?|pills?|capsules?|puffs?|drops?)\b"
     r"|\b(?:once|twice|three times|\d+ times)\s+(?:a|per|each)\s+day\b", re.I)
 _CONTENT_WORD = re.compile(r"[a-z]{4,}")
-_NEGATED = r"(?:no|not|without|rules? out|ruled out|excludes?|absence of|free of)\s+(?:\w+\s+){0,3}?"
+_NEGATED = (r"(?:\bno|\bnot|\bwithout|\brules? out|\bruled out|\bexcludes?|\babsence of|\bfree of)\s+"
+            r"(?:(?:any|signs?|evidence|sign|longer|real|true|actual|of|a|an)\s+){0,3}")
 
 # The three parts the clinical-interpretation prompt asks for, as the words that introduce them.
 REQUIRED_PARTS = {

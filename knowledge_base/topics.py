@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 # activity, the recordings, and what the service reports about them.
 _FIELD_WORDS = re.compile(
     r"\b(?:heart\w*|cardi\w*|ecgs?|ekgs?|eegs?|brain|seiz\w*|epilep\w*|fits?|convuls\w*|rhythm\w*"
-    r"|arrhythm\w*|beats?|beating|pulse|palpitat\w*|fibrillat\w*|flutter|qtc?|qrs|pr interval"
+    r"|arr?h?ythm\w*|beats?|beating|pulse|palpitat\w*|fibril\w*|flutter|qtc?|qrs|pr interval"
     r"|st[- ](?:segment|elevation|depression)|electrod\w*|recordings?|strips?|traces?|tracings?"
     r"|faint\w*|syncope|blackouts?|bpm|pacemaker|stroke|ectopic\w*|pvcs?|pacs?|a-?fib|tachy\w*"
     r"|brady\w*|chest|results?|findings?|classifier|confidence|reading|interictal|ictal|spikes?)\b",

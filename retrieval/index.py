@@ -7,6 +7,7 @@ noticed at start-up and the index rebuilt.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import logging
 import re
@@ -51,7 +52,7 @@ def sources_hash(corpus_dir: Path) -> str:
 def build(corpus_dir: Path, index_path: Path) -> int:
     """Build the index from scratch into ``index_path`` (atomically); returns the passage count."""
     index_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = index_path.with_suffix(".partial")
+    partial = index_path.with_suffix(f".{os.getpid()}.partial")  # workers may build at once
     partial.unlink(missing_ok=True)
     connection = sqlite3.connect(partial)
     with connection:

@@ -26,7 +26,7 @@ def ask(client, prompt, **extra):
 
 
 def first_sentence(text):
-    return text.split(";")[0].split(".")[0]
+    return text.split(". ")[0]
 
 
 def classify_record(client, record_id, **extra):
