@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
+import knowledge_base as kb
 from classifier.limits import LIMITS
 from service.config import Config
 from service.security import OPEN_ROUTES
@@ -102,15 +103,23 @@ def _schemas(config: Config) -> dict[str, Any]:
                 "prompt": dict(text, minLength=1), "signal_type": _nullable(signal_type),
                 "classification": _nullable({
                     "type": "object", "required": ["prediction", "confidence"],
-                    "properties": {"prediction": {"type": "string", "minLength": 1, "maxLength": 80},
-                                   "confidence": confidence}})}},
+                    "properties": {"prediction": {"enum": kb.labels()},
+                                   "confidence": confidence}}),
+                "interpretation_id": _nullable({"type": "string", "minLength": 1, "maxLength": 36,
+                                                "description": "a /classify result's id: the "
+                                                "answer uses its finding and measured values"})}},
         "AskResponse": {
             "type": "object", "required": ["response", "generator", "interpretation_id"],
             "properties": {
                 "response": {"type": "string"}, "generator": {"type": "string"},
                 "interpretation_id": _nullable({"type": "string"}),
                 "signal_type": _nullable({"enum": list(LIMITS)}),
-                "classification": _nullable(OPEN_OBJECT)}},
+                "classification": _nullable(OPEN_OBJECT),
+                "sources": {"type": "array", "items": {
+                    "type": "object", "required": ["title", "origin", "url", "licence", "passage"],
+                    "properties": {"title": {"type": "string"}, "origin": {"type": "string"},
+                                   "url": _nullable({"type": "string"}),
+                                   "licence": {"type": "string"}, "passage": {"type": "string"}}}}}},
         "FeedbackRequest": {
             "type": "object", "required": ["interpretation_id", "ratings"],
             "properties": {
@@ -158,7 +167,7 @@ def openapi_document(config: Config) -> dict[str, Any]:
                            "ClassifyRequest", "200", "ClassifyResponse", 400, *keyed, 413, 415,
                            upload="ClassifyUpload"),
         "/ask": _post("Answer a question, optionally about a classification",
-                      "AskRequest", "200", "AskResponse", 400, *keyed, 413, 415),
+                      "AskRequest", "200", "AskResponse", 400, *keyed, 404, 413, 415, 503),
         "/feedback": _post("Rate an interpretation (1–5 on each criterion)",
                            "FeedbackRequest", "201", "FeedbackStored", 400, *keyed, 404, 413, 415, 503),
         "/feedback/summary": {"get": {
