@@ -71,14 +71,6 @@ def topic_of(question: str) -> Optional[Topic]:
     return next((t for t in topics() if t.pattern.search(question)), None)
 
 
-def topic_ids() -> tuple[str, ...]:
-    return tuple(t.id for t in topics())
-
-
-def general_answer(topic_id: str) -> str:
-    return next(t.answer for t in topics() if t.id == topic_id)
-
-
 def terms_in(question: str) -> list[Term]:
     """Glossary terms the question names, in order of first appearance."""
     found = [(m.start(), term) for term in glossary() if (m := term.pattern.search(question))]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import json
 import logging
 import re
 import sqlite3
@@ -160,10 +159,3 @@ def load(corpus_dir: Optional[Path] = None, index_path: Optional[Path] = None,
     log.info("retrieval index built: %d passages in %.1f s", count, time.perf_counter() - started)
     return Index(index_path)
 
-
-def describe(index: Index) -> dict:
-    return {"passages": index.count, "path": str(index.path)}
-
-
-def dump_meta(index: Index) -> str:
-    return json.dumps(describe(index))
