@@ -1,4 +1,4 @@
-"""The retrieval index: one SQLite file with an FTS5 table ranked by BM25 (no dependency beyond stdlib).
+"""The retrieval index: one SQLite file with an FTS5 table (porter stemming) ranked by BM25; stdlib only.
 
 Chosen over ``bm25s`` by measured recall and latency (``python -m retrieval compare``; figures in
 README.md). The file records a hash of every source it was built from, so a changed source is
@@ -7,8 +7,8 @@ noticed at start-up and the index rebuilt.
 from __future__ import annotations
 
 import hashlib
-import os
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -26,7 +26,8 @@ TITLE_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 # Terms in more than this share of passages add little to BM25 but make a query scan thousands of
 # rows; they are left out of the match (unless nothing else is left).
 COMMON_TERM_SHARE = 0.03
-LAYOUT = "fts5 unicode61; passages + vocab; v2"  # change it when build() changes
+MAX_CACHED_TERMS = 50_000
+LAYOUT = "fts5 porter unicode61; v3"  # change it when build() changes
 STOPWORDS = frozenset("""a an and are as at be been being but by can could did do does doing for from
 had has have having he her him his how i if in into is it its me my no not of on or our pt patient
 she should so than that the their them then there these they this those to too us was we were what
@@ -58,13 +59,12 @@ def build(corpus_dir: Path, index_path: Path) -> int:
         connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         connection.execute("CREATE VIRTUAL TABLE passages USING fts5(title, text, doc_id UNINDEXED, "
                            "origin UNINDEXED, url UNINDEXED, licence UNINDEXED, "
-                           "tokenize='unicode61 remove_diacritics 2')")
+                           "tokenize='porter unicode61 remove_diacritics 2')")
         rows = ((p.title, p.text, p.doc_id, p.origin, p.url, p.licence)
                 for p in all_passages(corpus_dir))
         connection.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?)", rows)
         count = connection.execute("SELECT count(*) FROM passages").fetchone()[0]
         connection.execute("INSERT INTO passages(passages) VALUES ('optimize')")
-        connection.execute("CREATE VIRTUAL TABLE vocab USING fts5vocab(passages, 'row')")
         connection.execute("INSERT INTO meta VALUES ('sources', ?)", (sources_hash(corpus_dir),))
         connection.execute("INSERT INTO meta VALUES ('count', ?)", (str(count),))
     connection.close()
@@ -90,6 +90,7 @@ class Index:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        self._counts: dict[str, int] = {}
         meta = dict(self._connection().execute("SELECT key, value FROM meta").fetchall())
         self.sources, self.count = meta["sources"], int(meta["count"])
 
@@ -107,14 +108,20 @@ class Index:
         Requiring a rare term keeps the rows to rank few (fast); the common terms still count in
         the ranking, where words such as "symptoms" or "treatment" tell passages of one topic apart.
         """
-        marks = ",".join("?" * len(terms))
-        counts = dict(self._connection().execute(
-            f"SELECT term, doc FROM vocab WHERE term IN ({marks})", terms).fetchall())
-        rare = [t for t in terms if counts.get(t, 0) <= COMMON_TERM_SHARE * self.count]
+        rare = [t for t in terms if self._documents(t) <= COMMON_TERM_SHARE * self.count]
         every = " OR ".join(f'"{term}"' for term in terms)
         if not rare or len(rare) == len(terms):
             return every
         return "(" + " OR ".join(f'"{term}"' for term in rare) + f") AND ({every})"
+
+    def _documents(self, term: str) -> int:
+        """How many passages hold ``term`` (as the index's stemmer reads it)."""
+        if term not in self._counts:
+            if len(self._counts) > MAX_CACHED_TERMS:  # clients choose the words: bound the cache
+                self._counts.clear()
+            self._counts[term] = self._connection().execute(
+                "SELECT count(*) FROM passages WHERE passages MATCH ?", (f'"{term}"',)).fetchone()[0]
+        return self._counts[term]
 
     def search(self, text: str, k: int = 5, origin: Optional[str] = None) -> list[Hit]:
         """The best ``k`` passages for ``text`` (distinct documents), best first."""
