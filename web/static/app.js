@@ -122,9 +122,11 @@ function showTrace(result) {
   $("trace-scale").textContent = view.scaleText();
   $("legend").replaceChildren(...window.legendEntries(view).map(([colour, text]) => {
     const item = element("li", text);
-    const swatch = element("span", "", "swatch");
-    swatch.style.background = colour;
-    item.prepend(swatch);
+    if (colour) {
+      const swatch = element("span", "", "swatch");
+      swatch.style.background = colour;
+      item.prepend(swatch);
+    }
     return item;
   }));
   return view;

@@ -182,9 +182,12 @@ class TraceView {
     ctx.stroke();
   }
 
+  // When the beats are too close to tell apart (zoomed out), only the ones that are not N are marked.
   peaks(ctx, first, last, x) {
-    this.beats.forEach(([sample, cls]) => {
-      if (sample < first || sample >= last) return;
+    const visible = this.beats.filter(([sample]) => sample >= first && sample < last);
+    const crowded = visible.length * 8 > ctx.canvas.clientWidth;
+    visible.forEach(([sample, cls]) => {
+      if (crowded && (cls === "N" || cls === null)) return;
       const px = x(sample / this.rate);
       ctx.fillStyle = (BEAT_CLASSES[cls] || ["", "#555"])[1];
       ctx.beginPath(); ctx.moveTo(px - 4, 1); ctx.lineTo(px + 4, 1); ctx.lineTo(px, 9); ctx.fill();
@@ -207,8 +210,11 @@ class TraceView {
 function legendEntries(view) {
   const present = new Set(view.beats.map(([, cls]) => cls));
   const entries = Object.entries(BEAT_CLASSES).filter(([cls]) => present.has(cls))
-    .map(([cls, [name, colour]]) => [colour, `${cls}: ${name} (triangle above the beat)`]);
+    .map(([cls, [name, colour]]) => [colour, `${cls}: ${name}`]);
   if (view.beats.length && present.has(null)) entries.push(["#555", "R peak"]);
+  if (view.beats.length) {
+    entries.push([null, "Triangles above the trace mark the beats; zoomed out, only beats other than N"]);
+  }
   if (view.seizures.length) entries.push([SEIZURE_SHADE, "Shaded: analysis windows called seizure"]);
   return entries;
 }
