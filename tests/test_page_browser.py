@@ -7,6 +7,7 @@ developer's machine without Chromium.
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import threading
@@ -313,3 +314,56 @@ def test_the_page_never_reaches_another_host(visit):
     tab.page.fill("#question", "What does this mean?")
     tab.page.click("#ask-button")
     tab.page.wait_for_selector("#answers article")
+
+
+def add_fields(tab, path, **fields):
+    """The real service's answers on ``path``, with ``fields`` added as the page receives them: fields
+    that other issues' server changes add, which the page must show when present. (In the page, as
+    Playwright's route.fetch cannot forward Chromium's file uploads.)"""
+    tab.context.add_init_script("""(() => {
+      const realFetch = window.fetch, fields = %s;
+      window.fetch = async (url, options) => {
+        const response = await realFetch(url, options);
+        if (!String(url).endsWith(%s) || !response.ok) return response;
+        const body = JSON.stringify({...(await response.json()), ...fields});
+        return new Response(body, {status: response.status, headers: response.headers});
+      };
+    })()""" % (json.dumps(fields), json.dumps(path)))
+    tab.page.reload()
+
+
+def test_the_plausibility_warning_and_inconclusive_reason_are_shown_when_the_server_sends_them(visit):
+    tab = visit()
+    add_fields(tab, "/classify",
+               signal_check={"plausible": False, "looks_like": "EEG", "reason": "no heartbeat rhythm"},
+               inconclusive=True, inconclusive_reason="the signal does not look like an ECG")
+    tab.classify(WFDB_AF)
+    warning = tab.page.inner_text("#plausibility")
+    assert "sent as ECG" in warning and "looks more like EEG" in warning and "no heartbeat rhythm" in warning
+    assert tab.facts()["Why inconclusive"] == "the signal does not look like an ECG"
+    assert tab.facts()["Finding"].startswith("Inconclusive")
+
+
+def test_a_second_rating_that_the_server_reports_as_updated_is_said_to_replace_the_first(visit):
+    tab = visit()
+    add_fields(tab, "/feedback", status="updated")
+    page = tab.page
+    tab.classify(WFDB_AF)
+    page.fill("#rater_id", "gp-2")
+    for name in ("clinical_accuracy", "relevance", "clarity", "actionability"):
+        page.select_option(f"#rating-{name}", "3")
+    page.click("#feedback-button")
+    page.wait_for_selector("#feedback-status:not(:empty)")
+    assert page.inner_text("#feedback-status").startswith("Your earlier rating of this result was replaced")
+
+
+def test_answers_show_their_sources_as_links(visit):
+    tab = visit()
+    source = {"title": "Atrial fibrillation", "origin": "MedlinePlus", "licence": "public domain",
+              "url": "https://medlineplus.gov/atrialfibrillation.html", "passage": "..."}
+    add_fields(tab, "/ask", sources=[source])
+    tab.page.fill("#question", "What is atrial fibrillation?")
+    tab.page.click("#ask-button")
+    link = tab.page.locator("#answers article .sources a")
+    assert link.get_attribute("href") == source["url"]
+    assert link.inner_text() == "Atrial fibrillation, MedlinePlus"

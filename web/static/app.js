@@ -136,6 +136,7 @@ function redraw() {
   if (!current) return;
   current.view.draw();
   $("trace-window").textContent = `Position in the recording (${current.view.windowText()})`;
+  $("trace").setAttribute("aria-label", `${current.result.signal_type} trace. ${current.view.windowText()}.`);
   $("trace-position").value = String(Math.round(current.view.position * 1000));
   $("trace-position").disabled = current.view.span >= current.view.duration;
 }
