@@ -336,12 +336,26 @@ def test_the_plausibility_warning_and_inconclusive_reason_are_shown_when_the_ser
     tab = visit()
     add_fields(tab, "/classify",
                signal_check={"plausible": False, "looks_like": "EEG", "reason": "no heartbeat rhythm"},
-               inconclusive=True, inconclusive_reason="the signal does not look like an ECG")
+               inconclusive=True, inconclusive_reason="the signal does not look like an ECG",
+               windows={"window_s": 30.0, "step_s": 30.0, "items": [], "af_burden": 0.5,
+                        "af_episodes": [{"start_s": 0.0, "end_s": 30.0}]})
     tab.classify(WFDB_AF)
     warning = tab.page.inner_text("#plausibility")
     assert "sent as ECG" in warning and "looks more like EEG" in warning and "no heartbeat rhythm" in warning
     assert tab.facts()["Why inconclusive"] == "the signal does not look like an ECG"
     assert tab.facts()["Finding"].startswith("Inconclusive")
+    assert tab.facts()["AF burden"] == "50.0%"
+    assert "atrial fibrillation episodes" in tab.page.inner_text("#legend")
+
+
+def test_seizure_windows_are_shaded_from_either_shape_of_windows(visit):
+    page = visit().page
+    typed = {"window_s": 4, "step_s": 2, "items": [
+        {"start_s": 0, "end_s": 4, "label": "Seizure Activity", "probability": 0.9},
+        {"start_s": 2, "end_s": 6, "label": "Healthy (Normal EEG)", "probability": 0.8}]}
+    ranges = {"seizure_ranges_s": [[0, 4]], "seizure_fraction": 0.5}
+    spans = page.evaluate("(ws) => ws.map((w) => shadedSpans(w).map((s) => s.slice(0, 2)))", [typed, ranges])
+    assert spans == [[[0, 4]], [[0, 4]]]
 
 
 def test_a_second_rating_that_the_server_reports_as_updated_is_said_to_replace_the_first(visit):

@@ -1,5 +1,6 @@
 // Draws the signal the server read on a canvas: ECG on standard paper when the units are mV, a time
-// grid otherwise; R peaks coloured by beat class; EEG seizure windows shaded. Only the visible span
+// grid otherwise; R peaks coloured by beat class; EEG seizure windows and ECG AF episodes shaded
+// (when the answer carries them). Only the visible span
 // is drawn, reduced to one min/max pair per pixel column when it holds more samples than pixels, so
 // a 30-minute record draws as fast as a 10-second one.
 "use strict";
@@ -12,6 +13,7 @@ const BEAT_CLASSES = {
   Q: ["Unclassifiable beat", "#ef6c00"],
 };
 const SEIZURE_SHADE = "rgba(198, 40, 40, 0.18)";
+const AF_SHADE = "rgba(21, 101, 192, 0.15)";
 const PAPER = { minor: "#f6c9c9", major: "#e08a8a" };
 const PLAIN_GRID = { minor: "#e8e8e8", major: "#bdbdbd" };
 const MIN_LINE_GAP_PX = 4;  // grid lines closer than this are left out (zoomed far out)
@@ -24,14 +26,18 @@ function millivoltFactor(units) {
   return null;
 }
 
-// Time spans [start_s, end_s] the classifier called seizure, from either windows shape.
-function seizureSpans(windows) {
+// Shaded time spans [start_s, end_s, colour, meaning]: windows called seizure (from either windows
+// shape: typed items, or seizure_ranges_s) and AF episodes of a long ECG.
+function shadedSpans(windows) {
   if (!windows) return [];
-  if (Array.isArray(windows.items)) {
-    return windows.items.filter((w) => /seizure/i.test(String(w.label)))
-      .map((w) => [Number(w.start_s), Number(w.end_s)]);
-  }
-  return (windows.seizure_ranges_s || []).map(([a, b]) => [Number(a), Number(b)]);
+  const seizures = Array.isArray(windows.items)
+    ? windows.items.filter((w) => /seizure/i.test(String(w.label))).map((w) => [w.start_s, w.end_s])
+    : (windows.seizure_ranges_s || []);
+  const episodes = (windows.af_episodes || []).map((e) => [e.start_s, e.end_s]);
+  return [
+    ...seizures.map(([a, b]) => [Number(a), Number(b), SEIZURE_SHADE, "Shaded: analysis windows called seizure"]),
+    ...episodes.map(([a, b]) => [Number(a), Number(b), AF_SHADE, "Shaded: atrial fibrillation episodes"]),
+  ];
 }
 
 // 7.5 -> "7.5 s", 1805.56 -> "30:05.6": minutes once there are any, tenths of a second when needed.
@@ -51,7 +57,7 @@ class TraceView {
     this.units = trace.units;
     this.beats = (result.beats || []).map((b) => [b.sample, b["class"]]);
     if (!this.beats.length) this.beats = (result.r_peaks || []).map((p) => [p, null]);
-    this.seizures = seizureSpans(result.windows);
+    this.shaded = shadedSpans(result.windows);
     this.span = Math.min(this.duration, 10);
     this.start = 0;
   }
@@ -101,7 +107,7 @@ class TraceView {
     const top = 14, bottom = height - 18;
     const x = (t) => ((t - this.start) / this.span) * width;
     const y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
-    this.shadeSeizures(ctx, x, height);
+    this.shade(ctx, x, height);
     this.grid(ctx, x, y, lo, hi, width, height);
     this.line(ctx, first, last, x, y, width);
     this.peaks(ctx, first, last, x);
@@ -122,9 +128,9 @@ class TraceView {
     return [lo - pad, hi + pad];
   }
 
-  shadeSeizures(ctx, x, height) {
-    ctx.fillStyle = SEIZURE_SHADE;
-    this.seizures.forEach(([a, b]) => {
+  shade(ctx, x, height) {
+    this.shaded.forEach(([a, b, colour]) => {
+      ctx.fillStyle = colour;
       const left = Math.max(0, x(a)), right = Math.min(x(b), ctx.canvas.width);
       if (right > left) ctx.fillRect(left, 0, right - left, height);
     });
@@ -206,7 +212,7 @@ class TraceView {
   }
 }
 
-// The legend's entries: beat classes that occur, and seizure shading when there is some.
+// The legend's entries: beat classes that occur, and each kind of shading there is.
 function legendEntries(view) {
   const present = new Set(view.beats.map(([, cls]) => cls));
   const entries = Object.entries(BEAT_CLASSES).filter(([cls]) => present.has(cls))
@@ -215,7 +221,8 @@ function legendEntries(view) {
   if (view.beats.length) {
     entries.push([null, "Triangles above the trace mark the beats; zoomed out, only beats other than N"]);
   }
-  if (view.seizures.length) entries.push([SEIZURE_SHADE, "Shaded: analysis windows called seizure"]);
+  new Map(view.shaded.map(([, , colour, meaning]) => [meaning, colour]))
+    .forEach((colour, meaning) => entries.push([colour, meaning]));
   return entries;
 }
 
