@@ -60,7 +60,7 @@ def classify_signal():
         submission = _json_request(settings.max_text_chars)
     else:
         raise ApiError("Content-Type must be application/json or multipart/form-data (a file upload)", 415)
-    kind, rate, samples, context = submission[:4]
+    kind, rate, samples, context, units, return_signal = submission
     try:
         finding = classify(samples, rate, kind)
     except SignalError as exc:
@@ -71,7 +71,7 @@ def classify_signal():
         signal_type=kind, label=finding.label, confidence=finding.confidence,
         model_version=finding.model_version)
     details = finding.to_dict()
-    trace = display_trace(samples, rate, submission.units) if submission.return_signal else None
+    trace = display_trace(samples, rate, units) if return_signal else None
     return jsonify(
         classification=finding.label,
         confidence=details["confidence"],

@@ -144,3 +144,10 @@ def test_a_headerless_time_value_csv_is_read_as_time_and_value(client):
     assert data["classification"] == "Atrial Fibrillation"
     assert data["trace"]["units"] is None
     assert np.allclose(data["trace"]["samples"], samples, atol=1e-3)
+
+
+def test_a_json_request_can_ask_for_the_signal_back_too(client):
+    samples, fs = read_cinc(AF_RECORD)
+    data = client.post("/classify", json={"signal": samples.tolist(), "signal_type": "ECG",
+                                          "sampling_rate": fs, "return_signal": True}).get_json()
+    assert data["trace"]["units"] is None and len(data["trace"]["samples"]) == len(samples)
