@@ -58,7 +58,7 @@ class TraceView {
     this.beats = (result.beats || []).map((b) => [b.sample, b["class"]]);
     if (!this.beats.length) this.beats = (result.r_peaks || []).map((p) => [p, null]);
     this.shaded = shadedSpans(result.windows);
-    this.span = Math.min(this.duration, 10);
+    this.span = Math.min(this.duration, result.signal_type === "ECG" ? 10 : 60);  // a paper strip; a minute of EEG
     this.start = 0;
   }
 
