@@ -59,14 +59,19 @@ def _schemas(config: Config) -> dict[str, Any]:
     rate = {"type": "number", "minimum": min(lim.min_rate_hz for lim in LIMITS.values()),
             "maximum": max(lim.max_rate_hz for lim in LIMITS.values())}
     return {
-        "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+        "Error": {"type": "object", "required": ["error"], "properties": {
+            "error": {"type": "string"},
+            "channels": {"type": "array", "items": {"type": "string"},
+                         "description": "an uploaded file's channel names, when the error is that "
+                                        "one must be chosen (send one as channel)"}}},
         "ClassifyRequest": {
             "type": "object", "required": ["signal", "signal_type"], "description": limits,
             "properties": {
                 "signal": {"type": "array", "minItems": 1, "items": {"type": "number"},
                            "description": "samples, in any amplitude unit; finite numbers only"},
                 "signal_type": signal_type, "sampling_rate": rate,
-                "clinical_context": _nullable(text)}},
+                "clinical_context": _nullable(text),
+                "return_signal": {"type": "boolean", "description": "true: the answer carries trace"}}},
         "ClassifyUpload": {
             "type": "object", "required": ["file", "signal_type"],
             "description": "a CSV or text file (one value column, or time in seconds and value), a "
@@ -79,7 +84,9 @@ def _schemas(config: Config) -> dict[str, Any]:
                                                                    "and must agree with it"},
                 "channel": {"type": "string", "description": "index or name; needed when the file "
                                                              "has more than one channel"},
-                "clinical_context": text}},
+                "clinical_context": text,
+                "return_signal": {"type": "string", "description": "1 or true: the answer carries "
+                                                                   "trace"}}},
         "ClassifyResponse": {
             "type": "object",
             "required": ["classification", "confidence", "probabilities", "interpretation", "signal_type",
@@ -96,7 +103,15 @@ def _schemas(config: Config) -> dict[str, Any]:
                 "beats": {"type": "array", "items": OPEN_OBJECT},
                 "beat_summary": _nullable(OPEN_OBJECT), "windows": _nullable(OPEN_OBJECT),
                 "model_version": {"type": "string"},
-                "notes": {"type": "array", "items": {"type": "string"}}}},
+                "notes": {"type": "array", "items": {"type": "string"}},
+                "trace": {
+                    "type": "object", "required": ["sampling_rate", "samples", "units"],
+                    "description": "only when return_signal was asked for: the samples that were "
+                                   "classified (rounded to 5 significant digits), for drawing; "
+                                   "r_peaks index into them. Never stored",
+                    "properties": {"sampling_rate": rate,
+                                   "samples": {"type": "array", "items": {"type": "number"}},
+                                   "units": _nullable({"type": "string"})}}}},
         "AskRequest": {
             "type": "object", "required": ["prompt"],
             "properties": {
