@@ -31,3 +31,11 @@ def test_a_finding_without_measurements_adds_nothing():
 def test_beat_counts_from_a_poor_recording_are_not_stated():
     summary = {"counts": {"V": 40}, "per_hour": {"V": 80.0}, "quality": "poor"}
     assert finding_facts(ecg_finding(beat_summary=summary)) == []
+
+
+def test_af_burden_and_episodes_of_a_long_ecg_are_stated():
+    windows = {"window_s": 30.0, "step_s": 30.0, "items": [], "af_burden": 0.3333,
+               "af_episodes": [{"start_s": 60.0, "end_s": 120.0}]}
+    assert finding_facts(ecg_finding(windows=windows)) == [
+        "Atrial fibrillation in about 33% of the recording, in 1 episode (60-120 s)."]
+    assert finding_facts(ecg_finding(windows={**windows, "af_burden": 0.0, "af_episodes": []})) == []
