@@ -1,11 +1,12 @@
-"""How strong RR evidence of atrial fibrillation joins the rhythm model, and AF episodes and burden."""
+"""AF episodes and burden of long recordings, and how the evaluated RR evidence of AF would join the
+rhythm model (``evaluate_af`` scores it; it is not served)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from classifier.ecg.rhythm import load_model, load_rr_model
-from classifier.ecg.rhythm_rr import AF, af_burden, af_episodes, combine
+from classifier.ecg.rhythm import AF, af_burden, af_episodes, load_model
+from classifier.ecg.rhythm_rr import RrAfModel, combine
 
 CLASSES = ["Normal Sinus Rhythm", AF, "Other Rhythm", "Noisy Recording"]
 
@@ -36,6 +37,6 @@ def test_consecutive_or_overlapping_af_windows_make_one_episode():
 
 
 def test_the_committed_rr_model_reads_the_rhythm_models_features():
-    rr_model = load_rr_model()
+    rr_model = RrAfModel.load()
     assert set(rr_model.feature_names) <= set(load_model().feature_names)
     assert 0.5 <= rr_model.threshold < 1.0

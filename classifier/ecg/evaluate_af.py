@@ -6,10 +6,11 @@ Each DS1 record (MLII, 30 min) goes through the rhythm pipeline as ``classify_rh
 consecutive 30 s windows. Three ways of labelling a window AF are scored in the same run: the
 rhythm model alone (its likeliest class), the trivial RR rule (``msd_norm`` at or above the
 threshold ``train_rr_af`` chose on the CinC development records) and the served combination
-(``rhythm_rr.combine``: the model with strong RR evidence joined in, the RR model fitted on CinC).
+(``rhythm_rr.combine``: the model with strong RR evidence joined in, the RR model fitted on CinC;
+evaluated here, not served, see ``rhythm_rr``).
 The combination's one choice, the threshold of strong RR evidence, is made leaving one record
 out: each record is scored with the threshold ``choose_threshold`` picks on the other 21.
-``--write-threshold`` then picks the served one on all 22 by the same rule.
+``--write-threshold`` then picks one on all 22 by the same rule (``rr_af.json``).
 
 Reference: the annotated rhythm intervals ``(AFIB`` and ``(AFL``. A window is an AF window when it
 lies wholly inside them and a non-AF window when it does not touch them (mixed windows are left out
@@ -29,9 +30,9 @@ import wfdb
 
 from classifier.ecg import preprocess
 from classifier.ecg.mitdb import DS1, record_dir
-from classifier.ecg.rhythm import WINDOW_S, features_per_window, cnn_inputs_per_window, load_model, \
-    load_rr_model, prepare, window_bounds
-from classifier.ecg.rhythm_rr import AF, RR_FILE, af_burden, af_episodes, combine
+from classifier.ecg.rhythm import (AF, WINDOW_S, af_burden, af_episodes, cnn_inputs_per_window,
+                                   features_per_window, load_model, prepare, window_bounds)
+from classifier.ecg.rhythm_rr import RR_FILE, RrAfModel, combine
 from classifier.paths import MODELS_DIR
 
 AF_RHYTHMS = ("(AFIB", "(AFL")
@@ -86,7 +87,7 @@ def record_windows(name: str) -> RecordWindows:
     rec = wfdb.rdrecord(str(record_dir() / name))
     lead = rec.sig_name.index("MLII") if "MLII" in rec.sig_name else 0
     prepared = prepare(rec.p_signal[:, lead], rec.fs)
-    model, rr_model = load_model(), load_rr_model()
+    model, rr_model = load_model(), RrAfModel.load()
     feats = features_per_window(prepared)
     matrix = np.array([[f[n] for n in model.feature_names] for f in feats], dtype=np.float64)
     fs = preprocess.MODEL_RATE
@@ -165,7 +166,7 @@ def evaluate(records: list[RecordWindows]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-threshold", action="store_true",
-                        help="also choose the served threshold on all DS1 records (rr_af.json)")
+                        help="also choose the threshold on all DS1 records (rr_af.json)")
     args = parser.parse_args()
     records = []
     for name in DS1:
@@ -187,7 +188,7 @@ def main() -> None:
         served = json.loads(RR_FILE.read_text())
         served["threshold"] = choose_threshold(records)
         RR_FILE.write_text(json.dumps(served, indent=1) + "\n")
-        print("served threshold (all DS1 records):", served["threshold"])
+        print("threshold (all DS1 records):", served["threshold"])
 
 
 if __name__ == "__main__":

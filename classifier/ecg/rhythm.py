@@ -3,8 +3,7 @@
 Pipeline: resample to 300 Hz and scale -> band-pass -> R peaks -> polarity -> per window (at most
 61 s, the longest training record; longer recordings are cut into consecutive 30 s windows, the
 last one aligned to the end): features -> LightGBM, and the cleaned signal at 100 Hz -> 1-D
-residual CNN -> log-linear pool of the two -> temperature scaling -> strong RR evidence of atrial
-fibrillation joined in (``rhythm_rr``).
+residual CNN -> log-linear pool of the two -> temperature scaling.
 
 Long recordings: each window's label is its likeliest class; the AF episodes are the runs of
 windows labelled AF and the AF burden is the share of the recording inside them. The recording's
@@ -16,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -25,11 +25,11 @@ from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.ecg.quality import is_unreadable
 from classifier.ecg.rhythm_cnn import cnn_input
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmEnsemble
-from classifier.ecg.rhythm_rr import AF, NOISY, RrAfModel, af_burden, af_episodes, combine
 from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
 from classifier.limits import SignalError
 from classifier.signals import as_float_array, sliding_windows
 
+AF, NOISY = "Atrial Fibrillation", "Noisy Recording"
 MAX_WINDOW_S, WINDOW_S, STEP_S = 61.0, 30.0, 30.0
 # The shortest CinC 2017 training record; shorter inputs (down to the 5 s limit) get a note.
 TRAINED_MIN_S = 9.0
@@ -83,21 +83,32 @@ def load_model() -> RhythmEnsemble:
     return RhythmEnsemble.load(MODEL_DIR)
 
 
-@functools.lru_cache(maxsize=1)
-def load_rr_model() -> RrAfModel:
-    """The committed RR evidence of atrial fibrillation (loaded once per process)."""
-    return RrAfModel.load()
-
-
 def window_probabilities(prepared: Prepared) -> tuple[np.ndarray, list[dict[str, float]]]:
-    """Per analysis window: the calibrated probabilities with strong RR evidence of AF joined in,
-    and the window's features."""
-    model, rr_model = load_model(), load_rr_model()
+    """Per analysis window: the calibrated probabilities and the window's features."""
+    model = load_model()
     feats = features_per_window(prepared)
     matrix = np.array([[f[name] for name in model.feature_names] for f in feats], dtype=np.float64)
-    per_window = model.predict_proba(matrix, cnn_inputs_per_window(prepared))
-    return combine(per_window, rr_model.af_probability(feats), model.classes,
-                   rr_model.threshold), feats
+    return model.predict_proba(matrix, cnn_inputs_per_window(prepared)), feats
+
+
+def af_episodes(items: Sequence[Mapping]) -> list[dict[str, float]]:
+    """Runs of consecutive windows labelled AF, as ``{"start_s", "end_s"}`` (windows may overlap)."""
+    episodes: list[dict[str, float]] = []
+    for item in items:
+        if item["label"] != AF:
+            continue
+        if episodes and item["start_s"] <= episodes[-1]["end_s"]:
+            episodes[-1]["end_s"] = max(episodes[-1]["end_s"], item["end_s"])
+        else:
+            episodes.append({"start_s": item["start_s"], "end_s": item["end_s"]})
+    return episodes
+
+
+def af_burden(episodes: Sequence[Mapping[str, float]], duration_s: float) -> float:
+    """The share (0-1) of the recording inside AF episodes."""
+    if duration_s <= 0:
+        return 0.0
+    return min(1.0, sum(e["end_s"] - e["start_s"] for e in episodes) / duration_s)
 
 
 def window_summary(per_window: np.ndarray, classes: list[str], n_samples: int) -> dict:

@@ -1,9 +1,16 @@
-"""RR evidence of atrial fibrillation, and how it joins the rhythm model's probabilities.
+"""RR evidence of atrial fibrillation, and how it would join the rhythm model's probabilities.
+
+Evaluated, not served: under ``python -m classifier.ecg.evaluate_af`` (leave one MIT-BIH DS1
+record out) the combination found no AF window the rhythm model missed and called AF in windows
+of frequent ventricular ectopy (record 208), and on the CinC test split it added one false AF
+call and no AF found, so ``classify_rhythm`` uses the rhythm model alone (model card, *Long
+recordings*).
 
 A logistic regression over the RR-irregularity features of one window (``features.rr_features``,
 already computed for the rhythm model) gives an AF probability from the beat timing alone. Where
-that probability reaches ``threshold`` (strong evidence, chosen on the CinC development records by
-``classifier.ecg.train_rr_af``) and exceeds the rhythm model's own AF probability, the window's AF
+that probability reaches ``threshold`` (strong evidence: the regression is fitted on the CinC
+development records by ``classifier.ecg.train_rr_af``, the threshold chosen on MIT-BIH DS1 by
+``evaluate_af``) and exceeds the rhythm model's own AF probability, the window's AF
 probability becomes the RR model's and the other classes share the rest in the model's proportions
 (``combine``). A window the model calls ``Noisy Recording`` is left as it is: false detections in
 noise are irregular too.
@@ -17,10 +24,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from classifier.ecg.rhythm import AF, NOISY
 from classifier.paths import MODELS_DIR
 
 RR_FILE = MODELS_DIR / "ecg_rhythm" / "rr_af.json"
-AF, NOISY = "Atrial Fibrillation", "Noisy Recording"
 
 
 @dataclass(frozen=True)
@@ -71,23 +78,3 @@ def combine(probabilities: np.ndarray, rr_af: np.ndarray, classes: Sequence[str]
         rest = np.delete(out[i], af)
         out[i] = np.insert(rest / rest.sum() * (1.0 - rr_af[i]), af, rr_af[i])
     return out
-
-
-def af_episodes(items: Sequence[Mapping]) -> list[dict[str, float]]:
-    """Runs of consecutive windows labelled AF, as ``{"start_s", "end_s"}`` (windows may overlap)."""
-    episodes: list[dict[str, float]] = []
-    for item in items:
-        if item["label"] != AF:
-            continue
-        if episodes and item["start_s"] <= episodes[-1]["end_s"]:
-            episodes[-1]["end_s"] = max(episodes[-1]["end_s"], item["end_s"])
-        else:
-            episodes.append({"start_s": item["start_s"], "end_s": item["end_s"]})
-    return episodes
-
-
-def af_burden(episodes: Sequence[Mapping[str, float]], duration_s: float) -> float:
-    """The share (0-1) of the recording inside AF episodes."""
-    if duration_s <= 0:
-        return 0.0
-    return min(1.0, sum(e["end_s"] - e["start_s"] for e in episodes) / duration_s)
