@@ -29,7 +29,7 @@ import numpy as np
 import wfdb
 
 from classifier.ecg import preprocess
-from classifier.ecg.mitdb import DS1, record_dir
+from classifier.ecg.mitdb import DS1, load_record, record_dir
 from classifier.ecg.rhythm import (AF, WINDOW_S, af_burden, af_episodes, cnn_inputs_per_window,
                                    features_per_window, load_model, prepare, window_bounds)
 from classifier.ecg.rhythm_rr import RR_FILE, RrAfModel, combine
@@ -84,9 +84,8 @@ class RecordWindows:
 
 def record_windows(name: str) -> RecordWindows:
     reference, duration = reference_af(name)
-    rec = wfdb.rdrecord(str(record_dir() / name))
-    lead = rec.sig_name.index("MLII") if "MLII" in rec.sig_name else 0
-    prepared = prepare(rec.p_signal[:, lead], rec.fs)
+    record = load_record(name)
+    prepared = prepare(record.signal, record.sampling_rate)
     model, rr_model = load_model(), RrAfModel.load()
     feats = features_per_window(prepared)
     matrix = np.array([[f[n] for n in model.feature_names] for f in feats], dtype=np.float64)
