@@ -158,7 +158,10 @@ def evaluate(records: list[RecordWindows]) -> dict:
         t["burden_error_pp_max_af_records"] = max(
             (errors[n] for n in errors if reference_burden[n] > 0), default=0.0)
         t["burden_error_pp_max"] = max(errors.values())
+    classes = load_model().classes
+    whole_record = {r.name: classes[int(np.argmax(r.proba.mean(axis=0)))] for r in records}
     return {"records": [r.name for r in records], "reference_burden_pct": reference_burden,
+            "whole_record_label": whole_record,
             "thresholds_leave_one_record_out": thresholds, "methods": totals}
 
 
@@ -172,6 +175,10 @@ def main() -> None:
         records.append(record_windows(name))
         print(name, "annotated AF windows", int((records[-1].share > 0.999).sum()), flush=True)
     result = evaluate(records)
+    print("whole-record label (model, mean over windows) of the records with annotated AF, and "
+          "of those without AF called AF:",
+          {n: label for n, label in result["whole_record_label"].items()
+           if result["reference_burden_pct"][n] > 0 or label == AF})
     print("thresholds (leave one record out):", sorted(set(result["thresholds_leave_one_record_out"].values())))
     print(f"{'method':10s} {'win Se':>7s} {'win Sp':>7s} {'ep Se':>6s} {'ep PPV':>6s} "
           f"{'burden err AF rec (pp)':>22s} {'max any rec':>11s}")
