@@ -179,7 +179,8 @@ def main() -> None:
           "of those without AF called AF:",
           {n: label for n, label in result["whole_record_label"].items()
            if result["reference_burden_pct"][n] > 0 or label == AF})
-    print("thresholds (leave one record out):", sorted(set(result["thresholds_leave_one_record_out"].values())))
+    print("thresholds (leave one record out):",
+          sorted(set(result["thresholds_leave_one_record_out"].values())))
     print(f"{'method':10s} {'win Se':>7s} {'win Sp':>7s} {'ep Se':>6s} {'ep PPV':>6s} "
           f"{'burden err AF rec (pp)':>22s} {'max any rec':>11s}")
     for method, t in result["methods"].items():
