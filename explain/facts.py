@@ -71,6 +71,11 @@ def finding_facts(finding: Finding) -> list[str]:
                      "and worth a clinician's review.")
         facts.append(fact)
     windows = finding.windows or {}
+    episodes = windows.get("af_episodes") or []
+    if episodes:
+        where = ", ".join(f"{e['start_s']:.0f}-{e['end_s']:.0f} s" for e in episodes[:5])
+        facts.append(f"Atrial fibrillation in about {float(windows['af_burden']):.0%} of the recording, "
+                     f"in {len(episodes)} episode{'s' if len(episodes) > 1 else ''} ({where}).")
     if windows.get("n_windows", 0) > 1:
         fraction = float(windows.get("seizure_fraction", 0.0))
         ranges = windows.get("seizure_ranges_s") or []

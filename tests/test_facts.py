@@ -38,9 +38,14 @@ def test_an_hour_of_recording_gives_a_rate_per_hour_and_frequent_beats_are_calle
 
 def test_no_premature_atrial_beats_are_counted_inside_atrial_fibrillation_on_a_real_af_strip():
     finding = real_finding("A02506")
-    assert finding.label == "Atrial Fibrillation" and finding.beat_summary["counts"]["S"] > 0
+    assert finding.label == "Atrial Fibrillation"
+    assert finding.beat_summary["counts"].get("S", 0) == 0  # the beat model's S calls are dropped in AF
     assert not any("atrial contraction" in fact for fact in finding_facts(finding))
     assert "pac" not in stored_facts(finding, inconclusive=False)["beat_counts"]
+    # and the wording drops them too, should a finding in AF ever carry S counts
+    summary = {"counts": {"N": 20, "S": 12}, "duration_s": 30.0, "total_beats": 32}
+    in_af = ecg_finding(label="Atrial Fibrillation", beat_summary=summary)
+    assert not any("atrial contraction" in fact for fact in finding_facts(in_af))
 
 
 def test_a_real_noisy_strip_gets_no_heart_rate_and_no_beat_counts():
@@ -70,3 +75,11 @@ def test_stored_facts_hold_measurements_only():
     assert stored == {"signal_type": "ECG", "label": "Normal Sinus Rhythm", "quality": "ok",
                       "inconclusive": False, "duration_s": 30.0, "heart_rate_bpm": 47.0,
                       "beat_counts": {"pvc": 2, "pac": 1}, "total_beats": 33}
+
+
+def test_af_burden_and_episodes_of_a_long_ecg_are_stated():
+    windows = {"window_s": 30.0, "step_s": 30.0, "items": [], "af_burden": 0.3333,
+               "af_episodes": [{"start_s": 60.0, "end_s": 120.0}]}
+    assert finding_facts(ecg_finding(windows=windows)) == [
+        "Atrial fibrillation in about 33% of the recording, in 1 episode (60-120 s)."]
+    assert finding_facts(ecg_finding(windows={**windows, "af_burden": 0.0, "af_episodes": []})) == []
