@@ -56,6 +56,7 @@ def classify_signal():
         signal_type=kind, label=finding.label, confidence=finding.confidence,
         model_version=finding.model_version)
     details = finding.to_dict()
+    reason = inference.inconclusive_reason(finding)
     return jsonify(
         classification=finding.label,
         confidence=details["confidence"],
@@ -64,7 +65,9 @@ def classify_signal():
         signal_type=kind,
         generator=explanation.generator,
         interpretation_id=record_id,
-        inconclusive=inference.is_inconclusive(finding),
+        inconclusive=reason is not None,
+        inconclusive_reason=reason,
+        signal_check=details["signal_check"],
         quality=finding.quality,
         sampling_rate=rate,
         heart_rate_bpm=details["heart_rate_bpm"],
