@@ -27,7 +27,8 @@ def classify(signal: Sequence[float] | np.ndarray, sampling_rate: float, signal_
     cannot be analysed at all; the caller turns that into a client error. A recording that does not
     look like its declared type (noise, mains hum, a pure tone, an ECG sent as EEG or the reverse)
     is still classified, so its probabilities stay visible, but the finding abstains with the
-    plausibility check's reason (``Finding.signal_check``, ``Finding.abstain_reason``).
+    plausibility check's reason (``Finding.signal_check``, ``Finding.abstain_reason``), which is
+    more specific than any reason the classifier itself had to abstain.
     """
     kind = signal_type.upper()
     if kind not in LIMITS:
@@ -40,9 +41,7 @@ def classify(signal: Sequence[float] | np.ndarray, sampling_rate: float, signal_
         from classifier.eeg import analyze_eeg as analyze
     finding = analyze(x, float(sampling_rate))
     verdict = plausibility.check(x, float(sampling_rate), kind)
-    reason = finding.abstain_reason
-    if not verdict.plausible and reason is None:
-        reason = verdict.reason
+    reason = finding.abstain_reason if verdict.plausible else verdict.reason
     return replace(finding, signal_check=verdict.to_dict(), abstain_reason=reason)
 
 
