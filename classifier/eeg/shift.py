@@ -104,12 +104,13 @@ def main() -> int:
                 continue
             inconclusive = inference.is_inconclusive(finding)
             seizure = seg.label == bonn.SEIZURE
+            kept = finding.label == bonn.CLASSES[seg.label]
             counts["n"] += 1
             counts["inconclusive"] += inconclusive
             counts["seizure n"] += seizure
-            counts["seizure caught"] += seizure and (inconclusive or finding.label == bonn.CLASSES[bonn.SEIZURE])
+            counts["seizure caught"] += seizure and (inconclusive or kept)
             counts["conclusive"] += not inconclusive
-            counts["conclusive kept class"] += (not inconclusive) and finding.label == bonn.CLASSES[seg.label]
+            counts["conclusive kept class"] += (not inconclusive) and kept
             by_artefact[(how.rsplit(", ", 1)[1], inconclusive)] += 1
     print(f"shift test: {len(segments)} held-out segments x {SHIFT_DRAWS} draws = {counts['n']} "
           f"recordings ({counts['refused']} refused)")
