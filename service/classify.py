@@ -74,6 +74,7 @@ def classify_signal():
         model_version=finding.model_version, facts=stored_facts(finding, inconclusive))
     details = finding.to_dict()
     trace = display_trace(samples, rate, units) if return_signal else None
+    reason = inference.inconclusive_reason(finding)
     return jsonify(
         classification=finding.label,
         confidence=details["confidence"],
@@ -83,6 +84,8 @@ def classify_signal():
         generator=explanation.generator,
         interpretation_id=record_id,
         inconclusive=inconclusive,
+        inconclusive_reason=reason,
+        signal_check=details["signal_check"],
         quality=finding.quality,
         sampling_rate=rate,
         heart_rate_bpm=details["heart_rate_bpm"] if measurable(finding) else None,
