@@ -27,8 +27,19 @@ def conformal_threshold(true_class_probabilities: np.ndarray, alpha: float) -> f
     return 1.0 if k > len(scores) else float(scores[k - 1])
 
 
-def prediction_sets(probabilities: np.ndarray, threshold: float) -> np.ndarray:
-    """Boolean membership matrix (rows: items, columns: classes) of the conformal sets."""
+def class_conditional_thresholds(probabilities: np.ndarray, labels: np.ndarray, alpha: float
+                                 ) -> np.ndarray:
+    """Mondrian (class-conditional) split-conformal thresholds, one per class (column): each from
+    the calibration items of that class only, so the set holds the true class with probability at
+    least ``1 - alpha`` for every class, not just on average over classes."""
+    probabilities, labels = np.atleast_2d(probabilities), np.asarray(labels)
+    return np.array([conformal_threshold(probabilities[labels == k, k], alpha)
+                     for k in range(probabilities.shape[1])])
+
+
+def prediction_sets(probabilities: np.ndarray, threshold: float | np.ndarray) -> np.ndarray:
+    """Boolean membership matrix (rows: items, columns: classes) of the conformal sets; a
+    ``threshold`` per class (an array) gives the class-conditional sets."""
     return np.atleast_2d(probabilities) >= 1.0 - threshold
 
 

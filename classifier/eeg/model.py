@@ -48,7 +48,7 @@ class EEGModel:
     temperature: float
     seizure_threshold: float
     version: str
-    conformal_threshold: float
+    conformal_threshold: np.ndarray  # one per class (Mondrian)
     ood: conformal.Mahalanobis
     ood_threshold: float
 
@@ -121,7 +121,7 @@ def load(directory: Path = MODEL_DIR) -> EEGModel:
                     classes=tuple(meta["classes"]), feature_names=tuple(meta["feature_names"]),
                     temperature=float(meta["temperature"]),
                     seizure_threshold=float(meta["seizure_threshold"]), version=meta["version"],
-                    conformal_threshold=float(meta["conformal"]["threshold"]), ood=ood,
+                    conformal_threshold=np.asarray(meta["conformal"]["threshold"], dtype=float), ood=ood,
                     ood_threshold=float(meta["ood"]["threshold"]))
 
 

@@ -12,11 +12,22 @@
    softmax of the segment's mean window score, as classifier.eeg.analysis pools) and the seizure
    threshold (the highest, on a 0.05 grid, that still catches SEIZURE_SENSITIVITY_GOAL of the
    training side's seizure segments out of fold).
-4. The same out-of-fold segment probabilities calibrate the split-conformal prediction sets
-   (CONFORMAL_ALPHA), and out-of-fold Mahalanobis distances of the windows from the other folds'
+4. Out-of-fold segment probabilities from folds grouped by correlated segments (near-copies,
+   ``bonn.correlated_groups``, never on both sides of a fold) calibrate the split-conformal
+   prediction sets (CONFORMAL_ALPHA): a new person's recording has no near-copy in the training
+   data, so calibrating on scores that had one would promise more than the sets hold. Out-of-fold
+   Mahalanobis distances of the windows from the other folds'
    training windows, averaged per segment, set the out-of-distribution threshold (OOD_QUANTILE).
 5. The final booster and distance are fitted on all training windows and saved with their metadata
    and split.
+
+Every LightGBM fit (cross-validation folds and the final booster) also learns from AUGMENT_DRAWS
+scalp-like versions of each of its training segments (``classifier.eeg.shift.scalp_like``: band
+limits, sampling rate, a 4-5.12 s stretch, units, mains hum / muscle / blink / electrode pop),
+drawn with AUGMENT_SEED, not the shift test's seed. Normal (scalp) and interictal/seizure
+(intracranial) segments get the same conditions, so none of them marks a class. A fold's augmented
+windows come only from that fold's training segments; out-of-fold scores, the calibration and the
+OOD distance use the original windows only. Held-out segments are never augmented.
 """
 from __future__ import annotations
 
@@ -34,12 +45,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from classifier import conformal
-from classifier.eeg import bonn, features, model, preprocess
+from classifier.eeg import bonn, features, model, preprocess, shift
 
 SEED = 0
 N_FOLDS = 5
 SEIZURE_SENSITIVITY_GOAL = 0.99
 CONFORMAL_ALPHA = 0.1  # 90% prediction sets
+AUGMENT_DRAWS = 4  # scalp-like versions of each training segment
+AUGMENT_SEED = 2121  # the shift test draws with shift.SHIFT_SEED
 OOD_QUANTILE = 0.99  # 1% of the training side's segments lie beyond the OOD threshold out of fold
 # A seizure window counts twice in the loss: a missed seizure is the costliest error, and in the
 # grouped cross-validation below the weight raises the lowest seizure probability of a seizure
@@ -69,15 +82,41 @@ def segment_means(values: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, n
     return ids, sums / np.bincount(inverse)[:, None]
 
 
+def augmented_windows(segments: list[bonn.Segment], ids: list[str]) -> dict[str, np.ndarray]:
+    """Usable window features of AUGMENT_DRAWS scalp-like draws of each segment in ``ids``, as
+    :func:`bonn.window_table` lays them out (X, y, segment = the source segment's id)."""
+    rng = np.random.default_rng(AUGMENT_SEED)
+    wanted = set(ids)
+    rows, labels, owners = [], [], []
+    for seg in segments:
+        if seg.segment_id not in wanted:
+            continue
+        for _ in range(AUGMENT_DRAWS):
+            x, rate, _ = shift.scalp_like(seg.signal, bonn.SAMPLING_RATE, rng)
+            X, usable, _ = features.recording_features(x, rate)
+            rows.append(X[usable])
+            labels += [seg.label] * int(usable.sum())
+            owners += [seg.segment_id] * int(usable.sum())
+    return {"X": np.vstack(rows), "y": np.asarray(labels), "segment": np.asarray(owners)}
+
+
 def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: bool,
-                seed: int = SEED) -> np.ndarray:
+                seed: int = SEED, owners: np.ndarray | None = None,
+                extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Out-of-fold class scores (LightGBM raw scores when ``raw``, else the logistic regression's
     decision function; softmax of either gives the probabilities) from grouped, stratified folds
-    drawn with ``seed``."""
+    drawn with ``seed``. ``extra`` windows (augmented, with the id of their source segment) join
+    a fold's fit when their segment (``owners``: segment per row of X, default ``groups``) does."""
     out = np.zeros((len(y), len(bonn.CLASSES)))
+    owners = groups if owners is None else owners
     folds = StratifiedGroupKFold(N_FOLDS, shuffle=True, random_state=seed)
     for fit_idx, pred_idx in folds.split(X, y, groups):
-        fitted = make().fit(X[fit_idx], y[fit_idx])
+        X_fit, y_fit = X[fit_idx], y[fit_idx]
+        if extra is not None:
+            joins = np.isin(extra["segment"], owners[fit_idx])
+            X_fit = np.vstack([X_fit, extra["X"][joins]])
+            y_fit = np.r_[y_fit, extra["y"][joins]]
+        fitted = make().fit(X_fit, y_fit)
         out[pred_idx] = (fitted.predict(X[pred_idx], raw_score=True) if raw
                          else fitted.decision_function(X[pred_idx]))
     return out
@@ -134,8 +173,10 @@ def main() -> int:
     table = bonn.window_table(segments)
     on_train = np.isin(table["segment"], train_ids)
     X, y, groups = table["X"][on_train], table["y"][on_train], table["segment"][on_train]
+    augmented = augmented_windows(segments, train_ids)
     print(f"training side: {len(train_ids)} segments, {len(y)} windows of "
-          f"{preprocess.WINDOW_SECONDS:g} s; held out: {len(held_out_ids)} segments")
+          f"{preprocess.WINDOW_SECONDS:g} s, {len(augmented['y'])} augmented windows of "
+          f"{AUGMENT_DRAWS} scalp-like draws a segment; held out: {len(held_out_ids)} segments")
 
     print(f"\ngrouped {N_FOLDS}-fold cross-validation on the training side (argmax decisions;\n"
           "a segment is the softmax of its windows' mean score):")
@@ -148,7 +189,9 @@ def main() -> int:
                   ("LightGBM, no shape", lightgbm, True, base),
                   ("LightGBM (chosen)", lightgbm, True, every)]
     for name, make, raw, columns in candidates:
-        scores = out_of_fold(make, X[:, columns], y, groups, raw)
+        extra = ({"X": augmented["X"][:, columns], "y": augmented["y"],
+                  "segment": augmented["segment"]} if raw else None)
+        scores = out_of_fold(make, X[:, columns], y, groups, raw, extra=extra)
         probs = model.softmax(scores)
         seg_p = segment_probabilities(scores, groups)
         seg_pred = seg_p.argmax(axis=1)
@@ -165,21 +208,26 @@ def main() -> int:
           f"out-of-fold segment accuracy {np.mean(decided == seg_labels):.4f}, seizure sensitivity "
           f"{np.mean(decided[seg_labels == bonn.SEIZURE] == bonn.SEIZURE):.4f}")
 
-    conformal_q = conformal.conformal_threshold(
-        seg_p[np.arange(len(seg_labels)), seg_labels], CONFORMAL_ALPHA)
+    near_copies = bonn.correlated_groups(segments)
+    by_near_copies = np.array([near_copies[g] for g in groups])
+    conformal_p = segment_probabilities(
+        out_of_fold(lightgbm, X, y, by_near_copies, True, owners=groups, extra=augmented),
+        groups, temperature)
+    conformal_q = conformal.class_conditional_thresholds(conformal_p, seg_labels, CONFORMAL_ALPHA)
     ood_threshold = float(np.quantile(ood_out_of_fold(X, y, groups), OOD_QUANTILE))
-    sets = conformal.prediction_sets(seg_p, conformal_q)
-    print(f"conformal threshold {conformal_q:.4f} ({1 - CONFORMAL_ALPHA:.0%} sets; out of fold: "
+    sets = conformal.prediction_sets(conformal_p, conformal_q)
+    print(f"conformal thresholds {np.round(conformal_q, 4).tolist()} ({1 - CONFORMAL_ALPHA:.0%} sets; out of fold "
+          f"grouped by near-copies: "
           f"coverage {np.mean(sets[np.arange(len(seg_labels)), seg_labels]):.4f}, "
           f"set sizes {np.bincount(sets.sum(axis=1), minlength=4).tolist()}); "
           f"OOD threshold {ood_threshold:.3f}")
 
-    final = lightgbm().fit(X, y)
+    final = lightgbm().fit(np.vstack([X, augmented["X"]]), np.r_[y, augmented["y"]])
     text = final.booster_.model_to_string()
     meta = {
         # the booster and the calibration that turns its scores into the finding
         "version": "eeg-bonn-lightgbm-" + hashlib.sha256(
-            f"{text}{temperature:.4f}{threshold}{conformal_q:.6f}{ood_threshold:.4f}".encode()
+            f"{text}{temperature:.4f}{threshold}{conformal_q.round(6)}{ood_threshold:.4f}".encode()
         ).hexdigest()[:8],
         "trained": date.today().isoformat(),
         "classes": list(bonn.CLASSES),
@@ -191,9 +239,13 @@ def main() -> int:
         "window_seconds": preprocess.WINDOW_SECONDS,
         "step_seconds": preprocess.STEP_SECONDS,
         "training_windows": int(len(y)),
+        "augmented_windows": int(len(augmented["y"])),
+        "augmentation": {"draws": AUGMENT_DRAWS, "seed": AUGMENT_SEED,
+                         "transform": "classifier.eeg.shift.scalp_like"},
         "lightgbm_params": LGBM_PARAMS,
         "seizure_class_weight": SEIZURE_WEIGHT,
-        "conformal": {"alpha": CONFORMAL_ALPHA, "threshold": round(conformal_q, 6)},
+        "conformal": {"alpha": CONFORMAL_ALPHA, "threshold": conformal_q.round(6).tolist(),
+                      "per_class": True},
         "ood": {"quantile": OOD_QUANTILE, "threshold": round(ood_threshold, 4)},
         "train_command": "OMP_NUM_THREADS=1 python -m classifier.eeg.train",
     }
