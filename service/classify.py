@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 
 import inference
 from classifier import SignalError, classify
+from classifier.limits import LIMITS
 from service import validation as v
 from service.errors import ApiError
 from service.state import record_interpretation, state
@@ -16,34 +17,39 @@ from service.uploads import UploadError, read_recording
 bp = Blueprint("classify", __name__)
 
 
-def _json_request(max_text_chars: int) -> tuple[str, float, np.ndarray, Optional[str]]:
+Request = tuple[str, float, np.ndarray, Optional[str], tuple[str, ...]]
+
+
+def _json_request(max_text_chars: int) -> Request:
     payload = v.json_body()
     kind = v.signal_type(payload)
     rate = v.sampling_rate(payload, kind)
     samples = v.signal(payload, kind, rate)
-    return kind, rate, samples, v.optional_text(payload, "clinical_context", max_text_chars)
+    return kind, rate, samples, v.optional_text(payload, "clinical_context", max_text_chars), ()
 
 
-def _upload_request(max_text_chars: int) -> tuple[str, float, np.ndarray, Optional[str]]:
+def _upload_request(max_text_chars: int) -> Request:
     """The recording from ``file`` (one file, or a WFDB .hea with its .dat/.mat) and the form fields."""
     form = request.form
     kind = v.signal_type(form)
     try:
-        recording = read_recording(request.files.getlist("file"), form.get("channel"))
+        recording = read_recording(request.files.getlist("file"), form.get("channel"),
+                                   LIMITS[kind], kind)
     except UploadError as exc:
         raise ApiError(str(exc)) from None
     rate = v.upload_sampling_rate(form, recording.sampling_rate, kind)
     samples = v.recorded_signal(recording.samples, kind, rate)
-    return kind, rate, samples, v.optional_text(form, "clinical_context", max_text_chars)
+    context = v.optional_text(form, "clinical_context", max_text_chars)
+    return kind, rate, samples, context, recording.notes
 
 
 @bp.post("/classify")
 def classify_signal():
     settings = state().config
     if request.mimetype == "multipart/form-data":
-        kind, rate, samples, context = _upload_request(settings.max_text_chars)
+        kind, rate, samples, context, input_notes = _upload_request(settings.max_text_chars)
     elif request.is_json:
-        kind, rate, samples, context = _json_request(settings.max_text_chars)
+        kind, rate, samples, context, input_notes = _json_request(settings.max_text_chars)
     else:
         raise ApiError("Content-Type must be application/json or multipart/form-data (a file upload)", 415)
     try:
@@ -73,5 +79,5 @@ def classify_signal():
         beat_summary=details["beat_summary"],
         windows=details["windows"],
         model_version=finding.model_version,
-        notes=details["notes"],
+        notes=[*input_notes, *details["notes"]],
     )
