@@ -20,7 +20,9 @@ def json_body() -> Mapping[str, Any]:
     """The request's JSON object; 415 for another content type, 400 for bad JSON or a non-object."""
     if not request.is_json:
         raise ApiError("Content-Type must be application/json", 415)
-    request.get_data(cache=True)  # a chunked body over MAX_CONTENT_LENGTH is a 413 here, not bad JSON
+    request.get_data(cache=True)
+    if request.content_length is None:  # chunked: werkzeug stops at MAX_CONTENT_LENGTH silently and
+        request.stream.read(1)          # raises its 413 only on the next read, not a "bad JSON" 400
     try:
         payload = request.get_json(silent=True)
     except RecursionError:
