@@ -9,6 +9,7 @@ from service.state import state
 from storage import RATINGS
 
 bp = Blueprint("feedback", __name__)
+MAX_ID_CHARS = 100  # ids are UUIDs (36 characters)
 
 
 @bp.post("/feedback")
@@ -18,6 +19,7 @@ def submit_feedback():
     record_id = payload.get("interpretation_id")
     if not isinstance(record_id, str) or not record_id:
         raise ApiError("interpretation_id is required: the id returned by /classify or /ask")
+    v.required_text(payload, "interpretation_id", MAX_ID_CHARS)  # bounded, valid Unicode
     ratings = payload.get("ratings")
     if not isinstance(ratings, dict):
         raise ApiError(f"ratings must be an object with {', '.join(RATINGS)}")

@@ -41,6 +41,7 @@ MAX_HEADER_BYTES = 256 * 1024    # a WFDB .hea
 MAX_NAME_BYTES = 255             # a file name, as file systems allow
 MAX_LINE_CHARS = 4096            # a line of a text file
 MAX_COLUMNS = 64                 # columns of a text file
+MAX_OTHER_LINES = 1000           # header, comment and blank lines a text file may add to its values
 MAX_MISSING_SHARE = 0.01         # NaN samples filled in by interpolation, at most this share
 SHOWN_NAMES = 8                  # channel names listed in an error message
 # Bits per stored sample of WFDB's uncompressed formats, to check a .dat holds what its header claims
@@ -311,7 +312,12 @@ def _read_text(upload: FileStorage, channel: Optional[str], max_rows: int) -> Re
 
     Read line by line into a flat array, so a 16 MB file never becomes millions of Python lists.
     """
-    stream = io.TextIOWrapper(io.BytesIO(upload.read()), encoding="utf-8-sig")
+    content = upload.read()
+    lines = content.count(b"\n")  # counted in C first: parsing millions of lines costs seconds
+    if lines > max_rows + MAX_OTHER_LINES:
+        raise UploadError(f"the file has {lines} lines, more than the longest recording accepted "
+                          f"({max_rows} lines of values)")
+    stream = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig")
     header: Optional[list[str]] = None
     delimiter: Optional[str] = None
     width = 0

@@ -142,7 +142,10 @@ def test_a_text_file_with_too_many_columns_is_refused(client):
 def test_a_text_file_longer_than_any_accepted_recording_is_refused(client):
     # ECG: 31 minutes at most, at up to 1000 Hz: 1,860,000 lines of values.
     refused(upload(client, [("long.csv", b"1\n" * 1_900_000)], signal_type="ECG"), 400,
-            "more than 1860000 lines")
+            "1900000 lines, more than the longest recording accepted (1860000 lines of values)")
+    with_comments = b"1\n" * 1_860_000 + b"# note\n" * 500 + b"1\n"
+    refused(upload(client, [("long.csv", with_comments)], signal_type="ECG"), 400,
+            "more than 1860000 lines of values")
 
 
 # --- careless but honest records are read ------------------------------------------------------
