@@ -3,8 +3,10 @@ before checking them now gets a 4xx naming the problem, with a short body; odd b
 (multi-frequency, a few lost samples, upper-case extensions) are read."""
 import io
 import logging
+from pathlib import Path
 
 import numpy as np
+import pyedflib
 import pytest
 import wfdb
 
@@ -228,3 +230,17 @@ def test_a_megabyte_of_client_text_is_not_echoed_back(client):
                                               "ratings": ratings})
     assert response.status_code in (400, 404)
     assert len(response.get_data()) < MAX_ERROR_CHARS
+
+
+PYEDFLIB_TEST_DATA = Path(pyedflib.__file__).parent / "tests" / "data"
+
+
+@pytest.mark.parametrize("name", ["test_generator.edf", "test_generator.bdf", "test_utf8.edf",
+                                  "test_subsecond.edf", "test_legacy.edf",
+                                  "test_generator_datarec_generator_0_5.bdf",
+                                  "test_generator_datarec_generator_2.bdf"])
+def test_pyedflibs_own_test_files_are_read_or_refused_by_name(client, name):
+    response = upload(client, [(name, (PYEDFLIB_TEST_DATA / name).read_bytes())],
+                      signal_type="EEG", channel="0")
+    assert response.status_code in (200, 400), response.get_json()
+    assert response.status_code == 200 or len(response.get_data()) < MAX_ERROR_CHARS
