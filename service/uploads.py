@@ -115,20 +115,32 @@ def _check(n_samples: int, rate: float, limits: SignalLimits, kind: str) -> None
 
 
 def _fill_missing(recording: Recording) -> Recording:
-    """A few missing (NaN) samples, as WFDB writes for a lost value, are interpolated, with a note."""
-    samples = recording.samples
+    """Missing (NaN) samples, as WFDB writes for a lost value: runs at the start or end (the
+    recorder not yet or no longer connected) are cut off, and a few inside are interpolated; each
+    with a note. More than :data:`MAX_MISSING_SHARE` inside is refused."""
+    samples, notes = recording.samples, list(recording.notes)
+    present = np.flatnonzero(~np.isnan(samples))
+    if len(present) == len(samples):
+        return recording
+    if len(present) == 0:
+        raise UploadError("every sample of the chosen channel is missing (NaN)")
+    first, last = present[0], present[-1]
+    if first or last < len(samples) - 1:
+        notes.append(f"{first} missing samples at the start and {len(samples) - 1 - last} at the "
+                     "end were left out")
+        samples = samples[first:last + 1]
     missing = np.isnan(samples)
     count = int(missing.sum())
-    if count == 0:
-        return recording
     if count > MAX_MISSING_SHARE * len(samples):
         raise UploadError(f"{count} of {len(samples)} samples are missing (NaN); at most "
                           f"{MAX_MISSING_SHARE:.0%} can be filled in")
-    index = np.arange(len(samples))
-    filled = samples.copy()
-    filled[missing] = np.interp(index[missing], index[~missing], samples[~missing])
-    note = f"{count} missing samples (of {len(samples)}) were filled in by linear interpolation"
-    return Recording(filled, recording.sampling_rate, recording.notes + (note,))
+    if count:
+        index = np.arange(len(samples))
+        samples = samples.copy()
+        samples[missing] = np.interp(index[missing], index[~missing], samples[~missing])
+        notes.append(f"{count} missing samples (of {len(samples)}) were filled in by linear "
+                     "interpolation")
+    return Recording(samples, recording.sampling_rate, tuple(notes))
 
 
 # --- WFDB --------------------------------------------------------------------------------------
@@ -207,40 +219,60 @@ def _check_wfdb_header(header: wfdb.Record, channel: Optional[str], limits: Sign
     if max(skews) > MAX_SKEW_S * header.fs:
         raise UploadError(f"the WFDB header's skew ({max(skews)} frames) is more than "
                           f"{MAX_SKEW_S:g} s of the record")
-    frames = header.sig_len
-    if not frames:
-        raise UploadError("the WFDB header does not state the record's length (the fourth field "
-                          "of its first line)")
+    sizes = _save_signal_files(header, uploads, folder)
+    frames = header.sig_len or _frames_from_size(header, per_frame, sizes)
     _check(frames * per_frame[index], rate, limits, kind)
     if frames * sum(per_frame) > MAX_DECODED_VALUES:
         raise UploadError(f"the WFDB record holds {frames * sum(per_frame)} samples over all its "
                           f"signals; at most {MAX_DECODED_VALUES} are read")
-    for file_name in sorted(set(header.file_name)):
-        upload = uploads.get(str(file_name).lower())
-        if upload is None:
-            raise UploadError(f"the WFDB header names a signal file that was not sent "
-                              f"({shorten(str(file_name))}): send the .hea together with its .dat "
-                              "or .mat under the same field")
-        path = folder / secure_filename(str(file_name))
-        if path.name != str(file_name):
-            raise UploadError("the WFDB header names a signal file with an unusable name")
-        upload.save(path)
-        _check_signal_file_size(header, str(file_name), frames, per_frame, path.stat().st_size)
+    for file_name, size in sizes.items():
+        needed = _bytes_needed(header, file_name, frames, per_frame)
+        if needed is not None and size < needed:
+            raise UploadError(f"the signal file {shorten(file_name)} holds {size} bytes, fewer "
+                              f"than the {needed} its header's length calls for")
     return index, rate
 
 
-def _check_signal_file_size(header: wfdb.Record, file_name: str, frames: int,
-                            per_frame: list[int], size: int) -> None:
-    """An uncompressed signal file must hold as many bytes as the header's length calls for."""
+def _save_signal_files(header: wfdb.Record, uploads: dict[str, FileStorage],
+                       folder: Path) -> dict[str, int]:
+    """Save the signal files the header names (matched whatever their case); their sizes."""
+    sizes = {}
+    for file_name in sorted({str(name) for name in header.file_name}):
+        upload = uploads.get(file_name.lower())
+        if upload is None:
+            raise UploadError(f"the WFDB header names a signal file that was not sent "
+                              f"({shorten(file_name)}): send the .hea together with its .dat "
+                              "or .mat under the same field")
+        path = folder / secure_filename(file_name)
+        if path.name != file_name:
+            raise UploadError("the WFDB header names a signal file with an unusable name")
+        upload.save(path)
+        sizes[file_name] = path.stat().st_size
+    return sizes
+
+
+def _file_layout(header: wfdb.Record, file_name: str, per_frame: list[int]) -> tuple[str, int, int]:
+    """Format, byte offset and values per frame of one signal file."""
     signals = [i for i, name in enumerate(header.file_name) if name == file_name]
-    fmt = str(header.fmt[signals[0]])
     offset = int((header.byte_offset or [0] * len(per_frame))[signals[0]] or 0)
+    return str(header.fmt[signals[0]]), offset, sum(per_frame[i] for i in signals)
+
+
+def _bytes_needed(header: wfdb.Record, file_name: str, frames: int,
+                  per_frame: list[int]) -> Optional[int]:
+    """Bytes an uncompressed signal file needs for ``frames`` frames; None for a compressed one."""
+    fmt, offset, values = _file_layout(header, file_name, per_frame)
+    return offset + int(frames * values * WFDB_BITS[fmt] // 8) if fmt in WFDB_BITS else None
+
+
+def _frames_from_size(header: wfdb.Record, per_frame: list[int], sizes: dict[str, int]) -> int:
+    """The record's length from its first signal file's size, as wfdb infers it when unstated."""
+    file_name = str(header.file_name[0])
+    fmt, offset, values = _file_layout(header, file_name, per_frame)
     if fmt not in WFDB_BITS:
-        return
-    needed = offset + int(frames * sum(per_frame[i] for i in signals) * WFDB_BITS[fmt] // 8)
-    if size < needed:
-        raise UploadError(f"the signal file {shorten(file_name)} holds {size} bytes, fewer than "
-                          f"the {needed} its header's length calls for")
+        raise UploadError("the WFDB header does not state the record's length (the fourth field "
+                          "of its first line), and its compressed signal file does not tell")
+    return int((sizes[file_name] - offset) * 8 // (values * WFDB_BITS[fmt]))
 
 
 # --- EDF ---------------------------------------------------------------------------------------

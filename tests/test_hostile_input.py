@@ -11,7 +11,7 @@ import pytest
 import wfdb
 
 from storage import RATINGS
-from tests.test_api_classify import CINC, read_cinc
+from tests.test_api_classify import CINC, FIXTURES, read_cinc
 from tests.test_api_uploads import AF_RECORD, edf_bytes, upload, wfdb_files
 
 MAX_ERROR_CHARS = 400  # every refusal here says what is wrong in a few words
@@ -186,13 +186,15 @@ def test_a_header_without_a_readable_rate_is_refused_not_assumed(client, record_
                           dat=b"\0" * 7200), 400, "no readable sampling frequency")
 
 
-def test_a_few_missing_samples_are_filled_in_with_a_note(client, tmp_path):
+def test_missing_samples_at_the_start_are_cut_and_a_few_inside_filled_in_with_notes(client, tmp_path):
     samples, fs = read_cinc(AF_RECORD)
-    samples[[100, 5000, 9000]] = np.nan  # wfdb writes these as format 16's invalid value
+    samples[[0, 1, 100, 5000, 9000]] = np.nan  # wfdb writes these as format 16's invalid value
     files = write_record(tmp_path, "gaps", fs=fs, p_signal=samples.reshape(-1, 1))
     response = upload(client, files, signal_type="ECG")
     assert response.status_code == 200, response.get_json()
-    assert any(note.startswith("3 missing samples") for note in response.get_json()["notes"])
+    notes = response.get_json()["notes"]
+    assert "2 missing samples at the start and 0 at the end were left out" in notes
+    assert any(note.startswith("3 missing samples") for note in notes)
     assert response.get_json()["classification"] == "Atrial Fibrillation"
 
 
@@ -244,3 +246,33 @@ def test_pyedflibs_own_test_files_are_read_or_refused_by_name(client, name):
                       signal_type="EEG", channel="0")
     assert response.status_code in (200, 400), response.get_json()
     assert response.status_code == 200 or len(response.get_data()) < MAX_ERROR_CHARS
+
+
+WFDB_PYTHON = FIXTURES / "wfdb-python"
+
+
+def test_wfdb_pythons_multi_frequency_record_is_read_at_the_ecg_leads_own_rate(client):
+    names = ["mixedsignals.hea", "mixedsignals_e.dat", "mixedsignals_p.dat", "mixedsignals_r.dat"]
+    files = [(name, (WFDB_PYTHON / name).read_bytes()) for name in names]
+    response = upload(client, files, signal_type="ECG", channel="II", sampling_rate="249.89")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["sampling_rate"] == pytest.approx(62.4725 * 4)
+    assert "1024 missing samples at the start and 0 at the end were left out" in \
+        response.get_json()["notes"]
+
+
+def test_wfdb_pythons_multi_segment_header_is_refused_with_how_to_convert_it(client):
+    files = [("041s.hea", (WFDB_PYTHON / "041s.hea").read_bytes())]
+    refused(upload(client, files, signal_type="ECG"), 400, "multi-segment", "m2s=True")
+
+
+def test_a_header_without_a_length_takes_it_from_the_signal_files_size(client, tmp_path):
+    samples, fs = read_cinc(AF_RECORD)
+    (_, header), (dat_name, dat) = write_record(tmp_path, "nolen", fs=fs,
+                                                p_signal=samples.reshape(-1, 1))
+    lines = header.decode().splitlines()
+    lines[0] = " ".join(lines[0].split()[:3])  # name, signals, rate: no length
+    response = upload(client, [("nolen.hea", "\n".join(lines).encode() + b"\n"), (dat_name, dat)],
+                      signal_type="ECG")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["classification"] == "Atrial Fibrillation"
