@@ -161,7 +161,7 @@ def _read_wfdb(files: Sequence[FileStorage], channel: Optional[str], limits: Sig
     header_bytes = headers[0].read(MAX_HEADER_BYTES + 1)
     if len(header_bytes) > MAX_HEADER_BYTES:
         raise UploadError(f"the WFDB header is larger than {MAX_HEADER_BYTES // 1024} KB")
-    _stated_rate(header_bytes)
+    _check_record_line(header_bytes)
     signal_files = {_saved_name(f).lower(): f for f in files if f is not headers[0]}
     with tempfile.TemporaryDirectory() as folder:
         record = Path(folder) / Path(_saved_name(headers[0])).stem
@@ -182,8 +182,8 @@ def _read_wfdb(files: Sequence[FileStorage], channel: Optional[str], limits: Sig
     return Recording(samples=np.asarray(read.e_p_signal[0], dtype=np.float64), sampling_rate=rate)
 
 
-def _stated_rate(header_bytes: bytes) -> float:
-    """The rate on the header's record line; wfdb would assume 250 Hz where none (or junk) is."""
+def _check_record_line(header_bytes: bytes) -> None:
+    """One segment and a stated rate: wfdb would assume 250 Hz where none (or junk) is."""
     lines = [line.strip() for line in header_bytes.decode("ascii", "replace").splitlines()]
     record_line = next((line for line in lines if line and not line.startswith("#")), "")
     match = rx_record.match(record_line)
@@ -199,7 +199,6 @@ def _stated_rate(header_bytes: bytes) -> float:
     if not (math.isfinite(rate) and rate > 0):
         raise UploadError("the WFDB header states no readable sampling frequency (the third "
                           "field of its first line): add it, e.g. 'record 1 360 650000'")
-    return rate
 
 
 def _check_wfdb_header(header: wfdb.Record, channel: Optional[str], limits: SignalLimits,
