@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from typing import Protocol
 
 import knowledge_base as kb
-from explain.request import ExplainRequest
+from explain import answering
+from explain.request import QUERY, ExplainRequest
 from explain.settings import GenerationSettings
 
 DECISION_SUPPORT = kb.DECISION_SUPPORT
@@ -112,13 +113,11 @@ class KnowledgeBaseGenerator:
     is_language_model = False
 
     def generate(self, request: ExplainRequest) -> str:
-        topic = request.topic or (kb.topic_for_question(request.question) if request.question else None)
-        if request.label is None:
-            # A general question: background on the one finding it names, never a result.
-            mentioned = sorted(kb.find_mentions(request.question or ""))
-            if len(mentioned) != 1:
-                raise CannotAnswer("the question names no single known finding")
-            return kb.render_general(kb.get_entry(mentioned[0]), topic=topic)
+        if request.kind == QUERY:
+            if request.label is not None and kb.get_entry(request.label) is None:
+                raise CannotAnswer(f"no knowledge-base entry for {request.label!r}")
+            return answering.answer(request)[0]
+        topic = request.topic
         entry = kb.get_entry(request.label)
         if entry is None:
             raise CannotAnswer(f"no knowledge-base entry for {request.label!r}")

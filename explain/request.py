@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 INTERPRETATION = "interpretation"
 QUERY = "query"
@@ -25,6 +25,8 @@ class ExplainRequest:
     inconclusive: bool = False
     question: Optional[str] = None
     topic: Optional[str] = None
+    facts: Optional[Mapping[str, Any]] = field(default=None, hash=False)
+    passages: tuple = ()  # retrieved ``retrieval.passages.Passage``s the answer may draw on
 
 
 @dataclass(frozen=True)
@@ -32,3 +34,4 @@ class Explanation:
     text: str
     generator: str
     rejected: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
+    sources: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)

@@ -31,16 +31,6 @@ DECISION_SUPPORT = ("This is decision support, not a diagnosis: a qualified clin
 HEADINGS = ("1. Explanation of the finding", "2. Clinical significance",
             "3. Recommended follow-up actions")
 
-# A user's question is matched to a topic by the earliest of these words it contains.
-TOPIC_KEYWORDS = {
-    "treatment": r"treat\w*|medication\w*|medicines?|drugs?|therap\w*|pills?|cure\w*",
-    "causes": r"caus\w*|why|reasons?|triggers?",
-    "urgency": r"urgent\w*|emergenc\w*|dangerous|danger|serious|hospital",
-    "lifestyle": r"exercis\w*|sports?|diet\w*|food|eat\w*|alcohol|drink\w*|coffee|caffeine|smok\w*"
-                 r"|lifestyle|sleep\w*|weight",
-}
-
-
 @dataclass(frozen=True)
 class Entry:
     """One class's plain-language entry, as read from ``entries/<label>.json``."""
@@ -181,16 +171,6 @@ def confidence_band(confidence: float) -> str:
     return "likely"
 
 
-def topic_for_question(question: str) -> Optional[str]:
-    """The ``questions`` key a user's question is about, by the earliest keyword it contains."""
-    earliest: Optional[tuple[int, str]] = None
-    for topic, keywords in TOPIC_KEYWORDS.items():
-        match = re.search(rf"\b(?:{keywords})\b", question, re.IGNORECASE)
-        if match and (earliest is None or match.start() < earliest[0]):
-            earliest = (match.start(), topic)
-    return earliest[1] if earliest else None
-
-
 def _sections(headline: str, explanation: str, significance: str, follow_up: str,
               entry: Entry) -> str:
     parts = [headline]
@@ -251,15 +231,6 @@ def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None) 
         text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance,
                          entry.follow_up, entry)
     return _with_topic(entry, topic, text, preface)
-
-
-def render_general(entry: Entry, topic: Optional[str] = None) -> str:
-    """Background on ``entry`` for a question asked without any recording: no result is stated."""
-    headline = (f"About {entry.label} (general information; no recording of this patient was "
-                "analysed).")
-    text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance,
-                     entry.follow_up, entry)
-    return _with_topic(entry, topic, text)
 
 
 def _with_topic(entry: Entry, topic: Optional[str], text: str, preface: str = "") -> str:

@@ -19,7 +19,7 @@ import math
 import re
 import tempfile
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -54,13 +54,22 @@ CONVERT_SEGMENTS = ("multi-segment WFDB records are not read: join the segments 
 
 
 class UploadError(ValueError):
-    """The uploaded files are not a recording this service can read; the message says why."""
+    """The uploaded files are not a recording this service can read; the message says why.
+
+    ``channels`` lists the file's channel names when the error is that one must be chosen, so that
+    a client (the page) can offer them.
+    """
+
+    def __init__(self, message: str, channels: Optional[Sequence[str]] = None) -> None:
+        super().__init__(message)
+        self.channels = list(channels) if channels is not None else None
 
 
 @dataclass(frozen=True)
 class Recording:
     samples: np.ndarray
     sampling_rate: Optional[float]  # None when the file does not state it (a one-column text file)
+    units: Optional[str] = None     # physical units the file states (WFDB, EDF), e.g. "mV"
     notes: tuple[str, ...] = ()     # what was done to the samples on the way in (gaps filled)
 
 
@@ -97,14 +106,14 @@ def _pick_channel(names: list[str], channel: Optional[str]) -> int:
         if len(names) == 1:
             return 0
         raise UploadError(f"the file has {len(names)} channels ({_few(names)}): choose one with "
-                          "the channel field (its index or name)")
+                          "the channel field (its index or name)", channels=names)
     wanted = channel.strip()
     if re.fullmatch(r"[0-9]{1,6}", wanted) and int(wanted) < len(names):
         return int(wanted)
     if wanted in names:
         return names.index(wanted)
     raise UploadError(f"no channel {shorten(repr(wanted))}: the file has {len(names)} "
-                      f"({_few(names)})")
+                      f"({_few(names)})", channels=names)
 
 
 def _check(n_samples: int, rate: float, limits: SignalLimits, kind: str) -> None:
@@ -140,7 +149,7 @@ def _fill_missing(recording: Recording) -> Recording:
         samples[missing] = np.interp(index[missing], index[~missing], samples[~missing])
         notes.append(f"{count} missing samples (of {len(samples)}) were filled in by linear "
                      "interpolation")
-    return Recording(samples, recording.sampling_rate, tuple(notes))
+    return replace(recording, samples=samples, notes=tuple(notes))
 
 
 # --- WFDB --------------------------------------------------------------------------------------
@@ -179,7 +188,8 @@ def _read_wfdb(files: Sequence[FileStorage], channel: Optional[str], limits: Sig
             raise UploadError(f"not a readable WFDB record ({type(exc).__name__})") from None
     if not read.e_p_signal or len(read.e_p_signal[0]) == 0:
         raise UploadError("the WFDB record has no samples")
-    return Recording(samples=np.asarray(read.e_p_signal[0], dtype=np.float64), sampling_rate=rate)
+    return Recording(samples=np.asarray(read.e_p_signal[0], dtype=np.float64), sampling_rate=rate,
+                     units=_units((read.units or [None])[0]))
 
 
 def _check_record_line(header_bytes: bytes) -> None:
@@ -295,7 +305,7 @@ def _read_edf(upload: FileStorage, channel: Optional[str], limits: SignalLimits,
             rate = float(reader.getSampleFrequency(index))
             _check(int(reader.getNSamples()[index]), rate, limits, kind)
             return Recording(samples=np.asarray(reader.readSignal(index), dtype=np.float64),
-                             sampling_rate=rate)
+                             sampling_rate=rate, units=_units(reader.getPhysicalDimension(index)))
         finally:
             reader.close()
 
@@ -400,6 +410,12 @@ def _cells(text: str, delimiter: str) -> list[str]:
         return [cell.strip() for cell in next(csv.reader([text], delimiter=delimiter))]
     except csv.Error:
         raise UploadError("a line of the file is not valid CSV (an unclosed quote?)") from None
+
+
+def _units(stated: Optional[str]) -> Optional[str]:
+    """The file's unit label, or None where it states none (WFDB's placeholder "NU" included)."""
+    text = (stated or "").strip()
+    return None if text in ("", "NU") else text
 
 
 def _numbers(cells: list[str]) -> Optional[list[float]]:

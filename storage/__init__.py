@@ -6,12 +6,13 @@ the text shown, so feedback can be tied to it.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
                         create_engine, event, func, select)
@@ -33,6 +34,9 @@ interpretations = Table(
     Column("model_version", String(80)),
     Column("generator", String(40), nullable=False),
     Column("text", Text, nullable=False),
+    # Measured values and quality of a /classify result (explain.facts.stored_facts), as JSON:
+    # what /ask answers "what is the heart rate?" from. Never the signal, never the context.
+    Column("facts", Text, nullable=True),
 )
 
 feedback = Table(
@@ -86,13 +90,27 @@ class Store:
     def save_interpretation(self, *, kind: str, generator: str, text: str,
                             signal_type: Optional[str] = None, label: Optional[str] = None,
                             confidence: Optional[float] = None,
-                            model_version: Optional[str] = None) -> str:
+                            model_version: Optional[str] = None,
+                            facts: Optional[dict[str, Any]] = None) -> str:
         record_id = str(uuid.uuid4())
         with _unavailable_on_database_error(), self.engine.begin() as conn:
             conn.execute(interpretations.insert().values(
                 id=record_id, created_at=_now(), kind=kind, signal_type=signal_type, label=label,
-                confidence=confidence, model_version=model_version, generator=generator, text=text))
+                confidence=confidence, model_version=model_version, generator=generator, text=text,
+                facts=json.dumps(facts) if facts is not None else None))
         return record_id
+
+    def get_interpretation(self, record_id: str) -> Optional[dict[str, Any]]:
+        """A stored result's finding and facts (not its text), or None when there is no such id."""
+        columns = [interpretations.c[name] for name in
+                   ("id", "kind", "signal_type", "label", "confidence", "facts")]
+        with _unavailable_on_database_error(), self.engine.connect() as conn:
+            row = conn.execute(select(*columns).where(interpretations.c.id == record_id)).mappings().first()
+        if row is None:
+            return None
+        record = dict(row)
+        record["facts"] = json.loads(record["facts"]) if record["facts"] else None
+        return record
 
     def interpretation_exists(self, record_id: str) -> bool:
         with _unavailable_on_database_error(), self.engine.connect() as conn:

@@ -175,22 +175,6 @@ def test_a_topic_puts_its_short_answer_first():
         kb.render_answer(seizure, 0.9, topic="prognosis")
 
 
-@pytest.mark.parametrize("question, topic", [
-    ("What medication is used for this?", "treatment"),
-    ("How is it treated?", "treatment"),
-    ("Why does this happen?", "causes"),
-    ("What causes it?", "causes"),
-    ("Is this an emergency?", "urgency"),
-    ("How dangerous is it?", "urgency"),
-    ("Can she still drink coffee?", "lifestyle"),
-    ("Is exercise safe?", "lifestyle"),
-    ("What causes it, and which therapy helps?", "causes"),
-    ("What does the P wave look like?", None),
-])
-def test_topic_for_question_matches_keywords(question, topic):
-    assert kb.topic_for_question(question) == topic
-
-
 def write_entry(directory, **changes):
     data = json.loads((kb.ENTRIES_DIR / "atrial_fibrillation.json").read_text(encoding="utf-8"))
     data.update(changes)
