@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from classifier.ecg.beat_features import beat_features_and_look_alikes, rr_irregularity  # noqa: E402
 from classifier.ecg.beat_peaks import drop_close_detections  # noqa: E402
 from classifier.ecg.beats import classify_beats, load_model  # noqa: E402
-from classifier.ecg.mitdb import load_record  # noqa: E402
+from training.ecg.mitdb import load_record  # noqa: E402
 from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
 from bench.timing import median_seconds  # noqa: E402
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from classifier.ecg import preprocess  # noqa: E402
-from classifier.ecg.cinc2017 import FS, read_signal  # noqa: E402
+from training.ecg.cinc2017 import FS, read_signal  # noqa: E402
 from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
 from bench.timing import median_seconds  # noqa: E402
 from classifier.ecg.rhythm import (classify_rhythm, cnn_inputs_per_window, features_per_window,  # noqa: E402

@@ -16,7 +16,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from classifier import classify  # noqa: E402
-from classifier.eeg import bonn, preprocess, warm_up  # noqa: E402
+from classifier.eeg import preprocess, warm_up  # noqa: E402
+from training.eeg import bonn  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "bonn" / "segments.npz"
 

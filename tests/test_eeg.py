@@ -11,7 +11,8 @@ import pytest
 from scipy import signal as sps
 
 from classifier import SignalError, classify
-from classifier.eeg import bonn, features, models_info, preprocess
+from classifier.eeg import features, models_info, preprocess
+from training.eeg import bonn
 from classifier.eeg.model import MODEL_DIR, held_out_ids, load_model
 from classifier.finding import QUALITY_OK, QUALITY_POOR
 
@@ -148,7 +149,7 @@ def test_models_info_names_the_three_classes():
 
 def test_documented_held_out_metrics_are_reproduced(dataset):
     """metrics.json (quoted in the model card) matches a fresh evaluation of the held-out split."""
-    from classifier.eeg import evaluate
+    from training.eeg import evaluate
     dataset("bonn")
     held_out = set(held_out_ids())
     segs = [s for s in bonn.load_segments() if s.segment_id in held_out]
@@ -185,7 +186,7 @@ def test_window_length_is_a_parameter_of_the_windowing(seconds, expected):
 def test_nested_cv_outer_folds_keep_correlated_groups_on_one_side(seed):
     """crossval --all-segments: a correlated group is never split across an outer fold, every
     segment is tested exactly once, and each test fold holds every class."""
-    from classifier.eeg.crossval import outer_folds
+    from training.eeg.crossval import outer_folds
     rng = np.random.default_rng(seed)
     labels = np.repeat([0, 0, 1, 1, 2], 100)  # sets Z, O, N, F, S
     groups = np.concatenate([rng.integers(0, 60, 100) + 60 * k for k in range(5)])

@@ -14,11 +14,12 @@ from classifier.ecg.beat_features import (CLASS_MODEL_FEATURES, FEATURE_NAMES,
                                           rr_irregularity)
 from classifier.ecg.beat_peaks import drop_close_detections
 from classifier.ecg.beat_supraventricular import SupraventricularModel
-from classifier.ecg.mitdb import AAMI_CLASSES
 from classifier.ecg.qrs import detect_r_peaks
 from classifier.paths import MODELS_DIR
 
 MODEL_DIR = MODELS_DIR / "ecg_beats"
+# The five AAMI EC57 beat classes, in the models' output order.
+AAMI_CLASSES = ("N", "S", "V", "F", "Q")
 # A beat whose most probable class has less than this probability is counted as low-confidence in
 # the summary, so a reader can tell a clear ectopy count from a guess.
 LOW_CONFIDENCE = 0.6
@@ -96,7 +97,7 @@ def load_model() -> tuple[BeatModel, dict]:
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     if tuple(meta["features"]) != FEATURE_NAMES:
         raise RuntimeError("ecg_beats model was trained on other features; retrain it with "
-                           "python -m classifier.ecg.train_beats")
+                           "python -m training.ecg.train_beats")
     model = BeatModel(lgb.Booster(model_file=str(MODEL_DIR / "model.txt")),
                       lgb.Booster(model_file=str(MODEL_DIR / "paced_gate.txt")),
                       SupraventricularModel.from_dict(meta["s_model"]), meta["s_irregularity_limit"],

@@ -17,6 +17,10 @@ MODEL_DIR = MODELS_DIR / "ecg_rhythm"
 BOOSTER_FILE = "model.txt"
 META_FILE = "meta.json"
 ENSEMBLE_FILE = "ensemble.json"
+# Challenge letters -> the service's class names, in the model's output order.
+LABELS = {"N": "Normal Sinus Rhythm", "A": "Atrial Fibrillation", "O": "Other Rhythm",
+          "~": "Noisy Recording"}
+CLASSES = tuple(LABELS.values())
 
 
 @dataclass
@@ -61,7 +65,7 @@ class RhythmEnsemble:
     """LightGBM over features and the CNN over the signal, pooled log-linearly, then recalibrated.
 
     The :func:`pooled_scores` are divided by one ``temperature``; weight and temperature were fitted
-    on the validation split (``classifier.ecg.train_rhythm_cnn``).
+    on the validation split (``training.ecg.train_rhythm_cnn``).
     """
     features: RhythmModel
     cnn: RhythmCnn

@@ -25,6 +25,9 @@ from classifier.paths import MODELS_DIR
 
 MODEL_DIR = MODELS_DIR / "eeg"
 BOOSTER_FILE, META_FILE, SPLIT_FILE = "lightgbm.txt", "model.json", "split.json"
+# The classes in the model's output order (model.json records the same list).
+CLASSES = ("Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity")
+SEIZURE = CLASSES.index("Seizure Activity")
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -80,7 +83,7 @@ def load(directory: Path = MODEL_DIR) -> EEGModel:
     meta = metadata(directory)
     if tuple(meta["feature_names"]) != features.FEATURE_NAMES:
         raise RuntimeError(f"{directory} was trained on other features than classifier/eeg/features.py "
-                           "computes; retrain with python -m classifier.eeg.train")
+                           "computes; retrain with python -m training.eeg.train")
     return EEGModel(booster=lgb.Booster(model_file=str(directory / BOOSTER_FILE)),
                     classes=tuple(meta["classes"]), feature_names=tuple(meta["feature_names"]),
                     temperature=float(meta["temperature"]),

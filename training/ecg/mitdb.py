@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
+from classifier.ecg.beats import AAMI_CLASSES
 from classifier.paths import data_dir
 
 DS1 = ("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122", "124",
        "201", "203", "205", "207", "208", "209", "215", "220", "223", "230")
 PACED = ("102", "104", "107", "217")
 SAMPLING_RATE = 360.0
-AAMI_CLASSES = ("N", "S", "V", "F", "Q")
 _AAMI = {**dict.fromkeys("NLRej", "N"), **dict.fromkeys("AaJS", "S"), **dict.fromkeys("VE", "V"),
          "F": "F", **dict.fromkeys("/fQ", "Q")}
 

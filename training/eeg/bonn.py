@@ -11,11 +11,10 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.model_selection import train_test_split
 
 from classifier.eeg import features, preprocess
+from classifier.eeg.model import CLASSES, SEIZURE
 from classifier.paths import data_dir
 
 SAMPLING_RATE = 173.61
-CLASSES = ("Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity")
-SEIZURE = CLASSES.index("Seizure Activity")
 # set letter -> (folder, class index): Z, O healthy (eyes open, closed); N, F interictal
 # (opposite hemisphere, epileptogenic zone); S ictal.
 SETS = {"Z": ("A_Z", 0), "O": ("B_O", 0), "N": ("C_N", 1), "F": ("D_F", 1), "S": ("E_S", 2)}
@@ -95,7 +94,7 @@ def correlated_groups(segments: list[Segment]) -> dict[str, int]:
     group (connected components).
 
     Independent EEG segments are nearly uncorrelated at zero lag, yet more than half of the Bonn
-    segments have a partner above 0.5 (``python -m classifier.eeg.crossval`` prints the counts),
+    segments have a partner above 0.5 (``python -m training.eeg.crossval`` prints the counts),
     within a set and sometimes across N and F: most likely neighbouring contacts or overlapping
     stretches of one recording. A segment-level split puts
     such partners on both sides, so cross-validation grouped by these groups is the more honest

@@ -1,7 +1,7 @@
 """Inter-patient evaluation of QRS detection and beat classification on MIT-BIH DS1 (AAMI EC57).
 
-    OMP_NUM_THREADS=1 python -m classifier.ecg.evaluate_beats            # cross-validation
-    OMP_NUM_THREADS=1 python -m classifier.ecg.evaluate_beats --qrs-only # detector alone
+    OMP_NUM_THREADS=1 python -m training.ecg.evaluate_beats            # cross-validation
+    OMP_NUM_THREADS=1 python -m training.ecg.evaluate_beats --qrs-only # detector alone
 
 Leave-records-out cross-validation: GroupKFold (11 folds of two records by default) over the 22
 DS1 records, grouped by record so that no patient is in both the training and the test part of a
@@ -27,9 +27,9 @@ from typing import Sequence
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from classifier.ecg.beat_dataset import RecordBeats, record_beats
-from classifier.ecg.mitdb import AAMI_CLASSES, DS1
-from classifier.ecg.train_beats import (MODEL_DIR, choose_s_threshold, fit, irregularity_limit,
+from training.ecg.beat_dataset import RecordBeats, record_beats
+from training.ecg.mitdb import AAMI_CLASSES, DS1
+from training.ecg.train_beats import (MODEL_DIR, choose_s_threshold, fit, irregularity_limit,
                                         p_wave_limit, training_set, v_p_wave_limit)
 
 MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected

@@ -1,6 +1,6 @@
 """Evaluate the committed EEG model on the held-out Bonn segments (never seen in training).
 
-    OMP_NUM_THREADS=1 python -m classifier.eeg.evaluate
+    OMP_NUM_THREADS=1 python -m training.eeg.evaluate
 
 Each held-out 23.6 s segment goes through the same path as a request (classifier.eeg.analyze_eeg at
 173.61 Hz). Prints accuracy, per-class sensitivity and specificity, the confusion matrix and the
@@ -16,7 +16,8 @@ import sys
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
-from classifier.eeg import bonn, model
+from classifier.eeg import model
+from training.eeg import bonn
 from classifier.eeg.analysis import analyze
 
 ECE_BINS = 10

@@ -1,6 +1,6 @@
 """Train the beat classifier on all of MIT-BIH DS1 (plus the paced records' Q beats) and save it.
 
-    OMP_NUM_THREADS=1 python -m classifier.ecg.train_beats
+    OMP_NUM_THREADS=1 python -m training.ecg.train_beats
 
 Writes ``classifier/models/ecg_beats/model.txt`` (the beat class model), ``paced_gate.txt`` (paced
 beat or not) and ``meta.json`` (with the linear S model and the thresholds).
@@ -18,11 +18,11 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from classifier.ecg.beat_dataset import RecordBeats, record_beats
+from training.ecg.beat_dataset import RecordBeats, record_beats
 from classifier.ecg.beat_features import CLASS_MODEL_FEATURES, FEATURE_NAMES, p_wave_presence
 from classifier.ecg.beat_supraventricular import fit_s_model
 from classifier.ecg.beats import CLASS_COLUMNS, ON_TIME_TOLERANCE, RUN_RR_RATIO, BeatModel, on_time
-from classifier.ecg.mitdb import AAMI_CLASSES, DS1, PACED
+from training.ecg.mitdb import AAMI_CLASSES, DS1, PACED
 from classifier.paths import MODELS_DIR
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Train the CinC 2017 rhythm feature model: features -> LightGBM (k-fold CV on train+val) -> temperature.
 
-    OMP_NUM_THREADS=1 python -m classifier.ecg.train_rhythm
+    OMP_NUM_THREADS=1 python -m training.ecg.train_rhythm
 
 The train and validation parts of the split (7,675 records) are one development set: 5-fold
 stratified cross-validation on it chooses the number of boosting rounds (the candidate in ROUNDS
@@ -10,7 +10,7 @@ development set with the chosen rounds. The test part is never read. Features of
 cached under ``data/cache/`` (keyed by FEATURE_VERSION and the pipeline fingerprint), the
 out-of-fold scores too: the CNN script pools them with the CNN on the validation part. Writes
 classifier/models/ecg_rhythm/{model.txt,meta.json,split.json}; evaluate with
-``python -m classifier.ecg.evaluate_rhythm``.
+``python -m training.ecg.evaluate_rhythm``.
 """
 from __future__ import annotations
 
@@ -27,11 +27,12 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from classifier import signals
-from classifier.ecg import cinc2017, features, preprocess, qrs, quality
+from classifier.ecg import features, preprocess, qrs, quality
 from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg.rhythm import features_per_window, prepare
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmModel
 from classifier.paths import data_dir
+from training.ecg import cinc2017
 
 log = logging.getLogger("train_rhythm")
 
@@ -97,7 +98,7 @@ def out_of_fold_scores(ids: list[str]) -> np.ndarray:
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     cache = oof_cache(meta["pipeline_fingerprint"])
     if not cache.exists():
-        raise FileNotFoundError(f"{cache} is missing: run python -m classifier.ecg.train_rhythm first")
+        raise FileNotFoundError(f"{cache} is missing: run python -m training.ecg.train_rhythm first")
     stored = np.load(cache, allow_pickle=False)
     row = {record_id: n for n, record_id in enumerate(stored["ids"])}
     return stored["scores"][[row[i] for i in ids]]

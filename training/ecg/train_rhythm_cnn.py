@@ -1,7 +1,7 @@
 """Train the rhythm CNN and its ensemble with the LightGBM feature model (CinC 2017 split of train_rhythm).
 
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m classifier.ecg.train_rhythm_cnn [--epochs 24] [--minutes 60]
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m classifier.ecg.train_rhythm_cnn --pool-only
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m training.ecg.train_rhythm_cnn [--epochs 24] [--minutes 60]
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m training.ecg.train_rhythm_cnn --pool-only
 
 1. Every record goes through the serving ``prepare`` and :func:`rhythm_cnn.cnn_input`; the inputs
    are cached under ``data/cache/`` (keyed by the pipeline fingerprint).
@@ -16,7 +16,7 @@
 Writes cnn.safetensors, cnn.json and ensemble.json next to the LightGBM model (which it needs and
 does not change). ``--pool-only`` keeps the committed CNN and refits only step 3: what a new
 LightGBM model needs, as the CNN input does not depend on the features. Evaluate with
-``python -m classifier.ecg.evaluate_rhythm``.
+``python -m training.ecg.evaluate_rhythm``.
 """
 from __future__ import annotations
 
@@ -32,13 +32,14 @@ import numpy as np
 import torch
 
 from classifier import signals
-from classifier.ecg import cinc2017, preprocess, qrs, rhythm_cnn
+from classifier.ecg import preprocess, qrs, rhythm_cnn
 from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg.rhythm import prepare
 from classifier.ecg.rhythm_cnn import CNN_RATE, CROP_S, RhythmCnn, cnn_input
 from classifier.ecg.rhythm_model import ENSEMBLE_FILE, MODEL_DIR, RhythmModel, pooled_scores
-from classifier.ecg.train_rhythm import out_of_fold_scores
 from classifier.paths import data_dir
+from training.ecg import cinc2017
+from training.ecg.train_rhythm import out_of_fold_scores
 
 log = logging.getLogger("train_rhythm_cnn")
 

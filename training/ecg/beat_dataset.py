@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from classifier.ecg import beat_features, beat_neighbours, beat_peaks, qrs
-from classifier.ecg.mitdb import load_record, outside_excluded
+from training.ecg.mitdb import load_record, outside_excluded
 from classifier.paths import data_dir
 
 MATCH_WINDOW_S = 0.15

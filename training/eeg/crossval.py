@@ -1,11 +1,11 @@
 """Repeated grouped cross-validation of the EEG pipeline on the training side only.
 
-    OMP_NUM_THREADS=1 python -m classifier.eeg.crossval [--seeds 5] [--windows 4 6 8]
-    OMP_NUM_THREADS=1 python -m classifier.eeg.crossval --all-segments [--seeds 5]
+    OMP_NUM_THREADS=1 python -m training.eeg.crossval [--seeds 5] [--windows 4 6 8]
+    OMP_NUM_THREADS=1 python -m training.eeg.crossval --all-segments [--seeds 5]
 
 How stable the model card's out-of-fold figures are, how much of them is owed to correlated
 segments, and whether a longer analysis window would do better. For each window length and two
-groupings, by segment (as ``classifier.eeg.train``) and by groups of correlated segments
+groupings, by segment (as ``training.eeg.train``) and by groups of correlated segments
 (``bonn.correlated_groups``), the trained LightGBM recipe is cross-validated over several fold
 draws. Each line gives the mean and the (min-max) over the draws of: segment accuracy with argmax
 decisions, segment accuracy and seizure sensitivity with the committed model's temperature and
@@ -16,7 +16,7 @@ single-split figures coarse.
 
 With ``--all-segments`` (see ``nested``): a nested cross-validation over all 500 segments instead,
 grouped by correlated groups, each outer fold running the whole training recipe of
-``classifier.eeg.train`` on its training segments; no model is chosen or saved by it.
+``training.eeg.train`` on its training segments; no model is chosen or saved by it.
 """
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ from scipy import stats
 from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedGroupKFold
 
-from classifier.eeg import bonn, model, preprocess
-from classifier.eeg.evaluate import metrics
-from classifier.eeg.train import (N_FOLDS, calibration, lightgbm, out_of_fold, segment_means,
+from classifier.eeg import model, preprocess
+from training.eeg import bonn
+from training.eeg.evaluate import metrics
+from training.eeg.train import (N_FOLDS, calibration, lightgbm, out_of_fold, segment_means,
                                   segment_probabilities)
 
 
@@ -61,7 +62,7 @@ def nested_draw(table: dict[str, np.ndarray], segments: list[bonn.Segment],
                 correlated: dict[str, int], seed: int) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
     """One fold draw of the nested cross-validation over all segments.
 
-    In every outer fold the recipe of classifier.eeg.train runs on the outer-training segments only:
+    In every outer fold the recipe of training.eeg.train runs on the outer-training segments only:
     inner out-of-fold LightGBM scores (folds grouped by correlated groups, drawn with ``seed``), the
     temperature and seizure threshold fitted on them (``train.calibration``), and LightGBM fitted on
     all outer-training windows. The outer-test segments are decided as the service decides: softmax

@@ -1,6 +1,6 @@
 """Train the EEG model on the training side of the Bonn split and write it to classifier/models/eeg/.
 
-    OMP_NUM_THREADS=1 python -m classifier.eeg.train
+    OMP_NUM_THREADS=1 python -m training.eeg.train
 
 1. Window features of all 500 segments (cached under data/cache/), split by segment: 20% of each
    set held out (fixed seed); training never sees those segments.
@@ -29,7 +29,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from classifier.eeg import bonn, features, model, preprocess
+from classifier.eeg import features, model, preprocess
+from training.eeg import bonn
 
 SEED = 0
 N_FOLDS = 5
@@ -166,7 +167,7 @@ def main() -> int:
         "training_windows": int(len(y)),
         "lightgbm_params": LGBM_PARAMS,
         "seizure_class_weight": SEIZURE_WEIGHT,
-        "train_command": "OMP_NUM_THREADS=1 python -m classifier.eeg.train",
+        "train_command": "OMP_NUM_THREADS=1 python -m training.eeg.train",
     }
     split = {"seed": bonn.SPLIT_SEED, "held_out_fraction": bonn.HELD_OUT_FRACTION,
              "held_out": held_out_ids, "train": train_ids}

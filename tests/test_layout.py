@@ -1,0 +1,38 @@
+"""The layout's promises, checked from outside: serving never loads the training code."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_SERVE_AND_LIST_MODULES = """
+import json, sys, tempfile
+import numpy as np
+from api import create_app
+with tempfile.TemporaryDirectory() as tmp:
+    app = create_app({"database_url": f"sqlite:///{tmp}/t.db", "use_base_gpt2": False,
+                      "medical_gpt2_path": None, "warm_up_models": True})
+    client = app.test_client()
+    with np.load("tests/fixtures/bonn/segments.npz") as segments:
+        eeg = segments["S012"].astype(float)
+    ecg = np.sin(np.linspace(0, 60 * np.pi, 30 * 300))
+    answers = [client.post("/classify", json={"signal": x.tolist(), "signal_type": t,
+                                              "sampling_rate": r}).status_code
+               for x, t, r in ((eeg, "EEG", 173.61), (ecg, "ECG", 300))]
+print(json.dumps({"answers": answers, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_building_and_using_the_app_loads_no_training_module():
+    """create_app with the models warmed up, then one ECG and one EEG request, in a fresh process."""
+    run = subprocess.run([sys.executable, "-c", _SERVE_AND_LIST_MODULES], cwd=ROOT,
+                         capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert all(code in (200, 400) for code in result["answers"]) and 200 in result["answers"]
+    loaded = [m for m in result["modules"] if m == "training" or m.startswith("training.")]
+    assert "classifier.ecg.beats" in result["modules"] and "classifier.eeg.model" in result["modules"]
+    assert loaded == []
