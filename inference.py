@@ -16,7 +16,8 @@ from typing import Any, Mapping, Optional
 
 import knowledge_base as kb
 import prompts
-from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
+from classifier.finding import Finding
+from classifier.inconclusive import inconclusive_reason
 from explain.chain import Explainer
 from explain.facts import finding_facts
 from explain.generators import (BASE, FINE_TUNED, GPT2Generator, KnowledgeBaseGenerator,
@@ -99,14 +100,8 @@ def generator_status() -> dict[str, Any]:
     return dict(_status)
 
 
-def _inconclusive(label: str, confidence: float, quality: str = QUALITY_OK) -> bool:
-    """Poor quality, a "Noisy Recording" call, or confidence below the knowledge base's threshold."""
-    return (quality == QUALITY_POOR or label == kb.NOISY_LABEL
-            or confidence < kb.INCONCLUSIVE_BELOW)
-
-
 def is_inconclusive(finding: Finding) -> bool:
-    return _inconclusive(finding.label, finding.confidence, finding.quality)
+    return inconclusive_reason(finding) is not None
 
 
 def explain_finding(finding: Finding, clinical_context: Optional[str] = None) -> Explanation:
@@ -147,7 +142,9 @@ def answer_question(prompt: str, classification: Optional[Mapping[str, Any]] = N
         request = ExplainRequest(
             kind=QUERY, prompt=prompts.clinical_query_prompt(prompt, label, confidence),
             label=label, confidence=confidence, signal_type=signal_type, question=prompt,
-            inconclusive=_inconclusive(label, confidence))
+            inconclusive=is_inconclusive(Finding(signal_type=signal_type or "", label=label,
+                                                 confidence=confidence,
+                                                 probabilities={label: confidence})))
     else:
         request = ExplainRequest(kind=QUERY, prompt=prompts.general_query_prompt(prompt),
                                  signal_type=signal_type, question=prompt)

@@ -19,7 +19,9 @@ class Finding:
     ``label`` is one of the exact class names of the model that produced it; ``probabilities``
     covers every class of that model and sums to 1; ``confidence`` is the calibrated probability of
     ``label``. ``quality`` is ``"ok"`` or ``"poor"``: a poor recording is never to be explained as a
-    diagnosis, whatever its label.
+    diagnosis, whatever its label. ``abstain_reason``, in plain words, is set by a classifier that
+    declines to call the recording (e.g. it is out of distribution); such a finding is inconclusive
+    (``classifier.inconclusive``).
     """
 
     signal_type: str
@@ -34,6 +36,7 @@ class Finding:
     windows: Optional[Mapping[str, Any]] = None
     model_version: str = ""
     notes: Sequence[str] = field(default_factory=tuple)
+    abstain_reason: Optional[str] = None
 
     def to_dict(self) -> dict:
         """JSON-ready dict; the only place a Finding is turned into plain data."""

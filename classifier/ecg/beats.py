@@ -16,10 +16,10 @@ from classifier.ecg.beat_peaks import drop_close_detections
 from classifier.ecg.beat_supraventricular import SupraventricularModel
 from classifier.ecg.qrs import detect_r_peaks
 from classifier.paths import MODELS_DIR
+from classifier.signal_types import BEAT_CLASSES
 
 MODEL_DIR = MODELS_DIR / "ecg_beats"
-# The five AAMI EC57 beat classes, in the models' output order.
-AAMI_CLASSES = ("N", "S", "V", "F", "Q")
+AAMI_CLASSES = BEAT_CLASSES
 # A beat whose most probable class has less than this probability is counted as low-confidence in
 # the summary, so a reader can tell a clear ectopy count from a guess.
 LOW_CONFIDENCE = 0.6

@@ -21,9 +21,10 @@ from classifier.ecg.rhythm_cnn import cnn_input
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmEnsemble
 from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
 from classifier.limits import SignalError
+from classifier.signal_types import NOISY_RECORDING
 from classifier.signals import as_float_array, sliding_windows
 
-NOISY = "Noisy Recording"
+NOISY = NOISY_RECORDING
 MAX_WINDOW_S, WINDOW_S, STEP_S = 61.0, 60.0, 30.0
 # The shortest CinC 2017 training record; shorter inputs (down to the 5 s limit) get a note.
 TRAINED_MIN_S = 9.0

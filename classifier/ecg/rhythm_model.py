@@ -12,15 +12,15 @@ from scipy.special import log_softmax
 from classifier.ecg.calibration import calibrated
 from classifier.ecg.rhythm_cnn import RhythmCnn
 from classifier.paths import MODELS_DIR
+from classifier.signal_types import ECG_RHYTHM_CLASSES
 
 MODEL_DIR = MODELS_DIR / "ecg_rhythm"
 BOOSTER_FILE = "model.txt"
 META_FILE = "meta.json"
 ENSEMBLE_FILE = "ensemble.json"
 # Challenge letters -> the service's class names, in the model's output order.
-LABELS = {"N": "Normal Sinus Rhythm", "A": "Atrial Fibrillation", "O": "Other Rhythm",
-          "~": "Noisy Recording"}
-CLASSES = tuple(LABELS.values())
+LABELS = dict(zip("NAO~", ECG_RHYTHM_CLASSES))
+CLASSES = ECG_RHYTHM_CLASSES
 
 
 @dataclass

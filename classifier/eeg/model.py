@@ -22,11 +22,12 @@ import numpy as np
 
 from classifier.eeg import features
 from classifier.paths import MODELS_DIR
+from classifier.signal_types import EEG_CLASSES
 
 MODEL_DIR = MODELS_DIR / "eeg"
 BOOSTER_FILE, META_FILE, SPLIT_FILE = "lightgbm.txt", "model.json", "split.json"
 # The classes in the model's output order (model.json records the same list).
-CLASSES = ("Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity")
+CLASSES = EEG_CLASSES
 SEIZURE = CLASSES.index("Seizure Activity")
 
 
