@@ -14,16 +14,13 @@ import os
 import threading
 from typing import Any, Mapping, Optional
 
-import knowledge_base as kb
 import prompts
 from classifier.finding import Finding
 from classifier.inconclusive import inconclusive_reason
 from explain.chain import Explainer
 from explain.facts import finding_facts
-from explain.generators import (BASE, FINE_TUNED, GPT2Generator, KnowledgeBaseGenerator,
-                                TemplateGenerator)
-from explain.model_loading import (BASE_MODEL_NAME, LOAD_ERRORS, load_model_and_tokenizer,
-                                   missing_parts)
+from explain.generators import BASE, FINE_TUNED, GPT2Generator, KnowledgeBaseGenerator, TemplateGenerator
+from explain.model_loading import BASE_MODEL_NAME, LOAD_ERRORS, load_model_and_tokenizer, missing_parts
 from explain.request import INTERPRETATION, QUERY, ExplainRequest, Explanation
 from explain.settings import GenerationSettings
 

@@ -13,7 +13,6 @@ from classifier.signal_types import SIGNAL_TYPES
 from service.errors import ApiError
 
 
-
 def json_body() -> Mapping[str, Any]:
     """The request's JSON object; 415 for another content type, 400 for bad JSON or a non-object."""
     if not request.is_json:

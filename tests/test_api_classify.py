@@ -28,8 +28,9 @@ def read_cinc(record_id):
 
 @pytest.fixture(scope="module")
 def client():
-    from api import create_app
     import tempfile
+
+    from api import create_app
     with tempfile.TemporaryDirectory() as tmp:
         yield create_app({"database_url": f"sqlite:///{tmp}/t.db", "use_base_gpt2": False}).test_client()
 

@@ -14,19 +14,32 @@ import numpy as np
 import pytest
 
 from classifier import classify
-from training.ecg.beat_dataset import match_beats
-from classifier.ecg.beat_features import (FEATURE_NAMES, RATE_HZ, beat_features, beat_windows,
-                                          p_wave_presence, rr_irregularity)
+from classifier.ecg.beat_features import (
+    FEATURE_NAMES,
+    RATE_HZ,
+    beat_features,
+    beat_windows,
+    p_wave_presence,
+    rr_irregularity,
+)
 from classifier.ecg.beat_neighbours import look_alikes, nearest_neighbours
 from classifier.ecg.beat_peaks import MIN_BEAT_GAP_S, drop_close_detections
 from classifier.ecg.beat_supraventricular import SupraventricularModel
-from classifier.ecg.beats import (classify_beats, conducted, continue_supraventricular_runs,
-                                  load_model, model_info, pool_over_look_alikes,
-                                  suppress_s_in_atrial_fibrillation, veto_v_for_conducted_beats)
-from training.ecg.evaluate_beats import statistics
-from training.ecg.mitdb import load_record
+from classifier.ecg.beats import (
+    classify_beats,
+    conducted,
+    continue_supraventricular_runs,
+    load_model,
+    model_info,
+    pool_over_look_alikes,
+    suppress_s_in_atrial_fibrillation,
+    veto_v_for_conducted_beats,
+)
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.signals import bandpass, resample
+from training.ecg.beat_dataset import match_beats
+from training.ecg.evaluate_beats import statistics
+from training.ecg.mitdb import load_record
 
 
 @pytest.fixture(scope="module")

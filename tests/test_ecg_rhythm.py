@@ -13,7 +13,6 @@ import pytest
 
 from classifier import classify
 from classifier.ecg import preprocess
-from training.ecg import cinc2017
 from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg.rhythm import classify_rhythm, load_model, model_info, prepare
 from classifier.ecg.rhythm_cnn import CNN_RATE, CROP_S, cnn_input
@@ -21,6 +20,7 @@ from classifier.ecg.rhythm_model import MODEL_DIR
 from classifier.limits import SignalError
 from classifier.signals import resample
 from tests.conftest import FIXTURES
+from training.ecg import cinc2017
 
 FIXTURE_DIR = FIXTURES / "cinc2017"
 FIXTURE_LABELS = cinc2017.read_reference(FIXTURE_DIR)

@@ -12,9 +12,10 @@ from scipy import signal as sps
 
 from classifier import SignalError, classify
 from classifier.eeg import features, models_info, preprocess
-from training.eeg import bonn
 from classifier.eeg.model import MODEL_DIR, held_out_ids, load_model
 from classifier.finding import QUALITY_OK, QUALITY_POOR
+from classifier.signal_types import EEG_CLASSES
+from training.eeg import bonn
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bonn" / "segments.npz"
 RATE = bonn.SAMPLING_RATE
@@ -155,7 +156,7 @@ def test_documented_held_out_metrics_are_reproduced(dataset):
     segs = [s for s in bonn.load_segments() if s.segment_id in held_out]
     findings = [classify(s.signal, RATE, "EEG") for s in segs]
     result = evaluate.metrics(np.array([s.label for s in segs]),
-                              np.array([bonn.CLASSES.index(f.label) for f in findings]),
+                              np.array([EEG_CLASSES.index(f.label) for f in findings]),
                               np.array([f.confidence for f in findings]))
     documented = json.loads((MODEL_DIR / "metrics.json").read_text())
     assert result["accuracy"] == documented["accuracy"]

@@ -7,8 +7,15 @@ import pytest
 
 import inference
 from explain.chain import Explainer
-from explain.generators import (DECISION_SUPPORT, FINE_TUNED, Busy, GenerationSlots, GPT2Generator,
-                                KnowledgeBaseGenerator, TemplateGenerator)
+from explain.generators import (
+    DECISION_SUPPORT,
+    FINE_TUNED,
+    Busy,
+    GenerationSlots,
+    GPT2Generator,
+    KnowledgeBaseGenerator,
+    TemplateGenerator,
+)
 from explain.model_loading import load_model_and_tokenizer
 from explain.request import INTERPRETATION, ExplainRequest
 from explain.settings import GenerationSettings

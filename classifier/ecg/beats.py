@@ -9,9 +9,13 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
-from classifier.ecg.beat_features import (CLASS_MODEL_FEATURES, FEATURE_NAMES,
-                                          beat_features_and_look_alikes, p_wave_presence,
-                                          rr_irregularity)
+from classifier.ecg.beat_features import (
+    CLASS_MODEL_FEATURES,
+    FEATURE_NAMES,
+    beat_features_and_look_alikes,
+    p_wave_presence,
+    rr_irregularity,
+)
 from classifier.ecg.beat_peaks import drop_close_detections
 from classifier.ecg.beat_supraventricular import SupraventricularModel
 from classifier.ecg.qrs import detect_r_peaks

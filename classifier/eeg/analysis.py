@@ -3,9 +3,10 @@
 A recording is cut into overlapping windows; each usable window gets calibrated class scores. The
 recording's probabilities are the softmax of the mean score over its usable windows, mixed with the
 uninformative uniform distribution in the proportion of unusable (flat or saturated) windows, so a
-mostly unusable recording can never come out confident. A recording longer than one Bonn segment (23.6 s, the unit the model was evaluated on)
-is scanned segment-length stretch by stretch: if any stretch is judged seizure, the finding is that
-stretch's (the most seizure-like one); otherwise it is the whole recording's.
+mostly unusable recording can never come out confident. A recording longer than one Bonn segment
+(23.6 s, the unit the model was evaluated on) is scanned segment-length stretch by stretch: if any
+stretch is judged seizure, the finding is that stretch's (the most seizure-like one); otherwise it
+is the whole recording's.
 """
 from __future__ import annotations
 

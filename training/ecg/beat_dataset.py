@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from classifier.ecg import beat_features, beat_neighbours, beat_peaks, qrs
-from training.ecg.mitdb import load_record, outside_excluded
 from classifier.paths import data_dir
+from training.ecg.mitdb import load_record, outside_excluded
 
 MATCH_WINDOW_S = 0.15
 

@@ -22,15 +22,22 @@ import argparse
 import json
 import time
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
+from classifier.ecg.beats import AAMI_CLASSES
 from training.ecg.beat_dataset import RecordBeats, record_beats
-from training.ecg.mitdb import AAMI_CLASSES, DS1
-from training.ecg.train_beats import (MODEL_DIR, choose_s_threshold, fit, irregularity_limit,
-                                        p_wave_limit, training_set, v_p_wave_limit)
+from training.ecg.mitdb import DS1
+from training.ecg.train_beats import (
+    MODEL_DIR,
+    choose_s_threshold,
+    fit,
+    irregularity_limit,
+    p_wave_limit,
+    training_set,
+    v_p_wave_limit,
+)
 
 MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected
 EXTRA = len(AAMI_CLASSES)   # confusion row: detection without a reference beat
@@ -141,7 +148,7 @@ def format_table(stats: dict, with_classes: bool) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=11,
                         help="GroupKFold splits over the 22 DS1 records (22 = leave one record out)")

@@ -75,10 +75,10 @@ def report(metrics: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=data_dir() / "training2017")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     metrics = evaluate(args.data)
     print(report(metrics))
     (MODEL_DIR / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from classifier.ecg.beats import AAMI_CLASSES
 from classifier.paths import data_dir
 
 DS1 = ("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122", "124",

@@ -163,14 +163,14 @@ def train(folder: Path, weight_power: float = 1.0) -> tuple[RhythmModel, dict[st
     return model, split
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=data_dir() / "training2017")
     parser.add_argument("--weight-power", type=float, default=1.0,
                         help="class weights (frequency)^-power on the training set")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     model, split = train(args.data, args.weight_power)
     model.save(args.out)
     (args.out / "split.json").write_text(json.dumps(split) + "\n")

@@ -155,7 +155,7 @@ def fit_ensemble(lgbm_proba: np.ndarray, cnn_logits: np.ndarray, labels: np.ndar
                                     "ensemble": round(max(scores), 4)}}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=data_dir() / "training2017")
@@ -165,7 +165,7 @@ def main() -> None:
     parser.add_argument("--pool-only", action="store_true",
                         help="keep the committed CNN; refit only the pool weight and temperature")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)
     reference = cinc2017.read_reference(args.data)
     ids = sorted(reference)

@@ -11,7 +11,6 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.model_selection import train_test_split
 
 from classifier.eeg import features, preprocess
-from classifier.eeg.model import CLASSES, SEIZURE
 from classifier.paths import data_dir
 
 SAMPLING_RATE = 173.61

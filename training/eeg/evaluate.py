@@ -10,6 +10,7 @@ to classifier/models/eeg/metrics.json.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -17,8 +18,8 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from classifier.eeg import model
-from training.eeg import bonn
 from classifier.eeg.analysis import analyze
+from training.eeg import bonn
 
 ECE_BINS = 10
 
@@ -33,9 +34,9 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
 
 
 def metrics(y_true: np.ndarray, y_pred: np.ndarray, confidence: np.ndarray) -> dict:
-    cm = confusion_matrix(y_true, y_pred, labels=range(len(bonn.CLASSES)))
+    cm = confusion_matrix(y_true, y_pred, labels=range(len(model.CLASSES)))
     per_class = {}
-    for k, name in enumerate(bonn.CLASSES):
+    for k, name in enumerate(model.CLASSES):
         tp, fn = cm[k, k], cm[k].sum() - cm[k, k]
         fp = cm[:, k].sum() - cm[k, k]
         tn = cm.sum() - tp - fn - fp
@@ -45,7 +46,7 @@ def metrics(y_true: np.ndarray, y_pred: np.ndarray, confidence: np.ndarray) -> d
     return {"n_segments": int(len(y_true)),
             "accuracy": round(float(np.mean(y_true == y_pred)), 4),
             "per_class": per_class,
-            "confusion_matrix": {"classes": list(bonn.CLASSES), "rows_true_cols_predicted": cm.tolist()},
+            "confusion_matrix": {"classes": list(model.CLASSES), "rows_true_cols_predicted": cm.tolist()},
             "ece": round(expected_calibration_error(confidence, y_true == y_pred), 4)}
 
 
@@ -59,7 +60,8 @@ def with_training_partner(corr: np.ndarray, every: list[bonn.Segment], held_out:
             for i, s in enumerate(every) if s.segment_id in held_out}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__).parse_args(argv)
     held_out = set(model.held_out_ids())
     eeg_model = model.load_model()
     every = bonn.load_segments()
@@ -68,16 +70,16 @@ def main() -> int:
     corr = bonn.correlations(every)
     row = {s.segment_id: i for i, s in enumerate(every)}
     y_true = np.array([s.label for s in segments])
-    y_pred = np.array([bonn.CLASSES.index(f.label) for f in findings])
+    y_pred = np.array([model.CLASSES.index(f.label) for f in findings])
     confidence = np.array([f.confidence for f in findings])
     result = {"model_version": eeg_model.version, "split": "held-out segments (split.json)",
               **metrics(y_true, y_pred, confidence),
-              "misclassified": [{"segment": s.segment_id, "true": bonn.CLASSES[t],
+              "misclassified": [{"segment": s.segment_id, "true": model.CLASSES[t],
                                  "predicted": f.label, "confidence": round(f.confidence, 4),
                                  "most_correlated": every[int(corr[row[s.segment_id]].argmax())].segment_id,
                                  "correlation": round(float(corr[row[s.segment_id]].max()), 2)}
                                 for s, t, f in zip(segments, y_true, findings)
-                                if f.label != bonn.CLASSES[t]]}
+                                if f.label != model.CLASSES[t]]}
     partner = with_training_partner(corr, every, held_out)
     has_partner = np.array([partner[s.segment_id] for s in segments])
     correct = y_true == y_pred

@@ -16,6 +16,7 @@
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import sys
 from datetime import date
@@ -47,7 +48,7 @@ BASE_FEATURES = features.FEATURE_NAMES.index("autocorrelation_50ms")
 
 
 def lightgbm(seizure_weight: float = SEIZURE_WEIGHT) -> lgb.LGBMClassifier:
-    weights = {k: (seizure_weight if k == bonn.SEIZURE else 1.0) for k in range(len(bonn.CLASSES))}
+    weights = {k: (seizure_weight if k == model.SEIZURE else 1.0) for k in range(len(model.CLASSES))}
     return lgb.LGBMClassifier(**LGBM_PARAMS, class_weight=weights)
 
 
@@ -68,7 +69,7 @@ def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: boo
     """Out-of-fold class scores (LightGBM raw scores when ``raw``, else the logistic regression's
     decision function; softmax of either gives the probabilities) from grouped, stratified folds
     drawn with ``seed``."""
-    out = np.zeros((len(y), len(bonn.CLASSES)))
+    out = np.zeros((len(y), len(model.CLASSES)))
     folds = StratifiedGroupKFold(N_FOLDS, shuffle=True, random_state=seed)
     for fit_idx, pred_idx in folds.split(X, y, groups):
         fitted = make().fit(X[fit_idx], y[fit_idx])
@@ -89,7 +90,7 @@ def fit_temperature(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float
 
     def loss(log_t: float) -> float:
         seg_p = segment_probabilities(raw, groups, np.exp(log_t))
-        return log_loss(seg_labels, np.clip(seg_p, 1e-12, 1), labels=range(len(bonn.CLASSES)))
+        return log_loss(seg_labels, np.clip(seg_p, 1e-12, 1), labels=range(len(model.CLASSES)))
 
     return float(np.exp(minimize_scalar(loss, bounds=(-3, 3), method="bounded").x))
 
@@ -109,10 +110,11 @@ def calibration(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[flo
     temperature = fit_temperature(raw, y, groups)
     seg_labels = segment_means(y[:, None].astype(float), groups)[1][:, 0].astype(int)
     seg_p = segment_probabilities(raw, groups, temperature)
-    return temperature, seizure_threshold(seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE])
+    return temperature, seizure_threshold(seg_p[seg_labels == model.SEIZURE, model.SEIZURE])
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__).parse_args(argv)
     segments = bonn.load_segments()
     train_ids, held_out_ids = bonn.split_ids(segments)
     table = bonn.window_table(segments)
@@ -138,16 +140,16 @@ def main() -> int:
         seg_pred = seg_p.argmax(axis=1)
         print(f"{name:<22}{np.mean(probs.argmax(1) == y):>11.4f}{log_loss(y, probs):>15.4f}"
               f"{np.mean(seg_pred == seg_labels):>12.4f}"
-              f"{np.mean(seg_pred[seg_labels == bonn.SEIZURE] == bonn.SEIZURE):>13.4f}"
-              f"{seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE].min():>21.3f}")
+              f"{np.mean(seg_pred[seg_labels == model.SEIZURE] == model.SEIZURE):>13.4f}"
+              f"{seg_p[seg_labels == model.SEIZURE, model.SEIZURE].min():>21.3f}")
     chosen_raw = scores  # the last candidate is the chosen one
 
     temperature, threshold = calibration(chosen_raw, y, groups)
     seg_p = segment_probabilities(chosen_raw, groups, temperature)
-    decided = model.decide(seg_p, bonn.SEIZURE, threshold)
+    decided = model.decide(seg_p, model.SEIZURE, threshold)
     print(f"\nLightGBM chosen; temperature {temperature:.3f}, seizure threshold {threshold:.2f}: "
           f"out-of-fold segment accuracy {np.mean(decided == seg_labels):.4f}, seizure sensitivity "
-          f"{np.mean(decided[seg_labels == bonn.SEIZURE] == bonn.SEIZURE):.4f}")
+          f"{np.mean(decided[seg_labels == model.SEIZURE] == model.SEIZURE):.4f}")
 
     final = lightgbm().fit(X, y)
     text = final.booster_.model_to_string()
@@ -156,7 +158,7 @@ def main() -> int:
         "version": "eeg-bonn-lightgbm-" + hashlib.sha256(
             f"{text}{temperature:.4f}{threshold}".encode()).hexdigest()[:8],
         "trained": date.today().isoformat(),
-        "classes": list(bonn.CLASSES),
+        "classes": list(model.CLASSES),
         "feature_names": list(features.FEATURE_NAMES),
         "temperature": round(temperature, 4),
         "seizure_threshold": threshold,
