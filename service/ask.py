@@ -24,7 +24,7 @@ def ask():
         prediction = v.required_text(classification, "prediction", 80)
         confidence = v.confidence(classification.get("confidence"), "classification.confidence")
         classification = {"prediction": prediction, "confidence": confidence}
-    explanation = inference.answer_question(prompt, classification, kind)
+    explanation = inference.answer_question(prompt, classification, kind, state().explainer)
     record_id = record_interpretation(
         kind="ask", generator=explanation.generator, text=explanation.text, signal_type=kind,
         label=classification["prediction"] if classification else None,

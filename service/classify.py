@@ -50,7 +50,7 @@ def classify_signal():
         finding = classify(samples, rate, kind)
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
-    explanation = inference.explain_finding(finding, context)
+    explanation = inference.explain_finding(finding, context, state().explainer)
     record_id = record_interpretation(
         kind="classify", generator=explanation.generator, text=explanation.text,
         signal_type=kind, label=finding.label, confidence=finding.confidence,

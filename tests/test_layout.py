@@ -36,3 +36,17 @@ def test_building_and_using_the_app_loads_no_training_module():
     loaded = [m for m in result["modules"] if m == "training" or m.startswith("training.")]
     assert "classifier.ecg.beats" in result["modules"] and "classifier.eeg.model" in result["modules"]
     assert loaded == []
+
+
+def test_the_app_owns_its_explainer_and_reads_no_model_path_it_was_not_given(make_app, monkeypatch,
+                                                                             tiny_gpt2_dir):
+    """Two apps in one process keep their own chains; an explicit None beats MEDICAL_GPT2_PATH."""
+    from service.state import EXTENSION_KEY
+
+    monkeypatch.setenv("MEDICAL_GPT2_PATH", str(tiny_gpt2_dir))
+    without = make_app(medical_gpt2_path=None).extensions[EXTENSION_KEY]
+    with_model = make_app().extensions[EXTENSION_KEY]
+    assert without.generator_status["model_path"] is None
+    assert without.generator_status["chain"] == ["knowledge base", "template"]
+    assert with_model.generator_status["model_path"] == str(tiny_gpt2_dir)
+    assert with_model.explainer is not without.explainer
