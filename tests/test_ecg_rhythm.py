@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from classifier import classify
+from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg import preprocess
-from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg.rhythm import classify_rhythm, load_model, model_info, prepare
 from classifier.ecg.rhythm_cnn import CNN_RATE, CROP_S, cnn_input
 from classifier.ecg.rhythm_model import MODEL_DIR

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,13 @@ def test_the_app_owns_its_explainer_and_reads_no_model_path_it_was_not_given(mak
     assert without.generator_status["chain"] == ["knowledge base", "template"]
     assert with_model.generator_status["model_path"] == str(tiny_gpt2_dir)
     assert with_model.explainer is not without.explainer
+
+
+def test_calibration_error_is_defined_once():
+    """Every ECE figure comes from classifier/calibration.py, so the figures share their bins."""
+    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    homes = {name for name in tracked
+             if re.search(r"^def \w*calibration_error\b", (ROOT / name).read_text(encoding="utf-8"),
+                          re.MULTILINE)}
+    assert homes == {"classifier/calibration.py"}

@@ -9,7 +9,7 @@ import lightgbm as lgb
 import numpy as np
 from scipy.special import log_softmax
 
-from classifier.ecg.calibration import calibrated
+from classifier.calibration import calibrated
 from classifier.ecg.rhythm_cnn import RhythmCnn
 from classifier.paths import MODELS_DIR
 from classifier.signal_types import ECG_RHYTHM_CLASSES

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from classifier.calibration import softmax
 from classifier.eeg import features, preprocess
-from classifier.eeg.model import EEGModel, load_model, softmax
+from classifier.eeg.model import EEGModel, load_model
 from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
 from classifier.limits import SignalError
 

@@ -31,12 +31,6 @@ CLASSES = EEG_CLASSES
 SEIZURE = CLASSES.index("Seizure Activity")
 
 
-def softmax(scores: np.ndarray) -> np.ndarray:
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=1, keepdims=True)
-
-
 @dataclass(frozen=True)
 class EEGModel:
     booster: lgb.Booster

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
-from classifier.ecg.calibration import expected_calibration_error
+from classifier.calibration import expected_calibration_error
 from classifier.ecg.rhythm import classify_rhythm, load_model
 from classifier.ecg.rhythm_model import MODEL_DIR
 from classifier.paths import data_dir

@@ -27,8 +27,8 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from classifier import signals
+from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg import features, preprocess, qrs, quality
-from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg.rhythm import features_per_window, prepare
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmModel
 from classifier.paths import data_dir

@@ -32,8 +32,8 @@ import numpy as np
 import torch
 
 from classifier import signals
+from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg import preprocess, qrs, rhythm_cnn
-from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
 from classifier.ecg.rhythm import prepare
 from classifier.ecg.rhythm_cnn import CNN_RATE, CROP_S, RhythmCnn, cnn_input
 from classifier.ecg.rhythm_model import ENSEMBLE_FILE, MODEL_DIR, RhythmModel, pooled_scores

@@ -17,20 +17,10 @@ import sys
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
+from classifier.calibration import calibration_error
 from classifier.eeg import model
 from classifier.eeg.analysis import analyze
 from training.eeg import bonn
-
-ECE_BINS = 10
-
-
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray,
-                               n_bins: int = ECE_BINS) -> float:
-    """Mean |accuracy - confidence| over equal-width confidence bins, weighted by bin size."""
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, n_bins - 1)
-    return float(sum(abs(correct[which == b].mean() - confidence[which == b].mean())
-                     * np.mean(which == b) for b in range(n_bins) if np.any(which == b)))
 
 
 def metrics(y_true: np.ndarray, y_pred: np.ndarray, confidence: np.ndarray) -> dict:
@@ -47,7 +37,7 @@ def metrics(y_true: np.ndarray, y_pred: np.ndarray, confidence: np.ndarray) -> d
             "accuracy": round(float(np.mean(y_true == y_pred)), 4),
             "per_class": per_class,
             "confusion_matrix": {"classes": list(model.CLASSES), "rows_true_cols_predicted": cm.tolist()},
-            "ece": round(expected_calibration_error(confidence, y_true == y_pred), 4)}
+            "ece": round(calibration_error(confidence, y_true == y_pred), 4)}
 
 
 def with_training_partner(corr: np.ndarray, every: list[bonn.Segment], held_out: set[str]

@@ -30,6 +30,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from classifier.calibration import softmax
 from classifier.eeg import features, model, preprocess
 from training.eeg import bonn
 
@@ -81,7 +82,7 @@ def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: boo
 def segment_probabilities(scores: np.ndarray, groups: np.ndarray, temperature: float = 1.0
                           ) -> np.ndarray:
     """Per segment (in sorted id order): softmax of the mean window score, as the service pools."""
-    return model.softmax(segment_means(scores, groups)[1] / temperature)
+    return softmax(segment_means(scores, groups)[1] / temperature)
 
 
 def fit_temperature(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                   ("LightGBM (chosen)", lightgbm, True, every)]
     for name, make, raw, columns in candidates:
         scores = out_of_fold(make, X[:, columns], y, groups, raw)
-        probs = model.softmax(scores)
+        probs = softmax(scores)
         seg_p = segment_probabilities(scores, groups)
         seg_pred = seg_p.argmax(axis=1)
         print(f"{name:<22}{np.mean(probs.argmax(1) == y):>11.4f}{log_loss(y, probs):>15.4f}"
