@@ -120,8 +120,11 @@ def test_long_recording_is_classified_in_windows(af_record):
     long = np.tile(af_record, int(np.ceil(150 * cinc2017.FS / len(af_record))))[:int(150 * cinc2017.FS)]
     finding = classify_rhythm(long, cinc2017.FS)
     assert finding.label == AF
-    assert finding.windows["count"] >= 4
-    assert finding.windows["labels"].count(AF) >= finding.windows["count"] - 1
+    items = finding.windows["items"]
+    assert (finding.windows["window_s"], finding.windows["step_s"]) == (60.0, 30.0) and len(items) >= 4
+    assert [item["label"] for item in items].count(AF) >= len(items) - 1
+    assert items[0]["start_s"] == 0 and 120 < items[-1]["end_s"] <= 150.01
+    assert all(0.25 < item["probability"] <= 1 for item in items)
     assert max(finding.r_peaks) < len(long)
 
 

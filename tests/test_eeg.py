@@ -49,7 +49,7 @@ def test_held_out_segment_of_each_set_gets_its_class(segments, segment_id):
     assert sum(finding.probabilities.values()) == pytest.approx(1.0)
     assert finding.confidence == pytest.approx(finding.probabilities[finding.label])
     assert finding.quality == QUALITY_OK
-    assert finding.windows["n_windows"] == 11 and finding.windows["n_unusable"] == 0
+    assert len(finding.windows["items"]) == 11 and finding.windows["n_unusable"] == 0
 
 
 def test_units_do_not_change_the_finding(segments):
@@ -92,7 +92,11 @@ def test_long_recording_reports_where_the_seizure_is(segments):
     finding = classify(recording, RATE, "EEG")
     windows = finding.windows
     assert finding.label == "Seizure Activity"
-    assert windows["n_windows"] == len(windows["per_window"])
+    starts = [item["start_s"] for item in windows["items"]]
+    assert starts[0] == 0 and all(0 < b - a <= windows["step_s"] for a, b in zip(starts, starts[1:]))
+    assert windows["items"][-1]["end_s"] == pytest.approx(len(recording) / RATE, abs=0.01)
+    assert all(item["end_s"] - item["start_s"] == pytest.approx(windows["window_s"], abs=0.01)
+               for item in windows["items"])
     assert 0.2 < windows["seizure_fraction"] < 0.5
     segment_s = len(segments["S012"]) / RATE
     assert len(windows["seizure_ranges_s"]) == 1
@@ -125,7 +129,8 @@ def test_mostly_flat_recording_is_poor_quality_and_not_confident(segments):
     finding = classify(x, RATE, "EEG")
     assert finding.quality == QUALITY_POOR
     assert finding.confidence < 0.6
-    assert "unusable" in finding.windows["per_window"]
+    unusable = [item for item in finding.windows["items"] if item["label"] == "unusable"]
+    assert unusable and all(item["probability"] is None for item in unusable)
 
 
 def test_real_clipping_at_the_adc_rail_is_tolerated(dataset):

@@ -19,7 +19,7 @@ from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.ecg.quality import is_unreadable
 from classifier.ecg.rhythm_cnn import cnn_input
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmEnsemble
-from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
+from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding, window_item, windows_summary
 from classifier.limits import SignalError
 from classifier.signal_types import NOISY_RECORDING
 from classifier.signals import as_float_array, sliding_windows
@@ -126,9 +126,9 @@ def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
         quality=QUALITY_POOR if label == NOISY else QUALITY_OK,
         heart_rate_bpm=None if unreadable else heart_rate_bpm(prepared.r_peaks, fs),
         r_peaks=tuple(int(i) for i in preprocess.to_input_frame(prepared.r_peaks, fs, sampling_rate, len(x))),
-        windows=None if len(feats) == 1 else {
-            "count": len(feats), "seconds": WINDOW_S, "step_seconds": STEP_S,
-            "labels": [model.classes[int(i)] for i in per_window.argmax(axis=1)]},
+        windows=None if len(feats) == 1 else windows_summary(WINDOW_S, STEP_S, [
+            window_item(start / fs, stop / fs, model.classes[int(np.argmax(p))], float(np.max(p)))
+            for (start, stop), p in zip(window_bounds(len(prepared.raw)), per_window)]),
         model_version=model.version,
         notes=tuple(notes),
     )

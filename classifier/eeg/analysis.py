@@ -15,7 +15,7 @@ import numpy as np
 from classifier.calibration import softmax
 from classifier.eeg import features, preprocess
 from classifier.eeg.model import EEGModel, load_model
-from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
+from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding, window_item, windows_summary
 from classifier.limits import SignalError
 
 MIN_USABLE_FRACTION = 0.5  # below this, quality is "poor"
@@ -64,8 +64,11 @@ def summarise(model: EEGModel, window_scores: np.ndarray, usable: np.ndarray,
     """
     seizure = model.classes.index("Seizure Activity")
     labels = np.full(len(bounds), -1)
+    label_probability = np.full(len(bounds), np.nan)
     if usable.any():
-        labels[usable] = model.decide(softmax(window_scores))
+        window_probabilities = softmax(window_scores)
+        labels[usable] = model.decide(window_probabilities)
+        label_probability[usable] = window_probabilities[np.arange(len(window_scores)), labels[usable]]
     scores = np.zeros((len(bounds), window_scores.shape[1]))  # rows of unusable windows unread
     scores[usable] = window_scores
     span = min(_span_windows(), len(bounds))
@@ -78,15 +81,15 @@ def summarise(model: EEGModel, window_scores: np.ndarray, usable: np.ndarray,
         probabilities, from_stretch = pooled_probabilities(scores, usable), False
     n_usable = int(usable.sum())
     is_seizure = labels == seizure
-    windows = {
-        "window_seconds": preprocess.WINDOW_SECONDS,
-        "step_seconds": preprocess.STEP_SECONDS,
-        "n_windows": len(bounds),
-        "n_unusable": len(bounds) - n_usable,
-        "seizure_fraction": round(float(is_seizure.sum() / n_usable), 4) if n_usable else 0.0,
-        "seizure_ranges_s": _seizure_ranges(bounds, is_seizure),
-        "per_window": [model.classes[k] if k >= 0 else UNUSABLE for k in labels],
-    }
+    rate = preprocess.TARGET_RATE
+    items = [window_item(start / rate, stop / rate, model.classes[k] if k >= 0 else UNUSABLE,
+                         None if k < 0 else p)
+             for (start, stop), k, p in zip(bounds, labels, label_probability)]
+    windows = windows_summary(
+        preprocess.WINDOW_SECONDS, preprocess.STEP_SECONDS, items,
+        n_unusable=len(bounds) - n_usable,
+        seizure_fraction=round(float(is_seizure.sum() / n_usable), 4) if n_usable else 0.0,
+        seizure_ranges_s=_seizure_ranges(bounds, is_seizure))
     return probabilities, windows, from_stretch
 
 
