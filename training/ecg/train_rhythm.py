@@ -15,8 +15,6 @@ classifier/models/ecg_rhythm/{model.txt,meta.json,split.json}; evaluate with
 from __future__ import annotations
 
 import argparse
-import hashlib
-import inspect
 import json
 import logging
 import time
@@ -32,6 +30,7 @@ from classifier.ecg import features, preprocess, qrs, quality
 from classifier.ecg.rhythm import features_per_window, prepare
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmModel
 from classifier.paths import data_dir
+from training.cache import cache_file, cached_arrays, source_digest
 from training.ecg import cinc2017
 
 log = logging.getLogger("train_rhythm")
@@ -55,30 +54,24 @@ def pipeline_fingerprint() -> str:
     Stored with the model and in the feature cache's name: a change to any of them (e.g. a new
     R-peak detector in qrs.py) invalidates the cache and shows that the model must be retrained.
     """
-    digest = hashlib.sha1()
-    for module in (signals, preprocess, qrs, quality, features):
-        digest.update(inspect.getsource(module).encode())
-    return digest.hexdigest()[:12]
+    return source_digest(signals, preprocess, qrs, quality, features)
 
 
 def record_features(folder: Path, ids: list[str]) -> tuple[np.ndarray, list[str]]:
     """Feature matrix (one row per record) through the serving pipeline; cached on disk."""
-    cache = data_dir() / "cache" / f"cinc2017_rhythm_{FEATURE_VERSION}_{pipeline_fingerprint()}.npz"
-    if cache.exists():
-        stored = np.load(cache, allow_pickle=False)
-        if list(stored["ids"]) == ids:
-            return stored["x"], list(stored["names"])
-    rows, names, start = [], None, time.perf_counter()
-    for n, record_id in enumerate(ids, 1):
-        feats = features_per_window(prepare(cinc2017.read_signal(folder, record_id), cinc2017.FS))[0]
-        names = names or list(feats)
-        rows.append([feats[k] for k in names])
-        if n % 1000 == 0:
-            log.info("features: %d/%d records, %.0f s", n, len(ids), time.perf_counter() - start)
-    x = np.asarray(rows, dtype=np.float64)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, ids=np.array(ids), x=x, names=np.array(names))
-    return x, names
+    def compute() -> dict[str, np.ndarray]:
+        rows, names, start = [], None, time.perf_counter()
+        for n, record_id in enumerate(ids, 1):
+            feats = features_per_window(prepare(cinc2017.read_signal(folder, record_id), cinc2017.FS))[0]
+            names = names or list(feats)
+            rows.append([feats[k] for k in names])
+            if n % 1000 == 0:
+                log.info("features: %d/%d records, %.0f s", n, len(ids), time.perf_counter() - start)
+        return {"ids": np.array(ids), "x": np.asarray(rows, dtype=np.float64), "names": np.array(names)}
+
+    stored = cached_arrays(f"cinc2017_rhythm_{FEATURE_VERSION}_{pipeline_fingerprint()}.npz", compute,
+                           lambda stored: list(stored["ids"]) == ids)
+    return stored["x"], [str(name) for name in stored["names"]]
 
 
 def class_weights(y: np.ndarray, power: float) -> np.ndarray:
@@ -90,7 +83,7 @@ def class_weights(y: np.ndarray, power: float) -> np.ndarray:
 
 def oof_cache(fingerprint: str) -> Path:
     """Where the out-of-fold scores of the development records are kept for the CNN script."""
-    return data_dir() / "cache" / f"cinc2017_rhythm_oof_{MODEL_VERSION}_{fingerprint}.npz"
+    return cache_file(f"cinc2017_rhythm_oof_{MODEL_VERSION}_{fingerprint}.npz")
 
 
 def out_of_fold_scores(ids: list[str]) -> np.ndarray:

@@ -21,8 +21,6 @@ LightGBM model needs, as the CNN input does not depend on the features. Evaluate
 from __future__ import annotations
 
 import argparse
-import hashlib
-import inspect
 import json
 import logging
 import time
@@ -38,6 +36,7 @@ from classifier.ecg.rhythm import prepare
 from classifier.ecg.rhythm_cnn import CNN_RATE, CROP_S, RhythmCnn, cnn_input
 from classifier.ecg.rhythm_model import ENSEMBLE_FILE, MODEL_DIR, RhythmModel, pooled_scores
 from classifier.paths import data_dir
+from training.cache import cached_arrays, source_digest
 from training.ecg import cinc2017
 from training.ecg.train_rhythm import out_of_fold_scores
 
@@ -57,30 +56,25 @@ def input_fingerprint() -> str:
     The shared signal functions, the conditioning, the R-peak detector (polarity uses the peaks),
     ``prepare`` and ``cnn_input`` with its constants.
     """
-    digest = hashlib.sha1()
-    for source in (signals, preprocess, qrs, prepare, cnn_input):
-        digest.update(inspect.getsource(source).encode())
-    digest.update(str((CNN_RATE, CROP_S, rhythm_cnn.CLIP)).encode())
-    return f"cnn_{digest.hexdigest()[:12]}"
+    return "cnn_" + source_digest(signals, preprocess, qrs, prepare, cnn_input,
+                                  extra=str((CNN_RATE, CROP_S, rhythm_cnn.CLIP)))
 
 
 def record_inputs(folder: Path, ids: list[str]) -> list[np.ndarray]:
     """The CNN input of every record (whole record, one analysis window), cached on disk."""
-    cache = data_dir() / "cache" / f"cinc2017_cnn_inputs_{input_fingerprint()}.npz"
-    if cache.exists():
-        stored = np.load(cache, allow_pickle=False)
-        if list(stored["ids"]) == ids:
-            return np.split(stored["values"], stored["offsets"][1:-1])
-    inputs, start = [], time.perf_counter()
-    for n, record_id in enumerate(ids, 1):
-        prepared = prepare(cinc2017.read_signal(folder, record_id), cinc2017.FS)
-        inputs.append(cnn_input(prepared.cleaned, cinc2017.FS))
-        if n % 1000 == 0:
-            log.info("inputs: %d/%d records, %.0f s", n, len(ids), time.perf_counter() - start)
-    offsets = np.cumsum([0] + [len(x) for x in inputs])
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, ids=np.array(ids), values=np.concatenate(inputs), offsets=offsets)
-    return inputs
+    def compute() -> dict[str, np.ndarray]:
+        inputs, start = [], time.perf_counter()
+        for n, record_id in enumerate(ids, 1):
+            prepared = prepare(cinc2017.read_signal(folder, record_id), cinc2017.FS)
+            inputs.append(cnn_input(prepared.cleaned, cinc2017.FS))
+            if n % 1000 == 0:
+                log.info("inputs: %d/%d records, %.0f s", n, len(ids), time.perf_counter() - start)
+        offsets = np.cumsum([0] + [len(x) for x in inputs])
+        return {"ids": np.array(ids), "values": np.concatenate(inputs), "offsets": offsets}
+
+    stored = cached_arrays(f"cinc2017_cnn_inputs_{input_fingerprint()}.npz", compute,
+                           lambda stored: list(stored["ids"]) == ids)
+    return np.split(stored["values"], stored["offsets"][1:-1])
 
 
 def random_crops(inputs: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
