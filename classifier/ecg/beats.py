@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
@@ -19,6 +19,7 @@ from classifier.ecg.beat_features import (
 from classifier.ecg.beat_peaks import drop_close_detections
 from classifier.ecg.beat_supraventricular import SupraventricularModel
 from classifier.ecg.qrs import detect_r_peaks
+from classifier.loading import CommittedModel
 from classifier.paths import MODELS_DIR
 from classifier.signal_types import BEAT_CLASSES
 
@@ -95,25 +96,32 @@ def pool_over_look_alikes(probabilities: np.ndarray, look_alikes: np.ndarray) ->
     return 0.5 * probabilities + 0.5 * probabilities[look_alikes].mean(axis=1)
 
 
-@lru_cache(maxsize=1)
-def load_model() -> tuple[BeatModel, dict]:
-    """The model and its metadata (classes, feature names, version), loaded once per process."""
-    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+def load(directory: Path = MODEL_DIR) -> tuple[BeatModel, dict]:
+    """The model in ``directory`` and its metadata (classes, feature names, version)."""
+    meta = json.loads((directory / "meta.json").read_text())
     if tuple(meta["features"]) != FEATURE_NAMES:
         raise RuntimeError("ecg_beats model was trained on other features; retrain it with "
                            "python -m training.ecg.train_beats")
-    model = BeatModel(lgb.Booster(model_file=str(MODEL_DIR / "model.txt")),
-                      lgb.Booster(model_file=str(MODEL_DIR / "paced_gate.txt")),
+    model = BeatModel(lgb.Booster(model_file=str(directory / "model.txt")),
+                      lgb.Booster(model_file=str(directory / "paced_gate.txt")),
                       SupraventricularModel.from_dict(meta["s_model"]), meta["s_irregularity_limit"],
                       meta["s_p_wave_limit"], meta["v_p_wave_limit"])
     return model, meta
+
+
+COMMITTED = CommittedModel(load, MODEL_DIR)
+
+
+def load_model() -> tuple[BeatModel, dict]:
+    """The committed model and its metadata, loaded once per process."""
+    return COMMITTED.get()
 
 
 def model_info() -> dict:
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     return {"name": "ecg_beats", "version": meta["version"], "classes": meta["classes"],
             "trained_on": "MIT-BIH Arrhythmia Database DS1 (de Chazal 2004 split) + paced records",
-            "loaded": load_model.cache_info().currsize > 0}
+            "loaded": COMMITTED.loaded}
 
 
 def classify_beats(signal: np.ndarray, sampling_rate: float,

@@ -7,7 +7,6 @@ calibrated probabilities are averaged): features -> LightGBM, and the cleaned si
 """
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from classifier.ecg.rhythm_cnn import cnn_input
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmEnsemble
 from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding, window_item, windows_summary
 from classifier.limits import SignalError
+from classifier.loading import CommittedModel
 from classifier.signal_types import NOISY_RECORDING
 from classifier.signals import as_float_array, sliding_windows
 
@@ -72,10 +72,12 @@ def features_per_window(prepared: Prepared) -> list[dict[str, float]]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
+COMMITTED = CommittedModel(RhythmEnsemble.load, MODEL_DIR)
+
+
 def load_model() -> RhythmEnsemble:
     """The committed rhythm model (loaded once per process)."""
-    return RhythmEnsemble.load(MODEL_DIR)
+    return COMMITTED.get()
 
 
 def model_info() -> dict:
@@ -86,7 +88,7 @@ def model_info() -> dict:
     summary = {k: metrics[k] for k in ("challenge_score", "f1", "ece", "n_records") if k in metrics}
     return {"name": "ecg_rhythm", "version": model.version, "classes": list(model.classes),
             "trained_on": "PhysioNet/CinC Challenge 2017 training set", "metrics": summary,
-            "loaded": load_model.cache_info().currsize > 0}
+            "loaded": COMMITTED.loaded}
 
 
 def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 
 from classifier.eeg import features
+from classifier.loading import CommittedModel
 from classifier.paths import MODELS_DIR
 from classifier.signal_types import EEG_CLASSES
 
@@ -85,14 +85,16 @@ def load(directory: Path = MODEL_DIR) -> EEGModel:
                     seizure_threshold=float(meta["seizure_threshold"]), version=meta["version"])
 
 
-@lru_cache(maxsize=1)
+COMMITTED = CommittedModel(load, MODEL_DIR)
+
+
 def load_model() -> EEGModel:
     """The committed model, loaded on first use."""
-    return load(MODEL_DIR)
+    return COMMITTED.get()
 
 
 def is_loaded() -> bool:
-    return load_model.cache_info().currsize > 0
+    return COMMITTED.loaded
 
 
 def held_out_ids(directory: Path = MODEL_DIR) -> list[str]:
