@@ -61,3 +61,14 @@ def test_calibration_error_is_defined_once():
              if re.search(r"^def \w*calibration_error\b", (ROOT / name).read_text(encoding="utf-8"),
                           re.MULTILINE)}
     assert homes == {"classifier/calibration.py"}
+
+
+def test_only_the_config_reads_the_environment_on_the_serving_side():
+    """Config (service/config.py) is the app's one reader; dataset paths (training and tests) and
+    gunicorn's own settings are the only other readers."""
+    tracked = subprocess.run(["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    readers = {name for name in tracked
+               if not name.startswith(("tests/", "training/", "bench/", "scripts/"))
+               and re.search(r"os\.environ|os\.getenv", (ROOT / name).read_text(encoding="utf-8"))}
+    assert readers == {"service/config.py", "classifier/paths.py", "gunicorn.conf.py"}
