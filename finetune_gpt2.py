@@ -46,6 +46,7 @@ from gpt2_tokenizer import load_tokenizer  # noqa: E402
 import knowledge_base as kb  # noqa: E402
 from prompts import clinical_interpretation_prompt  # noqa: E402
 from explain.model_loading import load_model_and_tokenizer  # noqa: E402
+from explain.settings import BOUNDS as GENERATION_BOUNDS  # noqa: E402
 from finetune_guard_eval import served_share  # noqa: E402
 
 log = logging.getLogger("finetune_gpt2")
@@ -57,8 +58,6 @@ SIGNAL_TYPE_BY_PREFIX = {"ecg_": "ECG", "eeg_": "EEG"}
 # Findings the model card shows generations for: (signal type, classification, confidence).
 SAMPLE_FINDINGS = (("ECG", "Atrial Fibrillation", 0.92), ("ECG", "Normal Sinus Rhythm", 0.95),
                    ("EEG", "Seizure Activity", 0.90))
-
-
 STREAMING_EVAL_EXAMPLES = 64  # held-out examples of a streamed corpus without --max_eval_samples
 STREAMING_SHUFFLE_BUFFER = 10_000
 AnyDataset = Union[Dataset, IterableDataset]
@@ -198,7 +197,7 @@ class Corpus:
     examples_per_file: dict[str, Optional[int]] = field(default_factory=dict)
     streaming: bool = False
     counted_skips: int = 0
-    reporters: list = field(default_factory=list)
+    reporters: list[MalformedLineReporter] = field(default_factory=list)
 
     @property
     def skipped_lines(self) -> int:
@@ -742,6 +741,11 @@ def save_model(trainer: Trainer, output_dir: Path, use_lora: bool) -> None:
 # --------------------------------------------------------------------------------------------- main
 def run(model_args: ModelArguments, data_args: DataArguments, train_args: TrainArguments) -> dict:
     """All phases; returns the metrics written to ``metrics.json``."""
+    guard_tokens = train_args.guard_eval_max_new_tokens
+    low, high = GENERATION_BOUNDS["max_new_tokens"]
+    if guard_tokens and not low <= guard_tokens <= high:
+        raise FinetuneError(f"--guard_eval_max_new_tokens must be 0 (no evaluation) or lie between "
+                            f"{low} and {high}, the service's bounds; got {guard_tokens}")
     precision = resolve_precision(train_args.precision)
     targs = training_arguments(train_args, precision)
     set_seed(train_args.seed)
@@ -763,7 +767,6 @@ def run(model_args: ModelArguments, data_args: DataArguments, train_args: TrainA
                                      train_args.max_steps, train_args.warmup_steps):
         log.warning("%s", warning)
 
-    guard_tokens = train_args.guard_eval_max_new_tokens
     guard_before = served_share(model, tokenizer, guard_tokens, train_args.seed) if (
         guard_tokens and main_process) else None
     if model_args.use_lora:

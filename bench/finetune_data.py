@@ -27,7 +27,8 @@ TARGET_RATIO = 10.0
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data_dir", default=str(BUILT_CORPUS if BUILT_CORPUS.is_dir() else ft.SAMPLE_CORPUS))
+    default_corpus = BUILT_CORPUS if BUILT_CORPUS.is_dir() else ft.SAMPLE_CORPUS
+    parser.add_argument("--data_dir", default=str(default_corpus))
     parser.add_argument("--max_length", type=int, default=512)
     parser.add_argument("--preprocessing_num_workers", type=int, default=None)
     args = parser.parse_args()
@@ -46,7 +47,8 @@ def main() -> int:
     print(f"corpus {args.data_dir}: {len(corpus.pairs or [])} pairs, {len(corpus.documents or [])} "
           f"documents -> {len(first.train)} train / {len(first.eval)} held-out examples of up to "
           f"{args.max_length} tokens; num_proc {args.preprocessing_num_workers or 1}")
-    print(f"baseline: first data phase (tokenise)       {first.seconds:8.2f} s   1.00x   from cache: {first.from_cache}")
+    print(f"baseline: first data phase (tokenise)       {first.seconds:8.2f} s   1.00x   "
+          f"from cache: {first.from_cache}")
     print(f"second data phase, same corpus and settings {second.seconds:8.2f} s   "
           f"{second.seconds / first.seconds:.3f}x   from cache: {second.from_cache}")
     met = second.from_cache and ratio >= TARGET_RATIO

@@ -257,6 +257,13 @@ def test_a_schedule_that_cannot_work_is_named_before_training(examples, accumula
     assert all(w.startswith(e) for w, e in zip(warnings, expected))
 
 
+def test_a_guard_evaluation_length_outside_the_service_bounds_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ft.FinetuneError, match="--guard_eval_max_new_tokens must be 0"):
+        ft.run(ft.ModelArguments(), ft.DataArguments(data_dir=str(tmp_path / "corpus")),
+               ft.TrainArguments(output_dir=str(tmp_path / "out"), guard_eval_max_new_tokens=8))
+    assert not (tmp_path / "corpus").exists()
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="the CPU fallback needs a machine without CUDA")
 @pytest.mark.parametrize("requested", ["auto", "fp16", "bf16", "fp32"])
 def test_precision_falls_back_to_fp32_on_cpu(requested, caplog):
