@@ -664,10 +664,12 @@ def write_loss_curve(output_dir: Path, rows: list[dict]) -> None:
 
 def _guard_row(name: str, figures: Optional[dict]) -> str:
     if figures is None:
-        return f"| {name} | not measured | | | |"
-    bands = figures["share_served_by_band"]
+        return f"| {name} | not measured | | | | | | | |"
+    bands, rubric = figures["share_served_by_band"], figures["rubric"]
     return (f"| {name} | {figures['served']}/{figures['prompts']} ({figures['share_served']:.0%}) | "
-            f"{bands['inconclusive']:.0%} | {bands['possible']:.0%} | {bands['likely']:.0%} |")
+            f"{bands['inconclusive']:.0%} | {bands['possible']:.0%} | {bands['likely']:.0%} | "
+            f"{rubric['no_dose']:.0%} | {rubric['no_contradiction']:.0%} | {rubric['honest_band']:.0%} | "
+            f"{rubric['median_reading_grade']:.1f} |")
 
 
 def write_model_card(output_dir: Path, metrics: dict, hyperparameters: dict) -> None:
@@ -713,8 +715,12 @@ def write_model_card(output_dir: Path, metrics: dict, hyperparameters: dict) -> 
                   f"One interpretation for each of the {len(kb.labels())} classes at confidence "
                   "0.5, 0.7 and 0.9 (the knowledge base's bands), generated as the service generates "
                   f"(sampling, {guard_figures['max_new_tokens']} new tokens, seeded), put to "
-                  "`explain.guard.problems`. Share the guard would serve:", "",
-                  "| model | served | inconclusive | possible | likely |", "|---|---|---|---|---|",
+                  "`explain.guard.problems`. Share the guard would serve (overall, then per band), "
+                  "and the answer evaluation's scores (`evaluation.scoring.score_interpretation`: "
+                  "share with no dose, no contradiction of the finding, honest about the band; median "
+                  "reading grade):", "",
+                  "| model | served | inconclusive | possible | likely | no dose | no contradiction "
+                  "| honest band | reading grade |", "|---|---|---|---|---|---|---|---|---|",
                   _guard_row("before training", guard_figures["before"]),
                   _guard_row("after training", guard_figures["after"]), ""]
     if metrics["samples"]:

@@ -327,6 +327,8 @@ def test_the_guard_judges_the_base_and_the_trained_model_on_every_class_and_band
         assert figures["share_served"] == figures["served"] / 27
         # every text the guard refused has at least one reason
         assert sum(figures["refusal_reasons"].values()) >= 27 - figures["served"]
+        assert {"no_dose", "no_contradiction", "honest_band", "median_reading_grade"} == set(figures["rubric"])
+        assert all(0 <= figures["rubric"][check] <= 1 for check in ("no_dose", "no_contradiction", "honest_band"))
     assert "## Would the service's guard serve its text?" in card
     assert f"| before training | {metrics['guard']['before']['served']}/27" in card
 
