@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify
 
 from classifier.limits import LIMITS
 from service.config import Config
+from service.feedback import MAX_ROLE_CHARS, RATER_ID
 from service.security import OPEN_ROUTES
 from service.state import state
 from service.validation import DEFAULT_SAMPLING_RATE
@@ -118,16 +119,51 @@ def _schemas(config: Config) -> dict[str, Any]:
                 "ratings": {"type": "object", "required": list(RATINGS), "additionalProperties": False,
                             "properties": {name: {"type": "integer", "minimum": 1, "maximum": 5}
                                            for name in RATINGS}},
-                "comment": _nullable(text)}},
+                "rater_id": _nullable({"type": "string", "pattern": "^" + RATER_ID.pattern + "$",
+                                       "description": "a pseudonym the client chooses (never a name "
+                                                      "or email); one rating per rater per "
+                                                      "interpretation, a second one replaces the "
+                                                      "first. Absent: an anonymous rating"}),
+                "role": _nullable({"type": "string", "maxLength": MAX_ROLE_CHARS,
+                                   "description": "e.g. nurse, general practitioner, cardiologist"}),
+                "comment": _nullable(dict(text, description="may hold patient details: stored, never "
+                                                            "logged, exported only on request, "
+                                                            "erasable"))}},
         "FeedbackStored": {
             "type": "object", "required": ["status", "feedback_id", "interpretation_id"],
-            "properties": {"status": {"const": "stored"}, "feedback_id": {"type": "integer"},
+            "properties": {"status": {"enum": ["stored", "updated"]}, "feedback_id": {"type": "integer"},
                            "interpretation_id": {"type": "string"}}},
+        "CommentsDeleted": {
+            "type": "object", "required": ["status", "interpretation_id", "comments_deleted"],
+            "properties": {"status": {"const": "deleted"}, "interpretation_id": {"type": "string"},
+                           "comments_deleted": {"type": "integer", "minimum": 0}}},
+        "SummaryGroup": {
+            "type": "object", "required": ["n", "criteria"],
+            "properties": {"n": {"type": "integer", "minimum": 0}, "criteria": {
+                "type": "object", "required": list(RATINGS),
+                "additionalProperties": {
+                    "type": "object", "required": ["mean", "ci95", "n"],
+                    "properties": {"mean": _nullable({"type": "number"}),
+                                   "ci95": _nullable({"type": "array", "items": {"type": "number"},
+                                                      "minItems": 2, "maxItems": 2}),
+                                   "n": {"type": "integer", "minimum": 0}}}}}},
         "FeedbackSummary": {
-            "type": "object", "required": ["n", "overall", "by_generator"],
-            "properties": {"n": {"type": "integer", "minimum": 0},
-                           "overall": {"type": "object", "additionalProperties": {"type": "number"}},
-                           "by_generator": {"type": "object", "additionalProperties": OPEN_OBJECT}}},
+            "type": "object",
+            "required": ["n", "items", "raters", "overall", "by_generator", "by_model_version",
+                         "agreement", "method"],
+            "properties": {
+                "n": {"type": "integer", "minimum": 0}, "items": {"type": "integer", "minimum": 0},
+                "raters": {"type": "integer", "minimum": 0}, "overall": _ref("SummaryGroup"),
+                "by_generator": {"type": "object", "additionalProperties": _ref("SummaryGroup")},
+                "by_model_version": {"type": "object", "additionalProperties": _ref("SummaryGroup")},
+                "agreement": {
+                    "type": "object", "required": ["level", "items", "ratings", "alpha"],
+                    "properties": {"level": {"const": "ordinal"},
+                                   "items": {"type": "integer", "minimum": 0},
+                                   "ratings": {"type": "integer", "minimum": 0},
+                                   "alpha": {"type": "object", "required": list(RATINGS),
+                                             "additionalProperties": _nullable({"type": "number"})}}},
+                "method": {"type": "string"}}},
         "Health": {
             "type": "object",
             "required": ["status", "classifier_models", "generator", "generator_chain", "database"],
@@ -159,11 +195,24 @@ def openapi_document(config: Config) -> dict[str, Any]:
                            upload="ClassifyUpload"),
         "/ask": _post("Answer a question, optionally about a classification",
                       "AskRequest", "200", "AskResponse", 400, *keyed, 413, 415),
-        "/feedback": _post("Rate an interpretation (1–5 on each criterion)",
-                           "FeedbackRequest", "201", "FeedbackStored", 400, *keyed, 404, 413, 415, 503),
+        "/feedback": {"post": {
+            "summary": "Rate an interpretation (1–5 on each criterion); one rating per rater",
+            "requestBody": {"required": True, "content": {JSON: {"schema": _ref("FeedbackRequest")}}},
+            "responses": {"201": _json(_ref("FeedbackStored"), "a new rating (status stored)"),
+                          "200": _json(_ref("FeedbackStored"), "the rater's earlier rating replaced "
+                                                               "(status updated)"),
+                          **_errors(400, *keyed, 404, 413, 415, 503)}}},
         "/feedback/summary": {"get": {
-            "summary": "Mean ratings per criterion, overall and per generator",
+            "summary": "Table V: mean, 95% bootstrap interval and n per criterion, overall, per "
+                       "generator and per model version; Krippendorff's alpha (ordinal) per criterion",
             "responses": {"200": _json(_ref("FeedbackSummary"), "success"), **_errors(*keyed, 503)}}},
+        "/feedback/{interpretation_id}/comments": {"delete": {
+            "summary": "Erase the comments on an interpretation's ratings (comments may hold patient "
+                       "details); the ratings stay",
+            "parameters": [{"name": "interpretation_id", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": {"200": _json(_ref("CommentsDeleted"), "erased"),
+                          **_errors(*keyed, 404, 503)}}},
         "/health": {"get": {"summary": "Models, generator chain and database status",
                             "responses": {"200": _json(_ref("Health"), "always answered")}}},
         "/openapi.json": {"get": {"summary": "This description",

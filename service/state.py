@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from flask import current_app
 
+from service import provenance
 from service.config import Config
 from storage import Store, StoreUnavailable
 
@@ -31,8 +32,11 @@ def record_interpretation(**record: Any) -> Optional[str]:
     The answer itself does not depend on the store: a clinician still gets the finding when the
     database is down, only without an id to rate it by.
     """
+    generator = record["generator"]
     try:
-        return state().store.save_interpretation(**record)
+        return state().store.save_interpretation(
+            **record, language_model_version=provenance.language_model_version(generator),
+            knowledge_base_version=provenance.knowledge_base_version())
     except StoreUnavailable as exc:
         log.warning("interpretation not stored: %s", exc)
         return None
