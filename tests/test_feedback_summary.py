@@ -77,3 +77,24 @@ def test_the_summary_groups_by_generator_and_by_model_version():
         "n": 5}
     assert summary["agreement"]["items"] == 2 and summary["agreement"]["ratings"] == 4
     assert summary["agreement"]["alpha"]["clarity"] == ordinal_alpha([[5, 4], [3, 3]])
+
+
+def test_table_v_prints_the_summary_in_the_specifications_layout(make_app, tmp_path, capsys):
+    from storage.table_v import main as table_v
+
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    client = make_app(database_url=url).test_client()
+    record_id = client.post("/ask", json={"prompt": "What is a PVC?"}).get_json()["interpretation_id"]
+    for rater, clarity in (("a", 5), ("b", 3)):
+        client.post("/feedback", json={"interpretation_id": record_id, "rater_id": rater, "ratings": {
+            "clinical_accuracy": 4, "relevance": 4, "clarity": clarity, "actionability": 4}})
+    summary = client.get("/feedback/summary").get_json()
+    assert table_v(["--database-url", url]) == 0
+    printed = capsys.readouterr().out
+    clarity = summary["overall"]["criteria"]["clarity"]
+    low, high = clarity["ci95"]
+    assert (f"| Clarity | 4.00 | {low:.2f}–{high:.2f} | 2 | "
+            f"{summary['agreement']['alpha']['clarity']:.2f} |") in printed
+    assert "| Relevance | 4.00 | 4.00–4.00 | 2 | — |" in printed  # no disagreement to expect
+    assert table_v(["--database-url", url, "--by", "generator"]) == 0
+    assert "**knowledge base**" in capsys.readouterr().out
