@@ -137,3 +137,11 @@ def test_feedback_for_an_unknown_interpretation_is_404(client):
     response = client.post("/feedback", json={"interpretation_id": "no-such-id", "ratings": RATINGS})
     assert response.status_code == 404
     assert "no interpretation with id" in response.get_json()["error"]
+
+
+def test_the_page_loads_the_summary_chart_from_its_own_script(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="summary-chart"' in page and "/static/summary-chart.js" in page
+    assert "<script>" not in page  # no inline script: the CSP allows none
+    script = client.get("/static/summary-chart.js")
+    assert script.status_code == 200 and b"/feedback/summary" in script.data
