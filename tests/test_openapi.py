@@ -30,7 +30,8 @@ def locked_app(make_app):
 
 def test_every_route_is_documented_and_every_documented_route_exists(locked_app):
     document = locked_app.test_client().get("/openapi.json").get_json()
-    served = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower()) for rule in locked_app.url_map.iter_rules()
+    served = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
+              for rule in locked_app.url_map.iter_rules()
               if rule.endpoint != "static" for method in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert served == documented
@@ -78,7 +79,14 @@ def test_real_answers_of_every_endpoint_fit_the_description(locked_app):
                                                              "ratings": RATINGS}, headers=auth)),
         ("/feedback", "post", client.post("/feedback", json={"interpretation_id": "nope",
                                                              "ratings": RATINGS}, headers=auth)),
+        *[("/feedback", "post", client.post("/feedback", json={
+            "interpretation_id": record_id, "ratings": RATINGS, "rater_id": "r-1", "role": "nurse"},
+            headers=auth)) for _ in range(2)],  # 201 stored, then 200 updated
         ("/feedback/summary", "get", client.get("/feedback/summary", headers=auth)),
+        ("/feedback/{interpretation_id}/comments", "delete",
+         client.delete(f"/feedback/{record_id}/comments", headers=auth)),
+        ("/feedback/{interpretation_id}/comments", "delete",
+         client.delete("/feedback/nope/comments", headers=auth)),
         ("/classify", "post", client.post("/classify", headers=auth, content_type="multipart/form-data",
                                           data={"signal_type": "ECG", "file": [
                                               (io.BytesIO((CINC / f"{record}{suffix}").read_bytes()),

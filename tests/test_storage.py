@@ -44,7 +44,8 @@ def test_a_database_from_before_migrations_keeps_its_ratings(database_url):
     engine.dispose()
     store = Store(database_url)
     row, = store.rated_interpretations()
-    assert (row["interpretation_id"], row["clarity"], row["comment"], row["rater_id"]) == ("old", 3, "kept", None)
+    assert (row["interpretation_id"], row["clarity"], row["comment"], row["rater_id"]) == \
+        ("old", 3, "kept", None)
     assert "facts" in {c["name"] for c in inspect(store.engine).get_columns("interpretations")}
     assert store.save_feedback("old", RATINGS, None, rater_id="new")[1] is True
 
