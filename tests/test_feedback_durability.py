@@ -1,6 +1,7 @@
 """Nothing acknowledged is lost, on SQLite and PostgreSQL, under gunicorn: SIGKILL of a worker in
 the middle of a stream of feedback posts loses no rating answered 201, and 2,000 concurrent posts
-over 4 workers (each rating sent twice, as a client that retries does) are stored exactly once."""
+over 4 workers (each rating sent twice, as a client that retries does) are stored exactly once; a
+rater's change, a second rater and a restart of the server, checked through the API."""
 import json
 import os
 import signal
@@ -35,7 +36,8 @@ def post(port, body):
 
 @pytest.fixture()
 def served(database_url, tmp_path):
-    """``served(workers) -> (port, store, log)``: gunicorn on the database, stopped afterwards."""
+    """``served(workers) -> (port, store, log, process)``: gunicorn on the database, stopped
+    afterwards."""
     processes = []
 
     def serve(workers):
@@ -45,12 +47,13 @@ def served(database_url, tmp_path):
         process, log = start([gunicorn, "-c", "gunicorn.conf.py", "-w", str(workers), "api:create_app()"],
                              port, {"DATABASE_URL": database_url, "WARM_UP_MODELS": "0"}, tmp_path)
         processes.append(process)
-        return port, store, log
+        return port, store, log, process
 
     yield serve
     for process in processes:
-        process.terminate()
-        process.wait(timeout=30)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def stored_ratings(store):
@@ -61,7 +64,7 @@ def stored_ratings(store):
 
 
 def test_sigkill_of_a_worker_mid_stream_loses_no_acknowledged_rating(served):
-    port, store, log = served(2)
+    port, store, log, _ = served(2)
     items = [store.save_interpretation(kind="ask", generator="templates", text="shown") for _ in range(5)]
     answers, killed = [], threading.Event()
 
@@ -89,7 +92,7 @@ def test_sigkill_of_a_worker_mid_stream_loses_no_acknowledged_rating(served):
 
 
 def test_2000_concurrent_posts_over_4_workers_are_stored_exactly_once(served):
-    port, store, _ = served(4)
+    port, store, *_ = served(4)
     items = [store.save_interpretation(kind="ask", generator="templates", text="shown") for _ in range(20)]
     bodies = [{"interpretation_id": items[number % 20], "ratings": RATINGS, "rater_id": f"r{number}"}
               for number in range(1000)]
@@ -103,3 +106,20 @@ def test_2000_concurrent_posts_over_4_workers_are_stored_exactly_once(served):
     for body, (first, second) in zip(bodies, zip(answers[:1000], answers[1000:])):
         assert first[1]["feedback_id"] == second[1]["feedback_id"] == \
             stored[(body["interpretation_id"], body["rater_id"])]
+
+
+def test_a_changed_rating_and_a_second_rater_survive_a_restart_of_the_server(served):
+    port, store, _, process = served(1)
+    record_id = store.save_interpretation(kind="ask", generator="templates", text="shown")
+    body = {"interpretation_id": record_id, "ratings": RATINGS, "rater_id": "gp-1"}
+    assert post(port, body)[0] == 201
+    assert post(port, {**body, "ratings": {**RATINGS, "clarity": 1}})[0] == 200
+    assert post(port, {**body, "rater_id": "nurse-2"})[0] == 201
+    process.terminate()
+    process.wait(timeout=30)
+
+    port, *_ = served(1)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/feedback/summary", timeout=60) as response:
+        summary = json.loads(response.read())
+    assert summary["n"] == 2 and summary["raters"] == 2 and summary["items"] == 1
+    assert summary["overall"]["criteria"]["clarity"]["mean"] == 3.0  # (1 + 5) / 2
