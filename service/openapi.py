@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify
 
 from classifier.limits import LIMITS
 from service.config import Config
-from service.feedback import MAX_ROLE_CHARS, RATER_ID
+from service.feedback import MAX_RATER_ID_CHARS, MAX_ROLE_CHARS
 from service.security import OPEN_ROUTES
 from service.state import state
 from service.validation import DEFAULT_SAMPLING_RATE
@@ -119,11 +119,11 @@ def _schemas(config: Config) -> dict[str, Any]:
                 "ratings": {"type": "object", "required": list(RATINGS), "additionalProperties": False,
                             "properties": {name: {"type": "integer", "minimum": 1, "maximum": 5}
                                            for name in RATINGS}},
-                "rater_id": _nullable({"type": "string", "pattern": "^" + RATER_ID.pattern + "$",
-                                       "description": "a pseudonym the client chooses (never a name "
-                                                      "or email); one rating per rater per "
+                "rater_id": _nullable({"type": "string", "maxLength": MAX_RATER_ID_CHARS,
+                                       "description": "a pseudonym the client chooses (not a name or "
+                                                      "an email address); one rating per rater per "
                                                       "interpretation, a second one replaces the "
-                                                      "first. Absent: an anonymous rating"}),
+                                                      "first. Absent or blank: an anonymous rating"}),
                 "role": _nullable({"type": "string", "maxLength": MAX_ROLE_CHARS,
                                    "description": "e.g. nurse, general practitioner, cardiologist"}),
                 "comment": _nullable(dict(text, description="may hold patient details: stored, never "

@@ -6,6 +6,10 @@ on SQLite (batch mode: changes that SQLite cannot ALTER rebuild the table) and P
 transaction, behind an advisory lock, so instances starting together migrate once). A database made
 by the service before migrations existed (tables, no ``alembic_version``) is recognised as the
 baseline revision and upgraded from there, keeping its rows.
+
+A schema change is a new file in ``migrations/versions/`` (``down_revision`` = the newest one's
+``revision``) together with the same change in ``schema.py``; ``tests/test_storage.py`` checks, on
+both backends, that the migrated tables are the ones ``schema.py`` describes.
 """
 from __future__ import annotations
 

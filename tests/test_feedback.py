@@ -73,7 +73,8 @@ def test_two_raters_give_two_ratings_and_an_agreement(backend_app):
 def test_each_anonymous_rating_counts_as_its_own_rater(backend_app):
     client = backend_app().test_client()
     record_id = ask(client)
-    answers = [rate(client, record_id) for _ in range(3)]
+    answers = [rate(client, record_id), rate(client, record_id, rater_id=None),
+               rate(client, record_id, rater_id="  ")]  # absent, null or blank: anonymous
     assert [a.status_code for a in answers] == [201, 201, 201]
     assert len({a.get_json()["feedback_id"] for a in answers}) == 3
     summary = client.get("/feedback/summary").get_json()
@@ -121,9 +122,8 @@ def test_erasing_comments_needs_the_api_key(make_app):
     ({"ratings": [4, 5, 4, 3]}, "ratings must be an object"),
     ({"comment": ["a"]}, "comment must be a string"),
     ({"interpretation_id": None}, "interpretation_id is required"),
-    ({"rater_id": "dr.smith@example.org"}, "rater_id must be 1 to 64 letters"),
-    ({"rater_id": ""}, "rater_id must be 1 to 64 letters"),
-    ({"rater_id": 7}, "rater_id must be 1 to 64 letters"),
+    ({"rater_id": "r" * 65}, "rater_id is too long: 65 characters, at most 64"),
+    ({"rater_id": 7}, "rater_id must be a string"),
     ({"role": "x" * 41}, "role is too long"),
 ])
 def test_bad_feedback_is_refused(client, change, words):
