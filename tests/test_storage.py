@@ -31,6 +31,12 @@ def test_the_migrate_command_upgrades_and_says_to_which_revision(database_url, c
     assert Store(database_url).revision == head_revision()  # a second upgrade is a no-op
 
 
+def test_instances_starting_together_on_a_new_database_migrate_it_once(database_url):
+    with ThreadPoolExecutor(4) as pool:
+        revisions = list(pool.map(lambda _: Store(database_url).revision, range(4)))
+    assert revisions == [head_revision()] * 4
+
+
 def test_a_database_from_before_migrations_keeps_its_ratings(database_url):
     engine = make_engine(database_url)
     with engine.begin() as conn:  # the baseline schema, as create_all made it, with no version table
