@@ -52,7 +52,7 @@ def served(database_url, tmp_path):
     yield serve
     for process in processes:
         if process.poll() is None:
-            process.terminate()
+            process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
             process.wait(timeout=30)
 
 
