@@ -12,6 +12,7 @@ from flask import Flask, g, request
 
 import classifier
 import inference
+import retrieval.index
 from service import ask, classify, feedback, health, openapi, page
 from service.config import Config
 from service.errors import register_error_handlers
@@ -36,7 +37,9 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.json.sort_keys = False
-    app.extensions[EXTENSION_KEY] = ServiceState(config=settings, store=Store(settings.database_url))
+    retriever = retrieval.index.load() if settings.use_retrieval else None
+    app.extensions[EXTENSION_KEY] = ServiceState(config=settings, store=Store(settings.database_url),
+                                                 retriever=retriever)
 
     inference.initialize_llm(settings.medical_gpt2_path, settings.generation,
                              try_base_model=settings.use_base_gpt2)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import knowledge_base as kb
 import prompts
 from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
+from explain import answering
 from explain.chain import Explainer
 from explain.facts import finding_facts
 from explain.generators import (BASE, FINE_TUNED, GPT2Generator, KnowledgeBaseGenerator,
@@ -25,6 +26,7 @@ from explain.model_loading import (BASE_MODEL_NAME, LOAD_ERRORS, load_model_and_
                                    missing_parts)
 from explain.request import INTERPRETATION, QUERY, ExplainRequest, Explanation
 from explain.settings import GenerationSettings
+from retrieval.passages import Passage
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +101,31 @@ def generator_status() -> dict[str, Any]:
     return dict(_status)
 
 
-def _inconclusive(label: str, confidence: float, quality: str = QUALITY_OK) -> bool:
-    """Poor quality, a "Noisy Recording" call, or confidence below the knowledge base's threshold."""
-    return (quality == QUALITY_POOR or label == kb.NOISY_LABEL
-            or confidence < kb.INCONCLUSIVE_BELOW)
+def _inconclusive_reason(label: str, confidence: float, quality: str = QUALITY_OK,
+                         abstain_reason: Optional[str] = None) -> Optional[str]:
+    """Why a finding is inconclusive, in plain words, or None when it is not: the classifier
+    abstained (its reason), poor quality, a "Noisy Recording" call, or confidence below the
+    knowledge base's threshold."""
+    if abstain_reason:
+        return abstain_reason
+    if quality == QUALITY_POOR:
+        return "the recording quality is too poor for a reliable reading"
+    if label == kb.NOISY_LABEL:
+        return "the recording is too noisy to be read reliably"
+    if confidence < kb.INCONCLUSIVE_BELOW:
+        return (f"the classifier's confidence ({confidence:.0%}) is below the "
+                f"{kb.INCONCLUSIVE_BELOW:.0%} needed to report a finding")
+    return None
+
+
+def inconclusive_reason(finding: Finding) -> Optional[str]:
+    """The one inconclusive rule: the reason in plain words, or None for a reportable finding."""
+    return _inconclusive_reason(finding.label, finding.confidence, finding.quality,
+                                finding.abstain_reason)
 
 
 def is_inconclusive(finding: Finding) -> bool:
-    return _inconclusive(finding.label, finding.confidence, finding.quality)
+    return inconclusive_reason(finding) is not None
 
 
 def explain_finding(finding: Finding, clinical_context: Optional[str] = None) -> Explanation:
@@ -114,13 +133,16 @@ def explain_finding(finding: Finding, clinical_context: Optional[str] = None) ->
     request = ExplainRequest(
         kind=INTERPRETATION, label=finding.label, confidence=finding.confidence,
         signal_type=finding.signal_type, inconclusive=is_inconclusive(finding),
+        inconclusive_reason=inconclusive_reason(finding),
         prompt=prompts.clinical_interpretation_prompt(finding.signal_type, finding.label,
                                                       finding.confidence, clinical_context))
     explanation = _chain().explain(request)
     facts = finding_facts(finding)
-    if not facts:
-        return explanation
-    text = "Measured: " + " ".join(facts) + "\n\n" + explanation.text
+    text = explanation.text
+    if facts:
+        text = "Measured: " + " ".join(facts) + "\n\n" + text
+    # Red flags in the context raise the urgency of the advice; the finding stays the classifier's.
+    text = answering.emergency_first(text, clinical_context)
     return Explanation(text=text, generator=explanation.generator, rejected=explanation.rejected)
 
 
@@ -138,20 +160,40 @@ def explain_with_llm(classification_result: Mapping[str, Any], signal_type: str,
     return explain_finding(finding, clinical_context).text
 
 
+def _with_passages(prompt: str, passages: Sequence[Passage]) -> str:
+    """The specification's prompt, preceded by the retrieved passages the model is to write from."""
+    if not passages:
+        return prompt
+    listed = "\n".join(f"- {p.title}: {p.text}" for p in passages)
+    return f"Reference passages:\n{listed}\n\n{prompt}"
+
+
 def answer_question(prompt: str, classification: Optional[Mapping[str, Any]] = None,
-                    signal_type: Optional[str] = None) -> Explanation:
-    """An answer to a health worker's question, about a finding when one is given."""
+                    signal_type: Optional[str] = None, facts: Optional[Mapping[str, Any]] = None,
+                    passages: Sequence[Passage] = ()) -> Explanation:
+    """An answer to a health worker's question, about a finding when one is given.
+
+    ``facts`` are a stored result's measured values; ``passages`` are retrieved texts the answer
+    may draw on and cite. Emergency advice goes first when the question holds a red flag.
+    """
+    passages = tuple(passages)
     if classification:
         label = str(classification.get("prediction"))
         confidence = prompts.parse_confidence(classification.get("confidence", 0.0))
+        quality = (facts or {}).get("quality", QUALITY_OK)
         request = ExplainRequest(
-            kind=QUERY, prompt=prompts.clinical_query_prompt(prompt, label, confidence),
-            label=label, confidence=confidence, signal_type=signal_type, question=prompt,
-            inconclusive=_inconclusive(label, confidence))
+            kind=QUERY, label=label, confidence=confidence, signal_type=signal_type,
+            prompt=_with_passages(prompts.clinical_query_prompt(prompt, label, confidence), passages),
+            question=prompt, inconclusive=_inconclusive_reason(label, confidence, quality) is not None,
+            facts=facts, passages=passages)
     else:
-        request = ExplainRequest(kind=QUERY, prompt=prompts.general_query_prompt(prompt),
-                                 signal_type=signal_type, question=prompt)
-    return _chain().explain(request)
+        request = ExplainRequest(kind=QUERY, signal_type=signal_type, question=prompt,
+                                 prompt=_with_passages(prompts.general_query_prompt(prompt), passages),
+                                 passages=passages)
+    explanation = _chain().explain(request)
+    text = answering.emergency_first(explanation.text, prompt)
+    return Explanation(text=text, generator=explanation.generator, rejected=explanation.rejected,
+                       sources=tuple(answering.sources_for(text, request, passages)))
 
 
 def generate_prompt_based_response(prompt: str, classification: Optional[Mapping[str, Any]] = None,

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from typing import Protocol
 
 import knowledge_base as kb
-from explain.request import ExplainRequest
+from explain import answering
+from explain.request import QUERY, ExplainRequest
 from explain.settings import GenerationSettings
 
 DECISION_SUPPORT = kb.DECISION_SUPPORT
@@ -112,20 +113,18 @@ class KnowledgeBaseGenerator:
     is_language_model = False
 
     def generate(self, request: ExplainRequest) -> str:
-        topic = request.topic or (kb.topic_for_question(request.question) if request.question else None)
-        if request.label is None:
-            # A general question: background on the one finding it names, never a result.
-            mentioned = sorted(kb.find_mentions(request.question or ""))
-            if len(mentioned) != 1:
-                raise CannotAnswer("the question names no single known finding")
-            return kb.render_general(kb.get_entry(mentioned[0]), topic=topic)
+        if request.kind == QUERY:
+            if request.label is not None and kb.get_entry(request.label) is None:
+                raise CannotAnswer(f"no knowledge-base entry for {request.label!r}")
+            return answering.answer(request)[0]
+        topic = request.topic
         entry = kb.get_entry(request.label)
         if entry is None:
             raise CannotAnswer(f"no knowledge-base entry for {request.label!r}")
         confidence = request.confidence if request.confidence is not None else 0.0
-        if request.inconclusive:
+        if request.inconclusive and not request.inconclusive_reason:
             confidence = min(confidence, kb.INCONCLUSIVE_BELOW - 1e-6)
-        return kb.render_answer(entry, confidence, topic=topic)
+        return kb.render_answer(entry, confidence, topic=topic, reason=request.inconclusive_reason)
 
 
 def _structured(headline: str, explanation: str, significance: str, follow_up: str) -> str:
@@ -152,7 +151,7 @@ class TemplateGenerator:
         signal = request.signal_type or "signal"
         if request.inconclusive or confidence < kb.INCONCLUSIVE_BELOW:
             return _structured(
-                f"Result: inconclusive ({confidence:.0%} confidence).",
+                kb.inconclusive_headline(confidence, request.inconclusive_reason),
                 f"The {signal} analysis could not reach a reliable result; the model leaned towards "
                 f"{request.label}, but not strongly enough to report it.",
                 "No conclusion should be drawn from this recording alone.",

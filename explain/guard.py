@@ -8,13 +8,26 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 import knowledge_base as kb
+import prompts
 from explain.request import INTERPRETATION, ExplainRequest
+from knowledge_base import topics as kb_topics
 
 MIN_CHARACTERS = 80
 MIN_DISTINCT_TRIGRAM_RATIO = 0.6
 MAX_SENTENCE_REPEATS = 1
+GROUNDED_SHARE = 0.8  # share of a text's content words that must occur in its sources
+
+# A medicine amount: a number with a unit or a dosing frequency ("5 mg", "2 tablets", "twice a day").
+DOSE = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|micrograms?|milligrams?|grams?|g|ml|millilitres?|"
+    r"milliliters?|units?|iu|tablets?|pills?|capsules?|puffs?|drops?)\b"
+    r"|\b(?:once|twice|three times|\d+ times)\s+(?:a|per|each)\s+day\b", re.I)
+_CONTENT_WORD = re.compile(r"[a-z]{4,}")
+_NEGATED = (r"(?:\bno|\bnot|\bwithout|\brules? out|\bruled out|\bexcludes?|\babsence of|\bfree of)\s+"
+            r"(?:(?:any|signs?|evidence|sign|longer|real|true|actual|of|a|an)\s+){0,3}")
 
 # The three parts the clinical-interpretation prompt asks for, as the words that introduce them.
 REQUIRED_PARTS = {
@@ -38,6 +51,40 @@ def is_repetitive(text: str) -> bool:
     return any(count > MAX_SENTENCE_REPEATS for count in Counter(sentences).values())
 
 
+def has_dose(text: str) -> bool:
+    """True when ``text`` states a medicine amount or dosing frequency."""
+    return bool(DOSE.search(text))
+
+
+def contradicts(text: str, label: str) -> bool:
+    """True when ``text`` denies the classifier's finding ("no atrial fibrillation", "not AF")."""
+    entry = kb.get_entry(label)
+    names = (entry.label.lower(), *entry.synonyms) if entry else (label.lower(),)
+    pattern = _NEGATED + "(?:" + "|".join(kb._name_pattern(name) for name in names) + ")"
+    return bool(re.search(pattern, text, re.I))
+
+
+@lru_cache(maxsize=1)
+def _knowledge_words() -> frozenset[str]:
+    """Every content word of the knowledge base, glossary, topic answers and prompt templates."""
+    texts = [" ".join([e.label, *e.synonyms, e.summary, e.explanation, e.significance, e.follow_up,
+                       e.limitations, *e.red_flags, *e.questions.values()])
+             for e in kb.load_entries().values()]
+    texts += [t.text for t in kb_topics.glossary()] + [t.answer for t in kb_topics.topics()]
+    texts += [prompts.CLINICAL_INTERPRETATION, prompts.GENERAL_QUERY, prompts.CLINICAL_QUERY]
+    return frozenset(_CONTENT_WORD.findall(" ".join(texts).lower()))
+
+
+def grounded_share(text: str, passages: tuple = ()) -> float:
+    """The share of ``text``'s content words found in the knowledge base or the given passages."""
+    words = _CONTENT_WORD.findall(text.lower())
+    if not words:
+        return 0.0
+    support = _knowledge_words() | set(_CONTENT_WORD.findall(
+        " ".join(f"{p.title} {p.text}" for p in passages).lower()))
+    return sum(word in support or word.rstrip("s") in support for word in words) / len(words)
+
+
 def mentions_finding(text: str, label: str) -> bool:
     return label in kb.find_mentions(text) or label.lower() in text.lower()
 
@@ -52,7 +99,13 @@ def problems(text: str, request: ExplainRequest) -> list[str]:
         return ["empty or too short"]
     if is_repetitive(text):
         found.append("repetitive")
+    if has_dose(text):
+        found.append("states a dose")
+    if grounded_share(text, request.passages) < GROUNDED_SHARE:
+        found.append("not grounded in the knowledge base or the retrieved passages")
     if request.label:
+        if contradicts(text, request.label):
+            found.append("contradicts the finding")
         if not mentions_finding(text, request.label):
             found.append("does not name the finding")
         if kb.find_mentions(text) - {request.label}:

@@ -31,16 +31,6 @@ DECISION_SUPPORT = ("This is decision support, not a diagnosis: a qualified clin
 HEADINGS = ("1. Explanation of the finding", "2. Clinical significance",
             "3. Recommended follow-up actions")
 
-# A user's question is matched to a topic by the earliest of these words it contains.
-TOPIC_KEYWORDS = {
-    "treatment": r"treat\w*|medication\w*|medicines?|drugs?|therap\w*|pills?|cure\w*",
-    "causes": r"caus\w*|why|reasons?|triggers?",
-    "urgency": r"urgent\w*|emergenc\w*|dangerous|danger|serious|hospital",
-    "lifestyle": r"exercis\w*|sports?|diet\w*|food|eat\w*|alcohol|drink\w*|coffee|caffeine|smok\w*"
-                 r"|lifestyle|sleep\w*|weight",
-}
-
-
 @dataclass(frozen=True)
 class Entry:
     """One class's plain-language entry, as read from ``entries/<label>.json``."""
@@ -181,16 +171,6 @@ def confidence_band(confidence: float) -> str:
     return "likely"
 
 
-def topic_for_question(question: str) -> Optional[str]:
-    """The ``questions`` key a user's question is about, by the earliest keyword it contains."""
-    earliest: Optional[tuple[int, str]] = None
-    for topic, keywords in TOPIC_KEYWORDS.items():
-        match = re.search(rf"\b(?:{keywords})\b", question, re.IGNORECASE)
-        if match and (earliest is None or match.start() < earliest[0]):
-            earliest = (match.start(), topic)
-    return earliest[1] if earliest else None
-
-
 def _sections(headline: str, explanation: str, significance: str, follow_up: str,
               entry: Entry) -> str:
     parts = [headline]
@@ -207,16 +187,24 @@ def _confirmation_step(entry: Entry) -> str:
     return "a standard 12-lead ECG reviewed by a clinician"
 
 
-def _inconclusive(entry: Entry, confidence: float) -> str:
+def inconclusive_headline(confidence: float, reason: Optional[str] = None) -> str:
+    """"Result: inconclusive (...)", followed by why when the reason is known."""
+    headline = f"Result: inconclusive ({confidence:.0%} confidence)."
+    return f"{headline} Why: {reason}." if reason else headline
+
+
+def _inconclusive(entry: Entry, confidence: float, reason: Optional[str] = None) -> str:
     """Wording that never presents the class as the patient's diagnosis."""
     if entry.label == NOISY_LABEL:
         headline = ("Result: inconclusive. This is a noisy recording that could not be read "
                     "reliably.")
         return _sections(headline, entry.explanation, entry.significance, entry.follow_up, entry)
-    headline = f"Result: inconclusive ({confidence:.0%} confidence)."
-    explanation = (f"The {entry.signal_type} analysis could not reach a reliable result. The model "
-                   f"leaned towards {entry.label}, but not strongly enough to report it as a "
-                   f"finding. For background only: {entry.summary}")
+    headline = inconclusive_headline(confidence, reason)
+    leaning = (f"The model's likeliest class was {entry.label}, but it is not reported as a finding."
+               if reason else f"The model leaned towards {entry.label}, but not strongly enough to "
+               "report it as a finding.")
+    explanation = (f"The {entry.signal_type} analysis could not reach a reliable result. {leaning} "
+                   f"For background only: {entry.summary}")
     significance = (f"No conclusion about {entry.label} should be drawn from this recording "
                     "alone. Judge the patient by their symptoms and history, not by this result.")
     follow_up = (f"Repeat the recording with the patient still and relaxed and with good electrode "
@@ -225,17 +213,19 @@ def _inconclusive(entry: Entry, confidence: float) -> str:
     return _sections(headline, explanation, significance, follow_up, entry)
 
 
-def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None) -> str:
+def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None,
+                  reason: Optional[str] = None) -> str:
     """The knowledge-base text for a finding of ``entry`` at ``confidence``, worded by band.
 
     "likely" states the finding; "possible" words it as possible and asks for confirmation;
     "inconclusive" (and any "Noisy Recording") never presents a diagnosis. ``topic``, a
-    ``questions`` key, puts that short answer first.
+    ``questions`` key, puts that short answer first; ``reason`` is why an inconclusive result is
+    inconclusive, named in its headline.
     """
     band = confidence_band(confidence)
     preface = ""
-    if band == "inconclusive" or entry.label == NOISY_LABEL:
-        text = _inconclusive(entry, confidence)
+    if reason or band == "inconclusive" or entry.label == NOISY_LABEL:
+        text = _inconclusive(entry, confidence, reason)
         if entry.label != NOISY_LABEL:
             preface = (f"General information about {entry.label}, which this result does not "
                        "confirm: ")
@@ -251,15 +241,6 @@ def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None) 
         text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance,
                          entry.follow_up, entry)
     return _with_topic(entry, topic, text, preface)
-
-
-def render_general(entry: Entry, topic: Optional[str] = None) -> str:
-    """Background on ``entry`` for a question asked without any recording: no result is stated."""
-    headline = (f"About {entry.label} (general information; no recording of this patient was "
-                "analysed).")
-    text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance,
-                     entry.follow_up, entry)
-    return _with_topic(entry, topic, text)
 
 
 def _with_topic(entry: Entry, topic: Optional[str], text: str, preface: str = "") -> str:

@@ -5,6 +5,9 @@ sources (PhysioNet, the University of Bonn) for a user with internet access.
 
     python scripts/fetch_data.py                 # everything
     python scripts/fetch_data.py cinc2017 bonn   # some
+
+``retrieval`` builds the retrieval index over the corpus (``data/retrieval/``), or rebuilds it when a
+source changed; it fetches the corpus first.
 """
 from __future__ import annotations
 
@@ -69,6 +72,12 @@ def _from_internet(name: str, target: Path) -> None:
 
 def fetch(name: str, target: Path, shared: Path) -> Path:
     """Unpack (or download) one dataset into ``target``; returns its directory. Idempotent."""
+    if name == "retrieval":
+        from retrieval import index
+        corpus = fetch("corpus", target, shared)
+        path = target / "retrieval" / "index.sqlite"
+        index.load(corpus, path)
+        return path.parent
     if name == "corpus":
         out = target / "corpus"
         if all((out / f).exists() for f in CORPUS_FILES):
@@ -95,7 +104,7 @@ def fetch(name: str, target: Path, shared: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    names = ["cinc2017", "mitdb", "bonn", "corpus"]
+    names = ["cinc2017", "mitdb", "bonn", "corpus", "retrieval"]
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("datasets", nargs="*", help=f"any of {', '.join(names)} (default: all)")
     args = parser.parse_args(argv)

@@ -1,61 +1,80 @@
 """POST /classify: a recording in (JSON samples or an uploaded file), the finding and its explanation out."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import NamedTuple, Optional
 
 import numpy as np
 from flask import Blueprint, jsonify, request
 
 import inference
 from classifier import SignalError, classify
+from explain.facts import measurable, stored_facts
 from service import validation as v
 from service.errors import ApiError
 from service.state import record_interpretation, state
+from service.trace import display_trace
 from service.uploads import UploadError, read_recording
 
 bp = Blueprint("classify", __name__)
+TRUE_WORDS = ("1", "true", "yes", "on")
 
 
-def _json_request(max_text_chars: int) -> tuple[str, float, np.ndarray, Optional[str]]:
+class Submission(NamedTuple):
+    kind: str
+    rate: float
+    samples: np.ndarray
+    context: Optional[str]
+    units: Optional[str]  # stated by the file (WFDB, EDF); None for JSON and text
+    return_signal: bool  # the client asked for the signal back, to draw it
+
+
+def _json_request(max_text_chars: int) -> Submission:
     payload = v.json_body()
     kind = v.signal_type(payload)
     rate = v.sampling_rate(payload, kind)
     samples = v.signal(payload, kind, rate)
-    return kind, rate, samples, v.optional_text(payload, "clinical_context", max_text_chars)
+    return Submission(kind, rate, samples, v.optional_text(payload, "clinical_context", max_text_chars),
+                      None, payload.get("return_signal") is True)
 
 
-def _upload_request(max_text_chars: int) -> tuple[str, float, np.ndarray, Optional[str]]:
+def _upload_request(max_text_chars: int) -> Submission:
     """The recording from ``file`` (one file, or a WFDB .hea with its .dat/.mat) and the form fields."""
     form = request.form
     kind = v.signal_type(form)
     try:
         recording = read_recording(request.files.getlist("file"), form.get("channel"))
     except UploadError as exc:
-        raise ApiError(str(exc)) from None
+        details = {"channels": exc.channels} if exc.channels is not None else None
+        raise ApiError(str(exc), details=details) from None
     rate = v.upload_sampling_rate(form, recording.sampling_rate, kind)
     samples = v.recorded_signal(recording.samples, kind, rate)
-    return kind, rate, samples, v.optional_text(form, "clinical_context", max_text_chars)
+    return Submission(kind, rate, samples, v.optional_text(form, "clinical_context", max_text_chars),
+                      recording.units, form.get("return_signal", "").strip().lower() in TRUE_WORDS)
 
 
 @bp.post("/classify")
 def classify_signal():
     settings = state().config
     if request.mimetype == "multipart/form-data":
-        kind, rate, samples, context = _upload_request(settings.max_text_chars)
+        submission = _upload_request(settings.max_text_chars)
     elif request.is_json:
-        kind, rate, samples, context = _json_request(settings.max_text_chars)
+        submission = _json_request(settings.max_text_chars)
     else:
         raise ApiError("Content-Type must be application/json or multipart/form-data (a file upload)", 415)
+    kind, rate, samples, context, units, return_signal = submission
     try:
         finding = classify(samples, rate, kind)
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
     explanation = inference.explain_finding(finding, context)
+    inconclusive = inference.is_inconclusive(finding)
     record_id = record_interpretation(
         kind="classify", generator=explanation.generator, text=explanation.text,
         signal_type=kind, label=finding.label, confidence=finding.confidence,
-        model_version=finding.model_version)
+        model_version=finding.model_version, facts=stored_facts(finding, inconclusive))
     details = finding.to_dict()
+    trace = display_trace(samples, rate, units) if return_signal else None
+    reason = inference.inconclusive_reason(finding)
     return jsonify(
         classification=finding.label,
         confidence=details["confidence"],
@@ -64,14 +83,17 @@ def classify_signal():
         signal_type=kind,
         generator=explanation.generator,
         interpretation_id=record_id,
-        inconclusive=inference.is_inconclusive(finding),
+        inconclusive=inconclusive,
+        inconclusive_reason=reason,
+        signal_check=details["signal_check"],
         quality=finding.quality,
         sampling_rate=rate,
-        heart_rate_bpm=details["heart_rate_bpm"],
+        heart_rate_bpm=details["heart_rate_bpm"] if measurable(finding) else None,
         r_peaks=details["r_peaks"],
         beats=details["beats"],
         beat_summary=details["beat_summary"],
         windows=details["windows"],
         model_version=finding.model_version,
         notes=details["notes"],
+        **({"trace": trace} if trace is not None else {}),
     )

@@ -24,6 +24,7 @@ ENVIRONMENT = {
     "WARM_UP_MODELS": "warm_up_models",
     "MEDICAL_API_KEY": "api_key",
     "CORS_ORIGINS": "cors_origins",
+    "USE_RETRIEVAL": "use_retrieval",
 }
 GENERATION_ENVIRONMENT = {
     "GEN_MAX_NEW_TOKENS": "max_new_tokens",
@@ -51,6 +52,7 @@ class Config:
     warm_up_models: bool = True         # load classifier weights at start-up (once, with --preload)
     api_key: Optional[str] = None       # when set, required but on /health, /openapi.json and the page
     cors_origins: Optional[str] = None  # comma-separated origins allowed to call from a browser
+    use_retrieval: bool = True          # load (or build) the retrieval index under data/retrieval
     generation: GenerationSettings = field(default_factory=GenerationSettings)
 
     @classmethod

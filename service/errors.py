@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+from typing import Any, Mapping, Optional
+
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -12,11 +14,12 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    """A client error with the message the client should read."""
+    """A client error with the message the client should read (and fields it can act on)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400,
+                 details: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(message)
-        self.message, self.status = message, status
+        self.message, self.status, self.details = message, status, dict(details or {})
 
 
 # Seconds a client is asked to wait when the database is down (a restart or fail-over).
@@ -31,7 +34,7 @@ MESSAGES = {
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return jsonify(error=exc.message), exc.status
+        return jsonify(error=exc.message, **exc.details), exc.status
 
     @app.errorhandler(StoreUnavailable)
     def _store_unavailable(exc: StoreUnavailable):

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
+import knowledge_base as kb
 from classifier.limits import LIMITS
 from service.config import Config
 from service.feedback import MAX_RATER_ID_CHARS, MAX_ROLE_CHARS
@@ -59,14 +60,19 @@ def _schemas(config: Config) -> dict[str, Any]:
     rate = {"type": "number", "minimum": min(lim.min_rate_hz for lim in LIMITS.values()),
             "maximum": max(lim.max_rate_hz for lim in LIMITS.values())}
     return {
-        "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+        "Error": {"type": "object", "required": ["error"], "properties": {
+            "error": {"type": "string"},
+            "channels": {"type": "array", "items": {"type": "string"},
+                         "description": "an uploaded file's channel names, when the error is that "
+                                        "one must be chosen (send one as channel)"}}},
         "ClassifyRequest": {
             "type": "object", "required": ["signal", "signal_type"], "description": limits,
             "properties": {
                 "signal": {"type": "array", "minItems": 1, "items": {"type": "number"},
                            "description": "samples, in any amplitude unit; finite numbers only"},
                 "signal_type": signal_type, "sampling_rate": rate,
-                "clinical_context": _nullable(text)}},
+                "clinical_context": _nullable(text),
+                "return_signal": {"type": "boolean", "description": "true: the answer carries trace"}}},
         "ClassifyUpload": {
             "type": "object", "required": ["file", "signal_type"],
             "description": "a CSV or text file (one value column, or time in seconds and value), a "
@@ -79,7 +85,9 @@ def _schemas(config: Config) -> dict[str, Any]:
                                                                    "and must agree with it"},
                 "channel": {"type": "string", "description": "index or name; needed when the file "
                                                              "has more than one channel"},
-                "clinical_context": text}},
+                "clinical_context": text,
+                "return_signal": {"type": "string", "description": "1 or true: the answer carries "
+                                                                   "trace"}}},
         "ClassifyResponse": {
             "type": "object",
             "required": ["classification", "confidence", "probabilities", "interpretation", "signal_type",
@@ -90,28 +98,53 @@ def _schemas(config: Config) -> dict[str, Any]:
                 "interpretation": {"type": "string"}, "signal_type": {"enum": list(LIMITS)},
                 "generator": {"type": "string"},
                 "interpretation_id": _nullable({"type": "string"}),
-                "inconclusive": {"type": "boolean"}, "quality": {"enum": ["ok", "poor"]},
+                "inconclusive": {"type": "boolean"},
+                "inconclusive_reason": _nullable({"type": "string", "description": "why the "
+                                                  "finding is inconclusive, in plain words"}),
+                "signal_check": _nullable({
+                    "type": "object", "description": "whether the signal looks like its declared type",
+                    "properties": {"plausible": {"type": "boolean"},
+                                   "looks_like": _nullable({"enum": ["ECG", "EEG", "noise", "mains hum",
+                                                                     "pure tone"]}),
+                                   "reason": _nullable({"type": "string"})}}),
+                "quality": {"enum": ["ok", "poor"]},
                 "sampling_rate": rate, "heart_rate_bpm": _nullable({"type": "number"}),
                 "r_peaks": {"type": "array", "items": {"type": "integer", "minimum": 0}},
                 "beats": {"type": "array", "items": OPEN_OBJECT},
                 "beat_summary": _nullable(OPEN_OBJECT), "windows": _nullable(OPEN_OBJECT),
                 "model_version": {"type": "string"},
-                "notes": {"type": "array", "items": {"type": "string"}}}},
+                "notes": {"type": "array", "items": {"type": "string"}},
+                "trace": {
+                    "type": "object", "required": ["sampling_rate", "samples", "units"],
+                    "description": "only when return_signal was asked for: the samples that were "
+                                   "classified (rounded to 5 significant digits), for drawing; "
+                                   "r_peaks index into them. Never stored",
+                    "properties": {"sampling_rate": rate,
+                                   "samples": {"type": "array", "items": {"type": "number"}},
+                                   "units": _nullable({"type": "string"})}}}},
         "AskRequest": {
             "type": "object", "required": ["prompt"],
             "properties": {
                 "prompt": dict(text, minLength=1), "signal_type": _nullable(signal_type),
                 "classification": _nullable({
                     "type": "object", "required": ["prediction", "confidence"],
-                    "properties": {"prediction": {"type": "string", "minLength": 1, "maxLength": 80},
-                                   "confidence": confidence}})}},
+                    "properties": {"prediction": {"enum": kb.labels()},
+                                   "confidence": confidence}}),
+                "interpretation_id": _nullable({"type": "string", "minLength": 1, "maxLength": 36,
+                                                "description": "a /classify result's id: the "
+                                                "answer uses its finding and measured values"})}},
         "AskResponse": {
             "type": "object", "required": ["response", "generator", "interpretation_id"],
             "properties": {
                 "response": {"type": "string"}, "generator": {"type": "string"},
                 "interpretation_id": _nullable({"type": "string"}),
                 "signal_type": _nullable({"enum": list(LIMITS)}),
-                "classification": _nullable(OPEN_OBJECT)}},
+                "classification": _nullable(OPEN_OBJECT),
+                "sources": {"type": "array", "items": {
+                    "type": "object", "required": ["title", "origin", "url", "licence", "passage"],
+                    "properties": {"title": {"type": "string"}, "origin": {"type": "string"},
+                                   "url": _nullable({"type": "string"}),
+                                   "licence": {"type": "string"}, "passage": {"type": "string"}}}}}},
         "FeedbackRequest": {
             "type": "object", "required": ["interpretation_id", "ratings"],
             "properties": {
@@ -194,7 +227,7 @@ def openapi_document(config: Config) -> dict[str, Any]:
                            "ClassifyRequest", "200", "ClassifyResponse", 400, *keyed, 413, 415,
                            upload="ClassifyUpload"),
         "/ask": _post("Answer a question, optionally about a classification",
-                      "AskRequest", "200", "AskResponse", 400, *keyed, 413, 415),
+                      "AskRequest", "200", "AskResponse", 400, *keyed, 404, 413, 415, 503),
         "/feedback": {"post": {
             "summary": "Rate an interpretation (1–5 on each criterion); one rating per rater",
             "requestBody": {"required": True, "content": {JSON: {"schema": _ref("FeedbackRequest")}}},

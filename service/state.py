@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from flask import current_app
 
+from retrieval.index import Index
 from service import provenance
 from service.config import Config
 from storage import Store, StoreUnavailable
@@ -20,6 +21,7 @@ EXTENSION_KEY = "clinical_service"
 class ServiceState:
     config: Config
     store: Store
+    retriever: Optional[Index] = None  # the retrieval index; None without a corpus
 
 
 def state() -> ServiceState:

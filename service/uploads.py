@@ -25,13 +25,22 @@ TEXT_DELIMITERS = ",;\t"
 
 
 class UploadError(ValueError):
-    """The uploaded files are not a recording this service can read; the message says why."""
+    """The uploaded files are not a recording this service can read; the message says why.
+
+    ``channels`` lists the file's channel names when the error is that one must be chosen, so that
+    a client (the page) can offer them.
+    """
+
+    def __init__(self, message: str, channels: Optional[Sequence[str]] = None) -> None:
+        super().__init__(message)
+        self.channels = list(channels) if channels is not None else None
 
 
 @dataclass(frozen=True)
 class Recording:
     samples: np.ndarray
     sampling_rate: Optional[float]  # None when the file does not state it (a one-column text file)
+    units: Optional[str] = None  # physical units the file states (WFDB, EDF), e.g. "mV"
 
 
 def read_recording(files: Sequence[FileStorage], channel: Optional[str] = None) -> Recording:
@@ -56,13 +65,13 @@ def _pick_channel(names: list[str], channel: Optional[str]) -> int:
         if len(names) == 1:
             return 0
         raise UploadError(f"the file has {len(names)} channels ({', '.join(names)}): choose one with "
-                          "the channel field (its index or name)")
+                          "the channel field (its index or name)", channels=names)
     wanted = channel.strip()
     if wanted.isdigit() and int(wanted) < len(names):
         return int(wanted)
     if wanted in names:
         return names.index(wanted)
-    raise UploadError(f"no channel {wanted!r}: the file has {', '.join(names)}")
+    raise UploadError(f"no channel {wanted!r}: the file has {', '.join(names)}", channels=names)
 
 
 def _read_wfdb(files: Sequence[FileStorage], channel: Optional[str]) -> Recording:
@@ -91,7 +100,7 @@ def _read_wfdb(files: Sequence[FileStorage], channel: Optional[str]) -> Recordin
     if record.p_signal is None or not record.fs:
         raise UploadError("the WFDB record has no samples or no sampling frequency")
     return Recording(samples=np.asarray(record.p_signal[:, 0], dtype=np.float64),
-                     sampling_rate=float(record.fs))
+                     sampling_rate=float(record.fs), units=_units((record.units or [None])[0]))
 
 
 def _read_edf(upload: FileStorage, channel: Optional[str]) -> Recording:
@@ -108,7 +117,8 @@ def _read_edf(upload: FileStorage, channel: Optional[str]) -> Recording:
                 raise UploadError("the EDF file has no signals")
             index = _pick_channel(names, channel)
             return Recording(samples=np.asarray(reader.readSignal(index), dtype=np.float64),
-                             sampling_rate=float(reader.getSampleFrequency(index)))
+                             sampling_rate=float(reader.getSampleFrequency(index)),
+                             units=_units(reader.getPhysicalDimension(index)))
         finally:
             reader.close()
 
@@ -146,6 +156,12 @@ def _read_text(content: bytes, channel: Optional[str]) -> Recording:
     if table.shape[1] == 2 and channel in (None, ""):
         return Recording(samples=table[:, 1], sampling_rate=_rate_from_times(table[:, 0]))
     return Recording(samples=table[:, _pick_channel(header, channel)], sampling_rate=None)
+
+
+def _units(stated: Optional[str]) -> Optional[str]:
+    """The file's unit label, or None where it states none (WFDB's placeholder "NU" included)."""
+    text = (stated or "").strip()
+    return None if text in ("", "NU") else text
 
 
 def _numbers(cells: list[str]) -> Optional[list[float]]:

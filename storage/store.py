@@ -50,6 +50,18 @@ class Store:
                 facts=None if facts is None else json.dumps(facts)))
         return record_id
 
+    def get_interpretation(self, record_id: str) -> Optional[dict[str, Any]]:
+        """A stored result's finding and facts (not its text), or None when there is no such id."""
+        columns = [interpretations.c[name] for name in
+                   ("id", "kind", "signal_type", "label", "confidence", "facts")]
+        with unavailable_on_database_error(), reading(self.engine) as conn:
+            row = conn.execute(select(*columns).where(interpretations.c.id == record_id)).mappings().first()
+        if row is None:
+            return None
+        record = dict(row)
+        record["facts"] = json.loads(record["facts"]) if record["facts"] else None
+        return record
+
     def interpretation_exists(self, record_id: str) -> bool:
         with unavailable_on_database_error(), reading(self.engine) as conn:
             row = conn.execute(select(interpretations.c.id).where(interpretations.c.id == record_id))

@@ -116,3 +116,38 @@ def test_a_form_rate_that_contradicts_the_file_is_refused(client):
 def test_another_body_type_gets_415_naming_both_accepted(client):
     response = client.post("/classify", data="1,2,3", content_type="text/csv")
     assert response.status_code == 415 and "multipart/form-data" in response.get_json()["error"]
+
+
+def test_a_file_with_several_channels_is_refused_with_their_names_to_choose_from(client, dataset):
+    refused = upload(client, wfdb_files(dataset("mitdb"), "119", ".dat"), signal_type="ECG")
+    assert refused.status_code == 400
+    assert refused.get_json()["channels"] == ["MLII", "V1"]
+
+
+def test_return_signal_sends_back_the_classified_samples_with_the_files_units(client):
+    samples, fs = read_cinc(AF_RECORD)
+    data = upload(client, wfdb_files(CINC, AF_RECORD, ".mat"), signal_type="ECG",
+                  return_signal="1").get_json()
+    trace = data["trace"]
+    assert trace["sampling_rate"] == 300.0 and trace["units"] == "mV"
+    assert len(trace["samples"]) == len(samples)
+    assert np.allclose(trace["samples"], samples, atol=1e-4 * np.max(np.abs(samples)))
+    assert "trace" not in upload(client, wfdb_files(CINC, AF_RECORD, ".mat"), signal_type="ECG").get_json()
+
+
+def test_a_headerless_time_value_csv_is_read_as_time_and_value(client):
+    samples, fs = read_cinc(AF_RECORD)
+    lines = [f"{i / fs:.6f},{x:.4f}" for i, x in enumerate(samples)]
+    data = upload(client, [("ecg.csv", "\n".join(lines).encode())], signal_type="ECG",
+                  return_signal="true").get_json()
+    assert data["sampling_rate"] == pytest.approx(300.0)
+    assert data["classification"] == "Atrial Fibrillation"
+    assert data["trace"]["units"] is None
+    assert np.allclose(data["trace"]["samples"], samples, atol=1e-3)
+
+
+def test_a_json_request_can_ask_for_the_signal_back_too(client):
+    samples, fs = read_cinc(AF_RECORD)
+    data = client.post("/classify", json={"signal": samples.tolist(), "signal_type": "ECG",
+                                          "sampling_rate": fs, "return_signal": True}).get_json()
+    assert data["trace"]["units"] is None and len(data["trace"]["samples"]) == len(samples)

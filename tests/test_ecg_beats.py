@@ -22,7 +22,8 @@ from classifier.ecg.beat_peaks import MIN_BEAT_GAP_S, drop_close_detections
 from classifier.ecg.beat_supraventricular import SupraventricularModel
 from classifier.ecg.beats import (classify_beats, conducted, continue_supraventricular_runs,
                                   load_model, model_info, pool_over_look_alikes,
-                                  suppress_s_in_atrial_fibrillation, veto_v_for_conducted_beats)
+                                  suppress_s_in_atrial_fibrillation, veto_v_for_conducted_beats,
+                                  without_s_in_atrial_fibrillation)
 from classifier.ecg.evaluate_beats import statistics
 from classifier.ecg.mitdb import load_record
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
@@ -151,6 +152,18 @@ def test_premature_beats_count_as_s_in_regular_rhythm_but_not_in_atrial_fibrilla
         called, np.array([limit / 2, 2 * limit, 2 * limit, 2 * limit, 0.0]), limit,
         np.array([0.0, 0.0, 2 * p_limit, 0.0, 0.0]), p_limit)
     assert kept.tolist() == [1, 0, 1, 2, 0]  # only the irregular S without P waves is dropped
+
+
+def test_s_beats_inside_atrial_fibrillation_are_counted_as_n_in_beats_and_summary():
+    beats = [{"sample": 360 * t, "time_s": float(t), "class": c}
+             for t, c in [(1, "S"), (2, "N"), (65, "S"), (70, "V"), (125, "S")]]
+    summary = {"duration_s": 180.0, "total_beats": 5, "counts": dict.fromkeys("NSVFQ", 0),
+               "per_minute": {}, "per_hour": {}, "low_confidence_beats": 0, "model_version": "m"}
+    summary["counts"].update(N=1, S=3, V=1)
+    kept, counted = without_s_in_atrial_fibrillation(beats, summary, [(60.0, 120.0)])
+    assert [b["class"] for b in kept] == ["S", "N", "N", "V", "S"]
+    assert counted["counts"] == {"N": 2, "S": 2, "V": 1, "F": 0, "Q": 0}
+    assert counted["per_hour"]["S"] == 40.0 and counted["total_beats"] == 5
 
 
 def test_a_fast_run_started_by_an_s_call_stays_s_until_the_rate_slows():

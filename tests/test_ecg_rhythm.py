@@ -119,9 +119,44 @@ def test_long_recording_is_classified_in_windows(af_record):
     long = np.tile(af_record, int(np.ceil(150 * cinc2017.FS / len(af_record))))[:int(150 * cinc2017.FS)]
     finding = classify_rhythm(long, cinc2017.FS)
     assert finding.label == AF
-    assert finding.windows["count"] >= 4
-    assert finding.windows["labels"].count(AF) >= finding.windows["count"] - 1
+    windows = finding.windows
+    assert (windows["window_s"], windows["step_s"]) == (30.0, 30.0)
+    assert [(w["start_s"], w["end_s"]) for w in windows["items"]] == [
+        (30.0 * i, 30.0 * (i + 1)) for i in range(5)]
+    assert [w["label"] for w in windows["items"]] == [AF] * 5
+    assert windows["af_episodes"] == [{"start_s": 0.0, "end_s": 150.0}]
+    assert windows["af_burden"] == 1.0
     assert max(finding.r_peaks) < len(long)
+
+
+def normal_af_normal() -> np.ndarray:
+    """Three minutes of real recordings: one minute of sinus rhythm (the 30 s Normal fixture twice),
+    one minute of atrial fibrillation (the AF fixture), one minute of sinus rhythm again."""
+    (normal_id,) = [r for r, label in FIXTURE_LABELS.items() if label == "Normal Sinus Rhythm"]
+    (af_id,) = [r for r, label in FIXTURE_LABELS.items() if label == AF]
+    normal = np.tile(fixture_signal(normal_id), 2)
+    return np.concatenate([normal, fixture_signal(af_id), normal])
+
+
+def test_an_af_episode_inside_sinus_rhythm_is_found_with_its_burden():
+    signal = normal_af_normal()
+    finding = classify_rhythm(signal, cinc2017.FS)
+    assert finding.label == "Normal Sinus Rhythm"
+    assert [w["label"] == AF for w in finding.windows["items"]] == [False, False, True, True, False, False]
+    assert finding.windows["af_episodes"] == [{"start_s": 60.0, "end_s": 120.0}]
+    assert finding.windows["af_burden"] == pytest.approx(1 / 3, abs=1e-3)
+    json.dumps(finding.to_dict())
+
+
+def test_no_supraventricular_beat_is_counted_inside_atrial_fibrillation():
+    signal = normal_af_normal()
+    finding = classify(signal, cinc2017.FS, "ECG")
+    inside = [b for b in finding.beats if 60.0 <= b["time_s"] <= 120.0]
+    assert len(inside) > 60
+    assert {b["class"] for b in inside} <= {"N", "V", "F", "Q"}
+    counts = finding.beat_summary["counts"]
+    assert counts["S"] == sum(b["class"] == "S" for b in finding.beats)
+    assert sum(counts.values()) == len(finding.beats)
 
 
 def test_held_out_records_are_mostly_labelled_correctly(dataset):

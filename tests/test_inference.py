@@ -10,7 +10,8 @@ from explain.chain import Explainer
 from explain.generators import (DECISION_SUPPORT, FINE_TUNED, Busy, GenerationSlots, GPT2Generator,
                                 KnowledgeBaseGenerator, TemplateGenerator)
 from explain.model_loading import load_model_and_tokenizer
-from explain.request import INTERPRETATION, ExplainRequest
+from explain import guard
+from explain.request import INTERPRETATION, QUERY, ExplainRequest
 from explain.settings import GenerationSettings
 
 AF = {"prediction": "Atrial Fibrillation", "confidence": 0.92}
@@ -224,3 +225,27 @@ def test_generation_slots_admit_one_running_and_the_set_number_waiting():
         waiting.join(30)
     with slots.hold():  # free again once they are done
         pass
+
+
+def test_a_tiny_random_models_text_is_refused_for_a_general_question(tiny_gpt2_dir):
+    inference.initialize_llm(model_path=str(tiny_gpt2_dir), try_base_model=False,
+                             settings=GenerationSettings(max_new_tokens=60))
+    explanation = inference.answer_question("what is a normal QT interval?")
+    assert explanation.generator == "knowledge base"
+    assert explanation.rejected[0][0] == "fine-tuned GPT-2"
+    assert any("not grounded" in reason or "too short" in reason
+               for reason in explanation.rejected[0][1])
+    assert "450 ms" in explanation.text
+
+
+def test_the_guard_refuses_a_fluent_general_answer_that_states_a_dose():
+    request = ExplainRequest(kind=QUERY, prompt="…", question="how is atrial fibrillation treated?")
+    text = ("Atrial fibrillation is treated with medicines that control the heart rate, for example "
+            "metoprolol 50 mg twice a day, and with blood thinners to lower the risk of stroke.")
+    assert "states a dose" in guard.problems(text, request)
+
+
+def test_the_guard_refuses_a_text_that_denies_the_finding():
+    text = ("1. Explanation of the finding: there is no atrial fibrillation on this recording. "
+            "2. Clinical significance: the heart rhythm is regular. 3. Recommended follow-up: none.")
+    assert "contradicts the finding" in guard.problems(text, request_for())

@@ -175,22 +175,6 @@ def test_a_topic_puts_its_short_answer_first():
         kb.render_answer(seizure, 0.9, topic="prognosis")
 
 
-@pytest.mark.parametrize("question, topic", [
-    ("What medication is used for this?", "treatment"),
-    ("How is it treated?", "treatment"),
-    ("Why does this happen?", "causes"),
-    ("What causes it?", "causes"),
-    ("Is this an emergency?", "urgency"),
-    ("How dangerous is it?", "urgency"),
-    ("Can she still drink coffee?", "lifestyle"),
-    ("Is exercise safe?", "lifestyle"),
-    ("What causes it, and which therapy helps?", "causes"),
-    ("What does the P wave look like?", None),
-])
-def test_topic_for_question_matches_keywords(question, topic):
-    assert kb.topic_for_question(question) == topic
-
-
 def write_entry(directory, **changes):
     data = json.loads((kb.ENTRIES_DIR / "atrial_fibrillation.json").read_text(encoding="utf-8"))
     data.update(changes)
@@ -221,3 +205,10 @@ def test_a_synonym_claimed_by_two_entries_is_refused(tmp_path):
     (tmp_path / "other_rhythm.json").write_text(json.dumps(other), encoding="utf-8")
     with pytest.raises(ValueError, match=r"other_rhythm\.json.*'af'"):
         kb.load_entries(tmp_path)
+
+
+def test_an_abstained_finding_is_inconclusive_at_high_confidence_and_says_why():
+    reason = "the recording is unlike the recordings this model was trained on"
+    text = kb.render_answer(ENTRIES["Seizure Activity"], 0.97, reason=reason)
+    assert text.startswith(f"Result: inconclusive (97% confidence). Why: {reason}.\n")
+    assert "is not reported as a finding" in text

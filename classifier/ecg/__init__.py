@@ -15,14 +15,20 @@ def analyze_ecg(signal: np.ndarray, sampling_rate: float) -> Finding:
     detecting them twice, less any detection it drops as a P or T wave (``beat_peaks``); the
     finding's R peaks and heart rate are then those of the classified beats. The summary carries
     the rhythm finding's quality, so a count of ectopic beats in a poor-quality recording is never
-    read as a confident one.
+    read as a confident one. No beat inside atrial fibrillation (the whole recording when it is
+    called AF, else its AF episodes) is counted as supraventricular ectopic.
     """
-    from classifier.ecg.beats import classify_beats
+    from classifier.ecg.beats import classify_beats, without_s_in_atrial_fibrillation
     from classifier.ecg.qrs import heart_rate_bpm
-    from classifier.ecg.rhythm import classify_rhythm
+    from classifier.ecg.rhythm import AF, classify_rhythm
     finding = classify_rhythm(signal, sampling_rate)
     peaks = np.asarray(finding.r_peaks, dtype=np.int64) if len(finding.r_peaks) else None
     beats, summary = classify_beats(signal, sampling_rate, peaks)
+    if finding.label == AF:
+        af_spans = [(0.0, len(signal) / sampling_rate)]
+    else:
+        af_spans = [(e["start_s"], e["end_s"]) for e in (finding.windows or {}).get("af_episodes", [])]
+    beats, summary = without_s_in_atrial_fibrillation(beats, summary, af_spans)
     r_peaks = tuple(b["sample"] for b in beats)
     heart_rate = (None if finding.heart_rate_bpm is None
                   else heart_rate_bpm(np.asarray(r_peaks), sampling_rate))

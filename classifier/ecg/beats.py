@@ -200,6 +200,23 @@ def veto_v_for_conducted_beats(predicted: np.ndarray, features: np.ndarray,
     return predicted
 
 
+def without_s_in_atrial_fibrillation(beats: list[dict], summary: dict,
+                                     spans_s: list[tuple[float, float]]) -> tuple[list[dict], dict]:
+    """Beats and summary with every S beat inside an AF span (seconds) counted as N instead.
+
+    The spans are where the rhythm model calls atrial fibrillation: there is no sinus rhythm for a
+    beat to come early against, so a supraventricular premature beat has no meaning (AAMI).
+    """
+    def inside(t: float) -> bool:
+        return any(start <= t <= end for start, end in spans_s)
+
+    beats = [{**b, "class": "N"} if b["class"] == "S" and inside(b["time_s"]) else b for b in beats]
+    classes = list(summary["counts"])
+    predicted = np.array([classes.index(b["class"]) for b in beats], dtype=np.int64)
+    return beats, {**summary, **_summary(predicted, classes, summary["duration_s"],
+                                         summary["low_confidence_beats"], summary["model_version"])}
+
+
 def _summary(predicted: np.ndarray, classes: list[str], duration_s: float, low_confidence: int,
              version: str) -> dict[str, Any]:
     counts = np.bincount(predicted, minlength=len(classes))

@@ -1,15 +1,21 @@
 """ECG rhythm classification (CinC 2017 classes): ``classify_rhythm(signal, sampling_rate) -> Finding``.
 
 Pipeline: resample to 300 Hz and scale -> band-pass -> R peaks -> polarity -> per window (at most
-61 s, the longest training record; longer recordings are cut into overlapping 60 s windows whose
-calibrated probabilities are averaged): features -> LightGBM, and the cleaned signal at 100 Hz ->
-1-D residual CNN -> log-linear pool of the two -> temperature scaling.
+61 s, the longest training record; longer recordings are cut into consecutive 30 s windows, the
+last one aligned to the end): features -> LightGBM, and the cleaned signal at 100 Hz -> 1-D
+residual CNN -> log-linear pool of the two -> temperature scaling.
+
+Long recordings: each window's label is its likeliest class; the AF episodes are the runs of
+windows labelled AF and the AF burden is the share of the recording inside them. The recording's
+probabilities are the mean of its windows' and its label the likeliest of those, so a recording is
+called AF when AF dominates it, and AF in part of it shows as burden and episodes.
 """
 from __future__ import annotations
 
 import functools
 import json
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -23,8 +29,8 @@ from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
 from classifier.limits import SignalError
 from classifier.signals import as_float_array, sliding_windows
 
-NOISY = "Noisy Recording"
-MAX_WINDOW_S, WINDOW_S, STEP_S = 61.0, 60.0, 30.0
+AF, NOISY = "Atrial Fibrillation", "Noisy Recording"
+MAX_WINDOW_S, WINDOW_S, STEP_S = 61.0, 30.0, 30.0
 # The shortest CinC 2017 training record; shorter inputs (down to the 5 s limit) get a note.
 TRAINED_MIN_S = 9.0
 
@@ -77,6 +83,46 @@ def load_model() -> RhythmEnsemble:
     return RhythmEnsemble.load(MODEL_DIR)
 
 
+def window_probabilities(prepared: Prepared) -> tuple[np.ndarray, list[dict[str, float]]]:
+    """Per analysis window: the calibrated probabilities and the window's features."""
+    model = load_model()
+    feats = features_per_window(prepared)
+    matrix = np.array([[f[name] for name in model.feature_names] for f in feats], dtype=np.float64)
+    return model.predict_proba(matrix, cnn_inputs_per_window(prepared)), feats
+
+
+def af_episodes(items: Sequence[Mapping]) -> list[dict[str, float]]:
+    """Runs of consecutive windows labelled AF, as ``{"start_s", "end_s"}`` (windows may overlap)."""
+    episodes: list[dict[str, float]] = []
+    for item in items:
+        if item["label"] != AF:
+            continue
+        if episodes and item["start_s"] <= episodes[-1]["end_s"]:
+            episodes[-1]["end_s"] = max(episodes[-1]["end_s"], item["end_s"])
+        else:
+            episodes.append({"start_s": item["start_s"], "end_s": item["end_s"]})
+    return episodes
+
+
+def af_burden(episodes: Sequence[Mapping[str, float]], duration_s: float) -> float:
+    """The share (0-1) of the recording inside AF episodes."""
+    if duration_s <= 0:
+        return 0.0
+    return min(1.0, sum(e["end_s"] - e["start_s"] for e in episodes) / duration_s)
+
+
+def window_summary(per_window: np.ndarray, classes: list[str], n_samples: int) -> dict:
+    """``Finding.windows`` of a long recording (``n_samples`` at the model rate): each window's
+    label and probability, the AF episodes and the AF burden, times in seconds."""
+    fs = preprocess.MODEL_RATE
+    items = [{"start_s": round(start / fs, 2), "end_s": round(stop / fs, 2),
+              "label": classes[int(np.argmax(p))], "probability": round(float(np.max(p)), 4)}
+             for (start, stop), p in zip(window_bounds(n_samples), per_window)]
+    episodes = af_episodes(items)
+    return {"window_s": WINDOW_S, "step_s": STEP_S, "items": items,
+            "af_burden": round(af_burden(episodes, n_samples / fs), 4), "af_episodes": episodes}
+
+
 def model_info() -> dict:
     """Name, version, classes and the measured held-out metrics of the rhythm model."""
     model = load_model()
@@ -102,9 +148,7 @@ def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
         raise SignalError("ECG signal is a flat line: there is nothing to classify")
     model = load_model()
     prepared = prepare(x, sampling_rate)
-    feats = features_per_window(prepared)
-    matrix = np.array([[f[name] for name in model.feature_names] for f in feats], dtype=np.float64)
-    per_window = model.predict_proba(matrix, cnn_inputs_per_window(prepared))
+    per_window, feats = window_probabilities(prepared)
     probs = per_window.mean(axis=0)
     fs = preprocess.MODEL_RATE
     correlations = [f["tmpl_corr_median"] for f in feats if np.isfinite(f["tmpl_corr_median"])]
@@ -125,9 +169,8 @@ def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
         quality=QUALITY_POOR if label == NOISY else QUALITY_OK,
         heart_rate_bpm=None if unreadable else heart_rate_bpm(prepared.r_peaks, fs),
         r_peaks=tuple(int(i) for i in preprocess.to_input_frame(prepared.r_peaks, fs, sampling_rate, len(x))),
-        windows=None if len(feats) == 1 else {
-            "count": len(feats), "seconds": WINDOW_S, "step_seconds": STEP_S,
-            "labels": [model.classes[int(i)] for i in per_window.argmax(axis=1)]},
+        windows=None if len(feats) == 1 else window_summary(per_window, model.classes,
+                                                            len(prepared.raw)),
         model_version=model.version,
         notes=tuple(notes),
     )

@@ -1,0 +1,186 @@
+"""The knowledge base's answer to a health worker's question: the question's topic, answered first.
+
+Order of an answer: emergency advice when the question or context holds a red flag (added by
+:func:`emergency_first` for every generator's text), then the answer to the topic asked about, then
+one line on the finding the question is about. Everything said comes from the knowledge base, the
+glossary, the measured facts of a stored result, or a quoted retrieved passage.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Optional, Sequence
+
+import knowledge_base as kb
+from explain.request import ExplainRequest
+from knowledge_base import red_flags
+from knowledge_base import topics as kb_topics
+from retrieval.index import query_terms
+from retrieval.passages import KB_LICENCE, KB_ORIGIN, Passage
+
+NO_INFORMATION = ("I don't have reliable information on that. This service covers heart rhythm "
+                  "(ECG) and brain wave (EEG) findings. Please ask a qualified clinician or a "
+                  "trusted clinical reference.")
+QUOTE_WORDS = 60
+SLOW_BPM, FAST_BPM = 60, 100
+_BPM_IN_QUESTION = re.compile(r"\b(\d{2,3})\b")
+
+
+def emergency_first(text: str, *texts: Optional[str]) -> str:
+    """``text`` with the emergency sentence put first when ``texts`` hold a red flag."""
+    advice = red_flags.emergency_advice(red_flags.find_red_flags(*texts))
+    if not advice or text.startswith(advice):
+        return text
+    return f"{advice}\n\n{text}"
+
+
+def _finding_line(label: str, confidence: float, inconclusive: bool) -> str:
+    if inconclusive or label == kb.NOISY_LABEL:
+        return (f"About this result: it is inconclusive ({confidence:.0%} confidence), so it does "
+                "not show whether the patient has any finding.")
+    band = kb.confidence_band(confidence)
+    return (f"About this result: the classifier reported {label} ({band}, {confidence:.0%} "
+            "confidence), which a clinician must confirm.")
+
+
+def _rate_words(rate: float) -> str:
+    if rate < SLOW_BPM:
+        return (f"{rate:.0f} beats per minute is slower than the usual resting range of 60 to 100 "
+                "(bradycardia). It can be normal in fit people or with some medicines. It matters "
+                "if the patient is dizzy, faint, breathless or has chest pain, and below 40 with "
+                "those symptoms it is an emergency.")
+    if rate > FAST_BPM:
+        return (f"{rate:.0f} beats per minute is faster than the usual resting range of 60 to 100 "
+                "(tachycardia). Pain, fever, anxiety or exercise can cause it, and so can a rhythm "
+                "problem. Above 150 with dizziness, fainting, chest pain or breathlessness it is an "
+                "emergency.")
+    return f"{rate:.0f} beats per minute is inside the usual resting range of 60 to 100."
+
+
+def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """An answer about the measured numbers, from a stored result's facts or the question's number."""
+    asked = [float(m.group(1)) for m in _BPM_IN_QUESTION.finditer(question)
+             if 20 <= float(m.group(1)) <= 300]
+    if facts is None:
+        return _rate_words(asked[0]) if asked else None
+    if facts.get("quality") == "poor" or facts.get("label") == kb.NOISY_LABEL:
+        return ("This recording was too noisy to measure the heart rate or count beats reliably, so "
+                "no numbers are given. Repeat the recording with the patient still and good "
+                "electrode contact, or count the pulse by hand for a full minute.")
+    parts = []
+    rate = facts.get("heart_rate_bpm")
+    duration = facts.get("duration_s")
+    over = f" over {duration:.0f} seconds" if duration else ""
+    if rate is not None:
+        parts.append(f"The measured average heart rate was about {rate:.0f} beats per minute{over}.")
+        parts.append(_rate_words(asked[0] if asked else rate))
+    counts = facts.get("beat_counts")
+    if counts:
+        beats = [f"{counts.get(key, 0)} {name}" for key, name in
+                 (("pvc", "premature ventricular contractions (PVCs)"),
+                  ("pac", "premature atrial contractions (PACs)")) if key in counts]
+        total = facts.get("total_beats")
+        parts.append(f"The recording counted {' and '.join(beats)}"
+                     + (f" among {total} beats" if total else "") + f"{over}.")
+    if facts.get("af_burden") is not None:
+        parts.append(f"Atrial fibrillation was seen in {facts['af_burden']:.0%} of the recording.")
+    if not parts:
+        return ("This result holds no measured heart rate or beat count"
+                + (" (EEG recordings have none)." if facts.get("signal_type") == "EEG" else "."))
+    return " ".join(parts)
+
+
+def _entries_named(question: str, label: Optional[str]) -> list[kb.Entry]:
+    named = sorted(kb.find_mentions(question), key=lambda name: question.lower().find(name.lower()))
+    entries = [kb.get_entry(name) for name in named]
+    if label and kb.get_entry(label) and kb.get_entry(label) not in entries:
+        entries.insert(0, kb.get_entry(label))
+    return [entry for entry in entries if entry is not None]
+
+
+def _quote(passage: Passage) -> str:
+    words = passage.text.split()
+    text = " ".join(words[:QUOTE_WORDS]) + (" …" if len(words) > QUOTE_WORDS else "")
+    return f'From {passage.title} ({passage.origin}): "{text}"'
+
+
+def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
+    """``(topic id, the answer to it)``; the answer may be "" when nothing in the base fits."""
+    question = request.question or ""
+    topic = kb_topics.topic_of(question)
+    topic_id = topic.id if topic else None
+    entries = _entries_named(question, request.label)
+    terms = kb_topics.terms_in(question)
+    if topic_id == "dose":
+        return topic_id, topic.answer
+    if topic_id == "numbers":
+        answer = facts_answer(question, request.facts)
+        if answer:
+            return topic_id, answer
+    if topic_id == "comparison" and len(entries) + len(terms) >= 2:
+        described = [f"{e.label}: {e.summary}" for e in entries]
+        described += [t.text for t in terms if not any(e.label in t.text for e in entries)][:2]
+        return topic_id, " ".join(described[:3] + [topic.answer])
+    if topic_id == "confidence" and request.label and request.confidence is not None:
+        band = kb.confidence_band(request.confidence)
+        return topic_id, (f"{topic.answer} This result's confidence is {request.confidence:.0%}, "
+                          f"which counts as {band}.")
+    entry = entries[0] if entries else None
+    if entry and topic_id in entry.questions:
+        prefix = ""
+        if request.inconclusive and request.label == entry.label:
+            prefix = f"General information about {entry.label}, which this result does not confirm: "
+        return topic_id, prefix + entry.questions[topic_id]
+    parts = []
+    if topic and topic.answer:
+        parts.append(topic.answer)
+    if terms and (topic_id in (None, "definition", "diagnosis_tests", "causes") or not parts):
+        parts.append(terms[0].text)
+    if entry and (topic_id in (None, "definition") or not parts):
+        # About the finding itself: its one-line summary, never the interpretation's sections again.
+        about_result = request.label == entry.label
+        parts.append(entry.summary if about_result else f"{entry.summary} {entry.explanation}")
+    return topic_id, " ".join(parts)
+
+
+def answer(request: ExplainRequest) -> tuple[str, Optional[str]]:
+    """``(text, topic id)``: the knowledge base's answer to ``request.question``."""
+    question = request.question or ""
+    if not kb_topics.in_field(question, about_a_finding=request.label is not None):
+        return NO_INFORMATION, None
+    topic_id, text = topic_answer(request)
+    if not text and request.passages:
+        text = _quote(request.passages[0])
+    if not text:
+        return NO_INFORMATION, topic_id
+    if request.label:
+        text += "\n\n" + _finding_line(request.label, request.confidence or 0.0, request.inconclusive)
+    return text, topic_id
+
+
+def relevant(passage: Passage, question: str) -> bool:
+    """A passage worth citing: in the service's field and sharing at least two of the question's
+    content words (one when the question has only one)."""
+    asked = set(query_terms(question))
+    shared = asked & set(query_terms(f"{passage.title} {passage.text}"))
+    return kb_topics.in_field(passage.text, about_a_finding=False) and len(shared) >= min(2, len(asked))
+
+
+def kb_source(title: str, passage: str) -> dict:
+    return {"title": title, "origin": KB_ORIGIN, "url": None, "licence": KB_LICENCE,
+            "passage": passage}
+
+
+def sources_for(text: str, request: ExplainRequest, passages: Sequence[Passage]) -> list[dict]:
+    """The knowledge-base entries and glossary terms the answer used, then the retrieved passages."""
+    if text.startswith(NO_INFORMATION) or NO_INFORMATION in text:
+        return []
+    used = []
+    question = request.question or ""
+    for entry in _entries_named(question, request.label):
+        used.append(kb_source(entry.label, entry.summary))
+    for term in kb_topics.terms_in(question):
+        if term.text in text:
+            used.append(kb_source(term.term, term.text))
+    used += [{"title": p.title, "origin": p.origin, "url": p.url or None, "licence": p.licence,
+              "passage": p.text} for p in passages if p.origin != KB_ORIGIN]
+    return used

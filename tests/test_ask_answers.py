@@ -1,0 +1,129 @@
+"""/ask answers the question that was asked: emergencies first, the topic answered from the knowledge
+base and cited passages, the stored result's measured facts, and only findings the service knows."""
+import numpy as np
+import pytest
+import wfdb
+
+import knowledge_base as kb
+from explain import guard
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture(scope="module")
+def client():
+    import tempfile
+
+    from api import create_app
+    with tempfile.TemporaryDirectory() as tmp:
+        yield create_app({"database_url": f"sqlite:///{tmp}/t.db", "use_base_gpt2": False,
+                          "warm_up_models": False}).test_client()
+
+
+def ask(client, prompt, **extra):
+    response = client.post("/ask", json={"prompt": prompt, **extra})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def first_sentence(text):
+    return text.split(". ")[0]
+
+
+def classify_record(client, record_id, **extra):
+    record = wfdb.rdrecord(str(FIXTURES / "cinc2017" / record_id))
+    body = {"signal": np.asarray(record.p_signal[:, 0]).tolist(), "signal_type": "ECG",
+            "sampling_rate": record.fs, **extra}
+    response = client.post("/classify", json=body)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_crushing_chest_pain_with_st_elevation_gets_emergency_advice_first(client):
+    text = ask(client, "pt has crushing chest pain and ST elevation on the ecg what do i do")["response"]
+    assert "call emergency services" in first_sentence(text)
+    assert "This service can explain" not in text
+
+
+def test_a_fast_pulse_with_dizziness_never_opens_with_not_an_emergency(client):
+    body = {"classification": {"prediction": "Premature Ventricular Contractions", "confidence": 0.9}}
+    text = ask(client, "pt dizzy and pulse 159, can it wait till monday?", **body)["response"]
+    assert "call emergency services" in first_sentence(text)
+
+
+def test_a_question_about_a_finding_is_not_the_interpretation_again(client):
+    body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
+    text = ask(client, "He drives a taxi. Can he keep driving?", **body)["response"]
+    interpretation = kb.render_answer(kb.get_entry("Atrial Fibrillation"), 0.92)
+    assert "driv" in text.split("\n")[0].lower()
+    assert interpretation.split("\n")[1] not in text  # none of the interpretation's sections
+
+
+@pytest.mark.parametrize("question, words", [
+    ("difference between PVC and PAC?", ["lower chambers", "upper chambers"]),
+    ("what is a normal QT interval", ["450 ms"]),
+    ("how is epilepsy diagnosed", ["EEG"]),
+    ("can anxiety cause an abnormal ECG", ["Anxiety"]),
+    ("she takes warfarin and ibuprofen, any interaction problem?", ["bleeding", "pharmacist"]),
+    ("she is pregnant, is her epilepsy medicine safe?", ["Do not stop"]),
+])
+def test_the_questions_that_were_deflected_get_answers_with_sources(client, question, words):
+    data = ask(client, question)
+    assert all(word in data["response"] for word in words)
+    assert data["sources"] and all(set(s) == {"title", "origin", "url", "licence", "passage"}
+                                   for s in data["sources"])
+
+
+def test_a_dose_question_is_refused_with_whom_to_ask_and_no_number(client):
+    text = ask(client, "how many mg of metoprolol should i give for AF?")["response"]
+    assert "can't give a medicine dose" in text and "pharmacist" in text
+    assert not guard.has_dose(text)
+
+
+def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
+    body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
+    data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)
+    assert data["response"].startswith("I don't have reliable information on that.")
+    assert "Atrial Fibrillation" not in data["response"] and data["sources"] == []
+
+
+def test_a_label_the_classifiers_never_report_is_refused_with_the_known_ones(client):
+    response = client.post("/ask", json={"prompt": "q", "classification": {"prediction": "Cancer",
+                                                                           "confidence": 0.99}})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert all(label in error for label in kb.labels())
+
+
+def test_the_heart_rate_question_is_answered_from_the_stored_result(client):
+    result = classify_record(client, "A00011")
+    data = ask(client, "what is the heart rate on this ecg?",
+               interpretation_id=result["interpretation_id"])
+    assert f"about {result['heart_rate_bpm']:.0f} beats per minute" in data["response"]
+    assert data["classification"]["prediction"] == result["classification"]
+
+
+def test_is_47_too_slow_is_answered_against_the_usual_range(client):
+    result = classify_record(client, "A00011")
+    text = ask(client, "is 47 too slow?", interpretation_id=result["interpretation_id"])["response"]
+    assert "47 beats per minute is slower than the usual resting range of 60 to 100" in text
+
+
+def test_a_noisy_stored_result_gives_no_heart_rate(client):
+    result = classify_record(client, "A00988")
+    assert result["heart_rate_bpm"] is None
+    text = ask(client, "what is the heart rate?", interpretation_id=result["interpretation_id"])["response"]
+    assert "too noisy to measure the heart rate" in text and "beats per minute" not in text
+
+
+def test_an_unknown_interpretation_id_is_a_404(client):
+    response = client.post("/ask", json={"prompt": "heart rate?", "interpretation_id": "nope"})
+    assert response.status_code == 404
+
+
+def test_red_flags_in_the_clinical_context_come_first_and_never_change_the_finding(client):
+    calm = classify_record(client, "A02506")
+    urgent = classify_record(client, "A02506", clinical_context="crushing chest pain since 1 hour")
+    assert "call emergency services" in first_sentence(urgent["interpretation"])
+    assert urgent["classification"] == calm["classification"]
+    assert urgent["confidence"] == calm["confidence"]
+    assert not calm["interpretation"].startswith("Emergency")

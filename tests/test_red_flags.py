@@ -1,0 +1,47 @@
+"""Every reviewed red flag is found in the words health workers use, and only when present."""
+import pytest
+
+from knowledge_base.red_flags import emergency_advice, find_red_flags, flags
+
+EXAMPLES = {
+    "chest_pain": "pt has crushing chest pain, what do i do",
+    "st_elevation": "the ecg shows ST elevation in the chest leads",
+    "fainting": "she fainted twice this morning",
+    "unresponsive": "he is unresponsive after the fit",
+    "breathless_at_rest": "short of breath at rest since last night",
+    "fast_rate_with_symptoms": "pt dizzy and pulse 159, can it wait till monday?",
+    "slow_rate_with_symptoms": "HR 38 and feels weak and dizzy",
+    "ongoing_seizure": "she is still seizing, what now",
+    "long_seizure": "the seizure lasted 7 minutes",
+    "status_epilepticus": "is status epilepticus an emergency?",
+    "stroke_signs": "new weakness of the left arm and slurred speech",
+    "seizure_with_injury": "he had a seizure and hit his head",
+    "severe_headache": "sudden severe headache then confusion",
+}
+
+
+def test_every_flag_in_the_data_file_has_an_example_here():
+    assert set(EXAMPLES) == {flag.id for flag in flags()}
+
+
+@pytest.mark.parametrize("flag_id, text", sorted(EXAMPLES.items()))
+def test_each_flag_is_found_in_plain_phrasing(flag_id, text):
+    assert flag_id in {flag.id for flag in find_red_flags(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "no chest pain, just palpitations now and then",
+    "pulse 159 after a run, feels fine",           # fast without symptoms
+    "pulse 38 in a marathon runner, no symptoms",  # slow without symptoms
+    "what is a normal QT interval",
+    "how is epilepsy diagnosed",
+])
+def test_no_flag_without_the_red_flag(text):
+    assert find_red_flags(text) == []
+
+
+def test_the_advice_says_to_call_emergency_services_in_its_first_sentence():
+    advice = emergency_advice(find_red_flags("crushing chest pain"))
+    first_sentence = advice.split(". ")[0]
+    assert "call emergency services" in first_sentence and "chest pain" in first_sentence
+    assert emergency_advice([]) == ""
