@@ -4,6 +4,7 @@ Stored with every interpretation so that ratings can be compared by model versio
 version, and the fine-tuning loop in docs/feedback-loop.md). Versions are content hashes, so a
 retrained model or an edited knowledge base gets a new one without anyone bumping a number.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-import inference
 import knowledge_base
 from explain.generators import BASE, FINE_TUNED
 from explain.model_loading import WEIGHT_FILES
@@ -44,9 +44,9 @@ def _model_version(model_path: str) -> str:
     return f"{folder.name}@{digest.hexdigest()[:HASH_CHARS]}"
 
 
-def language_model_version(generator: str) -> Optional[str]:
-    """The version of the language model that wrote a text, or None when none did."""
-    if generator not in (FINE_TUNED, BASE):
+def language_model_version(generator: str, model_path: Optional[str]) -> Optional[str]:
+    """The version of the language model (loaded from ``model_path``) that wrote a text, or None
+    when none did."""
+    if generator not in (FINE_TUNED, BASE) or not model_path:
         return None
-    path = inference.generator_status().get("model_path")
-    return _model_version(str(path)) if path else None
+    return _model_version(str(model_path))

@@ -1,4 +1,5 @@
 """Engines for SQLite and PostgreSQL, and the one error the rest of the service sees."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,7 +9,6 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
-
 
 # Execution option for connections that only read (SQLite then takes no write lock).
 READ_ONLY = "clinical_read_only"
@@ -43,6 +43,7 @@ def make_engine(url: str) -> Engine:
         Path(url.removeprefix("sqlite:///").split("?")[0]).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
+
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):  # noqa: ANN001 - DB-API objects
             connection.isolation_level = None  # transactions are begun below, not by the driver
@@ -57,4 +58,5 @@ def make_engine(url: str) -> Engine:
         def _begin(connection):  # noqa: ANN001
             reading = connection.get_execution_options().get(READ_ONLY, False)
             connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
     return engine

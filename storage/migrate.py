@@ -11,6 +11,7 @@ A schema change is a new file in ``migrations/versions/`` (``down_revision`` = t
 ``revision``) together with the same change in ``schema.py``; ``tests/test_storage.py`` checks, on
 both backends, that the migrated tables are the ones ``schema.py`` describes.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ interval); it treats ratings as independent, which flatters it when a few raters
 Alpha comes from the ``krippendorff`` package on the items x values count matrix, so every anonymous
 rating counts as its own rater without a matrix column per rating.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -21,9 +22,11 @@ from storage.schema import RATINGS
 SCALE = (1, 2, 3, 4, 5)
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 5
-METHOD = ("mean with a 95% percentile bootstrap interval (scipy, 2,000 resamples, seed 5) per "
-          "criterion; Krippendorff's alpha, ordinal, over interpretations rated by at least two raters "
-          "(krippendorff package); an anonymous rating counts as its own rater")
+METHOD = (
+    "mean with a 95% percentile bootstrap interval (scipy, 2,000 resamples, seed 5) per "
+    "criterion; Krippendorff's alpha, ordinal, over interpretations rated by at least two raters "
+    "(krippendorff package); an anonymous rating counts as its own rater"
+)
 
 
 def bootstrap_interval(values: np.ndarray) -> Optional[list[float]]:
@@ -32,22 +35,29 @@ def bootstrap_interval(values: np.ndarray) -> Optional[list[float]]:
         return None
     if np.all(values == values[0]):  # every resample has the same mean
         return [float(values[0])] * 2
-    result = stats.bootstrap((values,), np.mean, n_resamples=BOOTSTRAP_RESAMPLES, method="percentile",
-                             confidence_level=0.95, rng=np.random.default_rng(BOOTSTRAP_SEED))
+    result = stats.bootstrap(
+        (values,),
+        np.mean,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="percentile",
+        confidence_level=0.95,
+        rng=np.random.default_rng(BOOTSTRAP_SEED),
+    )
     return [float(result.confidence_interval.low), float(result.confidence_interval.high)]
 
 
 def criterion_statistics(values: Iterable[int]) -> dict[str, Any]:
     array = np.asarray(list(values), dtype=float)
     interval = bootstrap_interval(array)
-    return {"mean": round(float(array.mean()), 3) if len(array) else None,
-            "ci95": None if interval is None else [round(v, 3) for v in interval],
-            "n": int(len(array))}
+    return {
+        "mean": round(float(array.mean()), 3) if len(array) else None,
+        "ci95": None if interval is None else [round(v, 3) for v in interval],
+        "n": int(len(array)),
+    }
 
 
 def group_statistics(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
-    return {"n": len(rows),
-            "criteria": {name: criterion_statistics(row[name] for row in rows) for name in RATINGS}}
+    return {"n": len(rows), "criteria": {name: criterion_statistics(row[name] for row in rows) for name in RATINGS}}
 
 
 def ordinal_alpha(ratings_per_item: Iterable[Iterable[int]]) -> Optional[float]:
@@ -63,8 +73,7 @@ def ordinal_alpha(ratings_per_item: Iterable[Iterable[int]]) -> Optional[float]:
     value_counts = np.asarray(counts, dtype=float)
     if np.count_nonzero(value_counts.sum(axis=0)) < 2:
         return None
-    alpha = krippendorff.alpha(value_counts=value_counts, value_domain=list(SCALE),
-                               level_of_measurement="ordinal")
+    alpha = krippendorff.alpha(value_counts=value_counts, value_domain=list(SCALE), level_of_measurement="ordinal")
     return None if np.isnan(alpha) else round(float(alpha), 3)
 
 
@@ -90,10 +99,12 @@ def agreement(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
     for row in rows:
         by_item[row["interpretation_id"]].append(row)
     shared = [members for members in by_item.values() if len(members) >= 2]
-    return {"level": "ordinal", "items": len(shared),
-            "ratings": sum(len(members) for members in shared),
-            "alpha": {name: ordinal_alpha([row[name] for row in members] for members in shared)
-                      for name in RATINGS}}
+    return {
+        "level": "ordinal",
+        "items": len(shared),
+        "ratings": sum(len(members) for members in shared),
+        "alpha": {name: ordinal_alpha([row[name] for row in members] for members in shared) for name in RATINGS},
+    }
 
 
 def summarise(rows: list[Mapping[str, Any]]) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Shared fixtures: the real datasets (unpacked by scripts/fetch_data.py) and the GPT-2 tokenizer."""
+
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +12,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-sys.path.insert(0, str(ROOT))
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +41,7 @@ def fresh_postgres_database() -> Iterator[str]:
 
     url = os.environ.get(POSTGRES_URL_VARIABLE)
     if not url:
-        message = (f"{POSTGRES_URL_VARIABLE} is not set: run `bash .ci/start_postgres.sh` and export "
-                   "what it prints")
+        message = f"{POSTGRES_URL_VARIABLE} is not set: run `bash .ci/start_postgres.sh` and export what it prints"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -76,8 +74,13 @@ def make_app(tmp_path, monkeypatch):
 
     def build(**overrides):
         from api import create_app
-        config = {"database_url": f"sqlite:///{tmp_path / 'test.db'}", "use_base_gpt2": False,
-                  "warm_up_models": False, **overrides}
+
+        config = {
+            "database_url": f"sqlite:///{tmp_path / 'test.db'}",
+            "use_base_gpt2": False,
+            "warm_up_models": False,
+            **overrides,
+        }
         return create_app(config)
 
     return build

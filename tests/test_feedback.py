@@ -1,6 +1,7 @@
 """Feedback through the API, on SQLite and PostgreSQL: tied to an interpretation that was shown,
 one rating per rater (a second replaces the first), anonymous ratings each their own rater, what
 produced the text stored with it, comments erasable, and nothing lost across a restart."""
+
 import json
 import logging
 
@@ -10,9 +11,13 @@ RATINGS = {"clinical_accuracy": 4, "relevance": 5, "clarity": 4, "actionability"
 
 
 def ask(client):
-    response = client.post("/ask", json={"prompt": "What are the treatment options?",
-                                         "classification": {"prediction": "Atrial Fibrillation",
-                                                            "confidence": 0.92}})
+    response = client.post(
+        "/ask",
+        json={
+            "prompt": "What are the treatment options?",
+            "classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92},
+        },
+    )
     assert response.status_code == 200
     return response.get_json()["interpretation_id"]
 
@@ -73,8 +78,11 @@ def test_two_raters_give_two_ratings_and_an_agreement(backend_app):
 def test_each_anonymous_rating_counts_as_its_own_rater(backend_app):
     client = backend_app().test_client()
     record_id = ask(client)
-    answers = [rate(client, record_id), rate(client, record_id, rater_id=None),
-               rate(client, record_id, rater_id="  ")]  # absent, null or blank: anonymous
+    answers = [
+        rate(client, record_id),
+        rate(client, record_id, rater_id=None),
+        rate(client, record_id, rater_id="  "),
+    ]  # absent, null or blank: anonymous
     assert [a.status_code for a in answers] == [201, 201, 201]
     assert len({a.get_json()["feedback_id"] for a in answers}) == 3
     summary = client.get("/feedback/summary").get_json()
@@ -85,7 +93,7 @@ def test_each_rating_is_stored_with_what_produced_the_text(backend_app):
     app = backend_app()
     client = app.test_client()
     rate(client, ask(client), rater_id="r1")
-    row, = app.extensions["clinical_service"].store.rated_interpretations()
+    (row,) = app.extensions["clinical_service"].store.rated_interpretations()
     assert row["generator"] == "knowledge base" and row["language_model_version"] is None
     assert row["knowledge_base_version"].startswith("kb-")
     summary = client.get("/feedback/summary").get_json()
@@ -113,19 +121,22 @@ def test_erasing_comments_needs_the_api_key(make_app):
     assert client.delete("/feedback/x/comments", headers={"X-API-Key": "k"}).status_code == 404
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"ratings": {**RATINGS, "clarity": 6}}, "ratings.clarity must be an integer from 1 to 5"),
-    ({"ratings": {**RATINGS, "clarity": 4.5}}, "ratings.clarity must be an integer"),
-    ({"ratings": {**RATINGS, "clarity": True}}, "ratings.clarity must be an integer"),
-    ({"ratings": {k: v for k, v in RATINGS.items() if k != "relevance"}}, "ratings.relevance"),
-    ({"ratings": {**RATINGS, "speed": 5}}, "unknown rating(s): speed"),
-    ({"ratings": [4, 5, 4, 3]}, "ratings must be an object"),
-    ({"comment": ["a"]}, "comment must be a string"),
-    ({"interpretation_id": None}, "interpretation_id is required"),
-    ({"rater_id": "r" * 65}, "rater_id is too long: 65 characters, at most 64"),
-    ({"rater_id": 7}, "rater_id must be a string"),
-    ({"role": "x" * 41}, "role is too long"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"ratings": {**RATINGS, "clarity": 6}}, "ratings.clarity must be an integer from 1 to 5"),
+        ({"ratings": {**RATINGS, "clarity": 4.5}}, "ratings.clarity must be an integer"),
+        ({"ratings": {**RATINGS, "clarity": True}}, "ratings.clarity must be an integer"),
+        ({"ratings": {k: v for k, v in RATINGS.items() if k != "relevance"}}, "ratings.relevance"),
+        ({"ratings": {**RATINGS, "speed": 5}}, "unknown rating(s): speed"),
+        ({"ratings": [4, 5, 4, 3]}, "ratings must be an object"),
+        ({"comment": ["a"]}, "comment must be a string"),
+        ({"interpretation_id": None}, "interpretation_id is required"),
+        ({"rater_id": "r" * 65}, "rater_id is too long: 65 characters, at most 64"),
+        ({"rater_id": 7}, "rater_id must be a string"),
+        ({"role": "x" * 41}, "role is too long"),
+    ],
+)
 def test_bad_feedback_is_refused(client, change, words):
     body = {"interpretation_id": ask(client), "ratings": RATINGS, **change}
     response = client.post("/feedback", data=json.dumps(body), content_type="application/json")

@@ -2,6 +2,7 @@
 the middle of a stream of feedback posts loses no rating answered 201, and 2,000 concurrent posts
 over 4 workers (each rating sent twice, as a client that retries does) are stored exactly once; a
 rater's change, a second rater and a restart of the server, checked through the API."""
+
 import json
 import os
 import signal
@@ -23,8 +24,11 @@ RATINGS = {"clinical_accuracy": 4, "relevance": 4, "clarity": 5, "actionability"
 
 def post(port, body):
     """(status, answer) for one POST /feedback; (None, None) when the connection broke."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/feedback", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/feedback",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -44,8 +48,12 @@ def served(database_url, tmp_path):
         store = Store(database_url)
         port = free_port()
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
-        process, log = start([gunicorn, "-c", "gunicorn.conf.py", "-w", str(workers), "api:create_app()"],
-                             port, {"DATABASE_URL": database_url, "WARM_UP_MODELS": "0"}, tmp_path)
+        process, log = start(
+            [gunicorn, "-c", "gunicorn.conf.py", "-w", str(workers), "api:create_app()"],
+            port,
+            {"DATABASE_URL": database_url, "WARM_UP_MODELS": "0"},
+            tmp_path,
+        )
         processes.append(process)
         return port, store, log, process
 
@@ -58,9 +66,10 @@ def served(database_url, tmp_path):
 
 def stored_ratings(store):
     with store.engine.connect() as conn:
-        return {(row.interpretation_id, row.rater_id): row.id
-                for row in conn.execute(select(feedback.c.id, feedback.c.interpretation_id,
-                                               feedback.c.rater_id))}
+        return {
+            (row.interpretation_id, row.rater_id): row.id
+            for row in conn.execute(select(feedback.c.id, feedback.c.interpretation_id, feedback.c.rater_id))
+        }
 
 
 def test_sigkill_of_a_worker_mid_stream_loses_no_acknowledged_rating(served):
@@ -70,8 +79,12 @@ def test_sigkill_of_a_worker_mid_stream_loses_no_acknowledged_rating(served):
 
     def stream(client):
         for number in range(50):
-            body = {"interpretation_id": items[number % 5], "ratings": RATINGS,
-                    "rater_id": f"c{client}-{number}", "comment": "kept"}
+            body = {
+                "interpretation_id": items[number % 5],
+                "ratings": RATINGS,
+                "rater_id": f"c{client}-{number}",
+                "comment": "kept",
+            }
             answers.append((body, *post(port, body)))
             if len(answers) >= 60 and not killed.is_set():
                 killed.set()
@@ -94,8 +107,10 @@ def test_sigkill_of_a_worker_mid_stream_loses_no_acknowledged_rating(served):
 def test_2000_concurrent_posts_over_4_workers_are_stored_exactly_once(served):
     port, store, *_ = served(4)
     items = [store.save_interpretation(kind="ask", generator="templates", text="shown") for _ in range(20)]
-    bodies = [{"interpretation_id": items[number % 20], "ratings": RATINGS, "rater_id": f"r{number}"}
-              for number in range(1000)]
+    bodies = [
+        {"interpretation_id": items[number % 20], "ratings": RATINGS, "rater_id": f"r{number}"}
+        for number in range(1000)
+    ]
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(lambda body: post(port, body), bodies + bodies))  # each sent twice
 
@@ -104,8 +119,9 @@ def test_2000_concurrent_posts_over_4_workers_are_stored_exactly_once(served):
     stored = stored_ratings(store)
     assert len(stored) == 1000
     for body, (first, second) in zip(bodies, zip(answers[:1000], answers[1000:])):
-        assert first[1]["feedback_id"] == second[1]["feedback_id"] == \
-            stored[(body["interpretation_id"], body["rater_id"])]
+        assert (
+            first[1]["feedback_id"] == second[1]["feedback_id"] == stored[(body["interpretation_id"], body["rater_id"])]
+        )
 
 
 def test_a_changed_rating_and_a_second_rater_survive_a_restart_of_the_server(served):

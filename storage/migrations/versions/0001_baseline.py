@@ -2,6 +2,7 @@
 
 Revision ID: 0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,8 +30,7 @@ def upgrade() -> None:
     op.create_table(
         "feedback",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("interpretation_id", sa.String(36), sa.ForeignKey("interpretations.id"),
-                  nullable=False),
+        sa.Column("interpretation_id", sa.String(36), sa.ForeignKey("interpretations.id"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         *[sa.Column(name, sa.Integer, nullable=False) for name in RATINGS],
         sa.Column("comment", sa.Text),

@@ -2,6 +2,7 @@
 
 Revision ID: 0002
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,8 +21,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("rater_id", sa.String(64)))
         batch.add_column(sa.Column("role", sa.String(40)))
         batch.add_column(sa.Column("updated_at", sa.DateTime(timezone=True)))
-        batch.create_unique_constraint("uq_feedback_interpretation_rater",
-                                       ["interpretation_id", "rater_id"])
+        batch.create_unique_constraint("uq_feedback_interpretation_rater", ["interpretation_id", "rater_id"])
 
 
 def downgrade() -> None:
