@@ -74,7 +74,7 @@ def test_well_rated_classifications_become_a_corpus_finetune_gpt2_reads(rated, t
     assert line["confidence"].endswith("%") and not line["interpretation"].startswith("Measured:")
     corpus = finetune_gpt2.load_corpus(out.parent)  # the trainer's own reader, on the file as it is
     assert corpus.skipped_lines == 0 and len(corpus.pairs) == 1
-    prompt, interpretation = corpus.pairs[0]
+    prompt, interpretation = corpus.pairs[0]["prompt"], corpus.pairs[0]["answer"]
     assert f"Classification: {line['classification']}" in prompt and interpretation == line["interpretation"]
 
     (low,) = read_jsonl(review)
