@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from classifier.finding import QUALITY_POOR, Finding
+from classifier.signal_types import NOISY_RECORDING
 
 PER_HOUR_FROM_S = 3600.0        # a rate per hour only from at least an hour of recording
 FREQUENT_SHARE = 0.1            # more than 1 in 10 beats is frequent (the PVC entry's words)
-NOISY_LABEL = "Noisy Recording"
 ECTOPY = {"V": ("pvc", "premature ventricular contraction (PVC)",
                 "premature ventricular contractions (PVCs)"),
           "S": ("pac", "premature atrial contraction (PAC)", "premature atrial contractions (PACs)")}
@@ -30,7 +30,7 @@ def _atrial_fibrillation_or_flutter(label: str) -> bool:
 def measurable(finding: Finding) -> bool:
     """Whether the recording is clean enough for a heart rate and beat counts."""
     summary = finding.beat_summary or {}
-    return (finding.quality != QUALITY_POOR and finding.label != NOISY_LABEL
+    return (finding.quality != QUALITY_POOR and finding.label != NOISY_RECORDING
             and summary.get("quality") != QUALITY_POOR)
 
 
@@ -76,11 +76,12 @@ def finding_facts(finding: Finding) -> list[str]:
         where = ", ".join(f"{e['start_s']:.0f}-{e['end_s']:.0f} s" for e in episodes[:5])
         facts.append(f"Atrial fibrillation in about {float(windows['af_burden']):.0%} of the recording, "
                      f"in {len(episodes)} episode{'s' if len(episodes) > 1 else ''} ({where}).")
-    if windows.get("n_windows", 0) > 1:
-        fraction = float(windows.get("seizure_fraction", 0.0))
+    n_windows = len(windows.get("items", ()))
+    if "seizure_fraction" in windows and n_windows > 1:
+        fraction = float(windows["seizure_fraction"])
         ranges = windows.get("seizure_ranges_s") or []
         where = ", ".join(f"{start:.0f}-{end:.0f} s" for start, end in ranges[:5])
-        facts.append(f"Seizure-like activity in {fraction:.0%} of {windows['n_windows']} analysis "
+        facts.append(f"Seizure-like activity in {fraction:.0%} of {n_windows} analysis "
                      f"windows{f' ({where})' if where else ''}.")
     return facts
 

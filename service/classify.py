@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 
 import inference
 from classifier import SignalError, classify
+from classifier.signal_types import SIGNAL_TYPES
 from explain.facts import measurable, stored_facts
 from service import validation as v
 from service.errors import ApiError
@@ -26,6 +27,7 @@ class Submission(NamedTuple):
     context: Optional[str]
     units: Optional[str]  # stated by the file (WFDB, EDF); None for JSON and text
     return_signal: bool  # the client asked for the signal back, to draw it
+    notes: tuple[str, ...] = ()  # what was done to an uploaded recording's samples (gaps filled)
 
 
 def _json_request(max_text_chars: int) -> Submission:
@@ -42,14 +44,16 @@ def _upload_request(max_text_chars: int) -> Submission:
     form = request.form
     kind = v.signal_type(form)
     try:
-        recording = read_recording(request.files.getlist("file"), form.get("channel"))
+        recording = read_recording(request.files.getlist("file"), form.get("channel"),
+                                   SIGNAL_TYPES[kind].limits, kind)
     except UploadError as exc:
         details = {"channels": exc.channels} if exc.channels is not None else None
         raise ApiError(str(exc), details=details) from None
     rate = v.upload_sampling_rate(form, recording.sampling_rate, kind)
     samples = v.recorded_signal(recording.samples, kind, rate)
     return Submission(kind, rate, samples, v.optional_text(form, "clinical_context", max_text_chars),
-                      recording.units, form.get("return_signal", "").strip().lower() in TRUE_WORDS)
+                      recording.units, form.get("return_signal", "").strip().lower() in TRUE_WORDS,
+                      recording.notes)
 
 
 @bp.post("/classify")
@@ -61,12 +65,12 @@ def classify_signal():
         submission = _json_request(settings.max_text_chars)
     else:
         raise ApiError("Content-Type must be application/json or multipart/form-data (a file upload)", 415)
-    kind, rate, samples, context, units, return_signal = submission
+    kind, rate, samples, context, units, return_signal, input_notes = submission
     try:
         finding = classify(samples, rate, kind)
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
-    explanation = inference.explain_finding(finding, context)
+    explanation = inference.explain_finding(finding, context, state().explainer)
     inconclusive = inference.is_inconclusive(finding)
     record_id = record_interpretation(
         kind="classify", generator=explanation.generator, text=explanation.text,
@@ -94,6 +98,6 @@ def classify_signal():
         beat_summary=details["beat_summary"],
         windows=details["windows"],
         model_version=finding.model_version,
-        notes=details["notes"],
+        notes=[*input_notes, *details["notes"]],
         **({"trace": trace} if trace is not None else {}),
     )
