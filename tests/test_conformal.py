@@ -28,6 +28,24 @@ def test_sets_cover_the_promised_share_on_exchangeable_data():
     assert (sets.sum(axis=1) > 1).any()  # ambiguous items get more than one class
 
 
+def test_class_conditional_sets_cover_every_class_not_just_the_average():
+    rng = np.random.default_rng(2)
+    n = 20000
+    truth = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])
+    # the model is sure of class 0 and unsure of the rare class 2
+    p_true = np.where(truth == 0, rng.uniform(0.9, 1.0, n), rng.uniform(0.3, 1.0, n))
+    probabilities = np.full((n, 3), 0.0)
+    probabilities[np.arange(n), truth] = p_true
+    probabilities[np.arange(n), (truth + 1) % 3] = 1 - p_true
+    calibration, test = slice(0, n // 2), slice(n // 2, None)
+    thresholds = conformal.class_conditional_thresholds(probabilities[calibration], truth[calibration], 0.1)
+    assert thresholds.shape == (3,) and thresholds[0] < thresholds[2]
+    sets = conformal.prediction_sets(probabilities[test], thresholds)
+    covered = sets[np.arange(n // 2), truth[test]]
+    for k in range(3):
+        assert 0.87 <= covered[truth[test] == k].mean() <= 0.93
+
+
 def test_mahalanobis_distance_grows_with_the_shift():
     rng = np.random.default_rng(1)
     cov = np.array([[1.0, 0.9], [0.9, 1.0]])
