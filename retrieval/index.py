@@ -27,7 +27,7 @@ TITLE_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 # rows; they are left out of the match (unless nothing else is left).
 COMMON_TERM_SHARE = 0.03
 MAX_CACHED_TERMS = 50_000
-LAYOUT = "fts5 porter unicode61; v3"  # change it when build() changes
+LAYOUT = "fts5 porter unicode61; v5"  # change it when build() changes
 STOPWORDS = frozenset("""a an and are as at be been being but by can could did do does doing for from
 had has have having he her him his how i if in into is it its me my no not of on or our pt patient
 she should so than that the their them then there these they this those to too us was we were what
@@ -70,6 +70,12 @@ def build(corpus_dir: Path, index_path: Path) -> int:
     connection.close()
     partial.replace(index_path)
     return count
+
+
+# A question asking what something is wants the overview passage: MedQuAD titles it "(information)".
+DEFINITION_QUESTION = re.compile(r"^\W*(what\s+(is|are)|define|definition|meaning)\b(?!.*\b(caus|symptom|"
+                                 r"treat|sign|test|inherit|outlook|risk|prevent)\w*)", re.I)
+DEFINITION_TERM = "information"
 
 
 def query_terms(text: str) -> list[str]:
@@ -129,6 +135,9 @@ class Index:
         if not terms:
             return []
         match = self._match(terms)
+        if DEFINITION_QUESTION.search(text):  # ranks the overview first, matches no more rows
+            every = " OR ".join(f'"{term}"' for term in terms)
+            match = f'({match}) AND ({every} OR title : "{DEFINITION_TERM}")'
         where = "passages MATCH ?" + (" AND origin = ?" if origin else "")
         params = (match, origin) if origin else (match,)
         rows = self._connection().execute(

@@ -2,7 +2,8 @@
 
 MedQuAD answers and OpenStax sections are cut into passages of about :data:`PASSAGE_WORDS` words.
 MedQuAD's questions are never indexed (only the focus and the answer), so held-out questions can
-measure retrieval honestly.
+measure retrieval honestly. MedQuAD repeats some answers word for word under several questions and
+sources; one answer text about one focus is one document (:func:`medquad_documents`), indexed once.
 """
 from __future__ import annotations
 
@@ -50,11 +51,26 @@ def _jsonl(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def medquad(path: Path) -> Iterator[Passage]:
+def answer_key(answer: str) -> str:
+    """What makes two MedQuAD answers the same document: the text, case and spacing aside."""
+    return re.sub(r"\s+", " ", answer).strip().lower()
+
+
+def medquad_documents(path: Path) -> dict[str, list[dict]]:
+    """MedQuAD's rows grouped by focus and answer text (:func:`answer_key`), keyed by document id."""
+    groups: dict[tuple[str, str], list[dict]] = {}
     for row in _jsonl(path):
-        for chunk in _chunks(row["answer"]):
-            yield Passage(f"medquad:{row['qid']}", f"{row['focus']} ({row['qtype']})",
-                          f"MedQuAD ({row['source']})", row.get("url") or "", "CC BY 4.0", chunk)
+        groups.setdefault((row["focus"].lower(), answer_key(row["answer"])), []).append(row)
+    return {f"medquad:{rows[0]['subset']}/{rows[0]['qid']}": rows for rows in groups.values()}
+
+
+def medquad(path: Path) -> Iterator[Passage]:
+    for doc_id, rows in medquad_documents(path).items():
+        first = rows[0]
+        sources = ", ".join(dict.fromkeys(row["source"] for row in rows))
+        for chunk in _chunks(first["answer"]):
+            yield Passage(doc_id, f"{first['focus']} ({first['qtype']})", f"MedQuAD ({sources})",
+                          first.get("url") or "", "CC BY 4.0", chunk)
 
 
 def openstax(path: Path) -> Iterator[Passage]:
