@@ -176,7 +176,8 @@ def _sections(headline: str, explanation: str, significance: str, follow_up: str
     parts = [headline]
     for heading, body in zip(HEADINGS, (explanation, significance, follow_up)):
         parts += [heading, body]
-    parts += ["Seek urgent care if: " + "; ".join(entry.red_flags) + ".",
+    flags = ". ".join(flag[0].upper() + flag[1:] for flag in entry.red_flags)
+    parts += [f"Seek urgent care if: {flags}.",
               entry.limitations, "", DECISION_SUPPORT]
     return "\n".join(parts)
 
@@ -194,13 +195,14 @@ def _inconclusive(entry: Entry, confidence: float) -> str:
                     "reliably.")
         return _sections(headline, entry.explanation, entry.significance, entry.follow_up, entry)
     headline = f"Result: inconclusive ({confidence:.0%} confidence)."
-    explanation = (f"The {entry.signal_type} analysis could not reach a reliable result. The model "
+    explanation = (f"The {entry.signal_type} analysis could not reach a clear result. The model "
                    f"leaned towards {entry.label}, but not strongly enough to report it as a "
                    f"finding. For background only: {entry.summary}")
     significance = (f"No conclusion about {entry.label} should be drawn from this recording "
                     "alone. Judge the patient by their symptoms and history, not by this result.")
-    follow_up = (f"Repeat the recording with the patient still and relaxed and with good electrode "
-                 f"contact, or ask a specialist to review it; {_confirmation_step(entry)} can "
+    step = _confirmation_step(entry)
+    follow_up = ("Repeat the recording. Keep the patient still and relaxed, with good electrode "
+                 f"contact. Or ask a specialist to review it. {step[0].upper()}{step[1:]} can "
                  "settle the question.")
     return _sections(headline, explanation, significance, follow_up, entry)
 
@@ -222,7 +224,7 @@ def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None) 
     elif band == "possible":
         headline = (f"Result: possible {entry.label} ({confidence:.0%} confidence). "
                     "This needs confirmation before any decision is made.")
-        follow_up = (f"Because the result is not certain, confirm it with a repeat recording or "
+        follow_up = (f"The result is not certain. Confirm it with a repeat recording or "
                      f"{_confirmation_step(entry)}. {entry.follow_up}")
         text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance,
                          follow_up, entry)
