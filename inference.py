@@ -101,14 +101,31 @@ def generator_status() -> dict[str, Any]:
     return dict(_status)
 
 
-def _inconclusive(label: str, confidence: float, quality: str = QUALITY_OK) -> bool:
-    """Poor quality, a "Noisy Recording" call, or confidence below the knowledge base's threshold."""
-    return (quality == QUALITY_POOR or label == kb.NOISY_LABEL
-            or confidence < kb.INCONCLUSIVE_BELOW)
+def _inconclusive_reason(label: str, confidence: float, quality: str = QUALITY_OK,
+                         abstain_reason: Optional[str] = None) -> Optional[str]:
+    """Why a finding is inconclusive, in plain words, or None when it is not: the classifier
+    abstained (its reason), poor quality, a "Noisy Recording" call, or confidence below the
+    knowledge base's threshold."""
+    if abstain_reason:
+        return abstain_reason
+    if quality == QUALITY_POOR:
+        return "the recording quality is too poor for a reliable reading"
+    if label == kb.NOISY_LABEL:
+        return "the recording is too noisy to be read reliably"
+    if confidence < kb.INCONCLUSIVE_BELOW:
+        return (f"the classifier's confidence ({confidence:.0%}) is below the "
+                f"{kb.INCONCLUSIVE_BELOW:.0%} needed to report a finding")
+    return None
+
+
+def inconclusive_reason(finding: Finding) -> Optional[str]:
+    """The one inconclusive rule: the reason in plain words, or None for a reportable finding."""
+    return _inconclusive_reason(finding.label, finding.confidence, finding.quality,
+                                finding.abstain_reason)
 
 
 def is_inconclusive(finding: Finding) -> bool:
-    return _inconclusive(finding.label, finding.confidence, finding.quality)
+    return inconclusive_reason(finding) is not None
 
 
 def explain_finding(finding: Finding, clinical_context: Optional[str] = None) -> Explanation:
@@ -116,6 +133,7 @@ def explain_finding(finding: Finding, clinical_context: Optional[str] = None) ->
     request = ExplainRequest(
         kind=INTERPRETATION, label=finding.label, confidence=finding.confidence,
         signal_type=finding.signal_type, inconclusive=is_inconclusive(finding),
+        inconclusive_reason=inconclusive_reason(finding),
         prompt=prompts.clinical_interpretation_prompt(finding.signal_type, finding.label,
                                                       finding.confidence, clinical_context))
     explanation = _chain().explain(request)
@@ -166,7 +184,7 @@ def answer_question(prompt: str, classification: Optional[Mapping[str, Any]] = N
         request = ExplainRequest(
             kind=QUERY, label=label, confidence=confidence, signal_type=signal_type,
             prompt=_with_passages(prompts.clinical_query_prompt(prompt, label, confidence), passages),
-            question=prompt, inconclusive=_inconclusive(label, confidence, quality),
+            question=prompt, inconclusive=_inconclusive_reason(label, confidence, quality) is not None,
             facts=facts, passages=passages)
     else:
         request = ExplainRequest(kind=QUERY, signal_type=signal_type, question=prompt,

@@ -20,6 +20,12 @@ class Finding:
     covers every class of that model and sums to 1; ``confidence`` is the calibrated probability of
     ``label``. ``quality`` is ``"ok"`` or ``"poor"``: a poor recording is never to be explained as a
     diagnosis, whatever its label.
+
+    ``abstain_reason`` is set, in plain words, by a classifier that declines to report its label
+    (a prediction set of more than one class, a recording unlike its training data, a signal that
+    does not look like its declared type); the probabilities stay visible. ``signal_check`` is the
+    plausibility check's verdict: ``{"plausible": bool, "looks_like": "ECG" | "EEG" | "noise" |
+    "mains hum" | "pure tone" | None, "reason": str | None}``.
     """
 
     signal_type: str
@@ -34,6 +40,8 @@ class Finding:
     windows: Optional[Mapping[str, Any]] = None
     model_version: str = ""
     notes: Sequence[str] = field(default_factory=tuple)
+    abstain_reason: Optional[str] = None
+    signal_check: Optional[Mapping[str, Any]] = None
 
     def to_dict(self) -> dict:
         """JSON-ready dict; the only place a Finding is turned into plain data."""
@@ -43,6 +51,7 @@ class Finding:
         data["r_peaks"] = [int(i) for i in self.r_peaks]
         data["beats"] = [dict(b) for b in self.beats]
         data["notes"] = list(self.notes)
+        data["signal_check"] = dict(self.signal_check) if self.signal_check is not None else None
         if self.heart_rate_bpm is not None:
             data["heart_rate_bpm"] = round(float(self.heart_rate_bpm), 1)
         return data

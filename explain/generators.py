@@ -122,9 +122,9 @@ class KnowledgeBaseGenerator:
         if entry is None:
             raise CannotAnswer(f"no knowledge-base entry for {request.label!r}")
         confidence = request.confidence if request.confidence is not None else 0.0
-        if request.inconclusive:
+        if request.inconclusive and not request.inconclusive_reason:
             confidence = min(confidence, kb.INCONCLUSIVE_BELOW - 1e-6)
-        return kb.render_answer(entry, confidence, topic=topic)
+        return kb.render_answer(entry, confidence, topic=topic, reason=request.inconclusive_reason)
 
 
 def _structured(headline: str, explanation: str, significance: str, follow_up: str) -> str:
@@ -151,7 +151,7 @@ class TemplateGenerator:
         signal = request.signal_type or "signal"
         if request.inconclusive or confidence < kb.INCONCLUSIVE_BELOW:
             return _structured(
-                f"Result: inconclusive ({confidence:.0%} confidence).",
+                kb.inconclusive_headline(confidence, request.inconclusive_reason),
                 f"The {signal} analysis could not reach a reliable result; the model leaned towards "
                 f"{request.label}, but not strongly enough to report it.",
                 "No conclusion should be drawn from this recording alone.",

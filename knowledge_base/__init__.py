@@ -188,16 +188,24 @@ def _confirmation_step(entry: Entry) -> str:
     return "a standard 12-lead ECG reviewed by a clinician"
 
 
-def _inconclusive(entry: Entry, confidence: float) -> str:
+def inconclusive_headline(confidence: float, reason: Optional[str] = None) -> str:
+    """"Result: inconclusive (...)", followed by why when the reason is known."""
+    headline = f"Result: inconclusive ({confidence:.0%} confidence)."
+    return f"{headline} Why: {reason}." if reason else headline
+
+
+def _inconclusive(entry: Entry, confidence: float, reason: Optional[str] = None) -> str:
     """Wording that never presents the class as the patient's diagnosis."""
     if entry.label == NOISY_LABEL:
         headline = ("Result: inconclusive. This is a noisy recording that could not be read "
                     "reliably.")
         return _sections(headline, entry.explanation, entry.significance, entry.follow_up, entry)
-    headline = f"Result: inconclusive ({confidence:.0%} confidence)."
-    explanation = (f"The {entry.signal_type} analysis could not reach a clear result. The model "
-                   f"leaned towards {entry.label}, but not strongly enough to report it as a "
-                   f"finding. For background only: {entry.summary}")
+    headline = inconclusive_headline(confidence, reason)
+    leaning = (f"The model's likeliest class was {entry.label}, but it is not reported as a finding."
+               if reason else f"The model leaned towards {entry.label}, but not strongly enough to "
+               "report it as a finding.")
+    explanation = (f"The {entry.signal_type} analysis could not reach a clear result. {leaning} "
+                   f"For background only: {entry.summary}")
     significance = (f"No conclusion about {entry.label} should be drawn from this recording "
                     "alone. Judge the patient by their symptoms and history, not by this result.")
     step = _confirmation_step(entry)
@@ -207,17 +215,19 @@ def _inconclusive(entry: Entry, confidence: float) -> str:
     return _sections(headline, explanation, significance, follow_up, entry)
 
 
-def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None) -> str:
+def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None,
+                  reason: Optional[str] = None) -> str:
     """The knowledge-base text for a finding of ``entry`` at ``confidence``, worded by band.
 
     "likely" states the finding; "possible" words it as possible and asks for confirmation;
     "inconclusive" (and any "Noisy Recording") never presents a diagnosis. ``topic``, a
-    ``questions`` key, puts that short answer first.
+    ``questions`` key, puts that short answer first; ``reason`` is why an inconclusive result is
+    inconclusive, named in its headline.
     """
     band = confidence_band(confidence)
     preface = ""
-    if band == "inconclusive" or entry.label == NOISY_LABEL:
-        text = _inconclusive(entry, confidence)
+    if reason or band == "inconclusive" or entry.label == NOISY_LABEL:
+        text = _inconclusive(entry, confidence, reason)
         if entry.label != NOISY_LABEL:
             preface = (f"General information about {entry.label}, which this result does not "
                        "confirm: ")

@@ -13,6 +13,11 @@ from storage import StoreUnavailable
 log = logging.getLogger(__name__)
 
 
+def shorten(text: str, max_chars: int = 40) -> str:
+    """Client text quoted in an error message, cut to ``max_chars`` so an error body stays small."""
+    return text if len(text) <= max_chars else f"{text[:max_chars]}... ({len(text)} characters)"
+
+
 class ApiError(Exception):
     """A client error with the message the client should read (and fields it can act on)."""
 

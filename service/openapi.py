@@ -97,7 +97,16 @@ def _schemas(config: Config) -> dict[str, Any]:
                 "interpretation": {"type": "string"}, "signal_type": {"enum": list(LIMITS)},
                 "generator": {"type": "string"},
                 "interpretation_id": _nullable({"type": "string"}),
-                "inconclusive": {"type": "boolean"}, "quality": {"enum": ["ok", "poor"]},
+                "inconclusive": {"type": "boolean"},
+                "inconclusive_reason": _nullable({"type": "string", "description": "why the "
+                                                  "finding is inconclusive, in plain words"}),
+                "signal_check": _nullable({
+                    "type": "object", "description": "whether the signal looks like its declared type",
+                    "properties": {"plausible": {"type": "boolean"},
+                                   "looks_like": _nullable({"enum": ["ECG", "EEG", "noise", "mains hum",
+                                                                     "pure tone"]}),
+                                   "reason": _nullable({"type": "string"})}}),
+                "quality": {"enum": ["ok", "poor"]},
                 "sampling_rate": rate, "heart_rate_bpm": _nullable({"type": "number"}),
                 "r_peaks": {"type": "array", "items": {"type": "integer", "minimum": 0}},
                 "beats": {"type": "array", "items": OPEN_OBJECT},

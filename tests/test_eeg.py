@@ -160,6 +160,36 @@ def test_documented_held_out_metrics_are_reproduced(dataset):
     assert result["accuracy"] == documented["accuracy"]
     assert result["confusion_matrix"] == documented["confusion_matrix"]
     assert result["ece"] == pytest.approx(documented["ece"], abs=1e-4)
+    assert evaluate.abstention(np.array([s.label for s in segs]), findings) == documented["abstention"]
+
+
+@pytest.mark.parametrize("segment_id", ["S012", "S020"])
+def test_held_out_seizure_under_scalp_conditions_is_seizure_or_inconclusive(segments, segment_id):
+    """Resampled to 200-500 Hz, band-limited, cut to 4-5.12 s, any units, with an artefact."""
+    import inference
+    from classifier.eeg import shift
+    rng = np.random.default_rng(5)
+    for _ in range(4):
+        x, rate, how = shift.scalp_like(segments[segment_id], RATE, rng)
+        finding = classify(x, rate, "EEG")
+        assert finding.label == "Seizure Activity" or inference.is_inconclusive(finding), how
+
+
+def test_features_far_from_the_training_data_abstain_in_plain_words(segments):
+    eeg_model = load_model()
+    X, usable, _ = features.recording_features(segments["Z003"], RATE)
+    probabilities = np.array([0.999, 0.0005, 0.0005])
+    assert eeg_model.abstain_reason("Normal EEG", probabilities, X[usable]) is None
+    shifted = X[usable] + 10 * eeg_model.ood.scale
+    reason = eeg_model.abstain_reason("Normal EEG", probabilities, shifted)
+    assert "unlike the recordings this model was trained on" in reason
+
+
+def test_an_ambiguous_recording_abstains_naming_the_classes():
+    eeg_model = load_model()
+    X = np.atleast_2d(eeg_model.ood.mean)  # the centre of the training data: not out of distribution
+    reason = eeg_model.abstain_reason("Seizure Activity", np.array([0.0, 0.5, 0.5]), X)
+    assert reason and "90%" in reason
 
 
 def test_correlated_groups_join_segments_linked_by_correlation():

@@ -205,3 +205,10 @@ def test_a_synonym_claimed_by_two_entries_is_refused(tmp_path):
     (tmp_path / "other_rhythm.json").write_text(json.dumps(other), encoding="utf-8")
     with pytest.raises(ValueError, match=r"other_rhythm\.json.*'af'"):
         kb.load_entries(tmp_path)
+
+
+def test_an_abstained_finding_is_inconclusive_at_high_confidence_and_says_why():
+    reason = "the recording is unlike the recordings this model was trained on"
+    text = kb.render_answer(ENTRIES["Seizure Activity"], 0.97, reason=reason)
+    assert text.startswith(f"Result: inconclusive (97% confidence). Why: {reason}.\n")
+    assert "is not reported as a finding" in text

@@ -6,6 +6,10 @@ uninformative uniform distribution in the proportion of unusable (flat or satura
 mostly unusable recording can never come out confident. A recording longer than one Bonn segment (23.6 s, the unit the model was evaluated on)
 is scanned segment-length stretch by stretch: if any stretch is judged seizure, the finding is that
 stretch's (the most seizure-like one); otherwise it is the whole recording's.
+
+The finding abstains (``Finding.abstain_reason``) when the model's 90% conformal prediction set is
+not exactly its label, or when its windows lie outside the training data (see
+classifier/eeg/model.py); ``windows`` then carries the set and the distance for the record.
 """
 from __future__ import annotations
 
@@ -100,6 +104,9 @@ def analyze(signal: np.ndarray, sampling_rate: float, model: EEGModel | None = N
     window_scores = model.window_scores(X[usable])
     probabilities, windows, from_stretch = summarise(model, window_scores, usable, bounds)
     label = int(model.decide(probabilities)[0])
+    windows["prediction_set"] = list(model.prediction_set(probabilities))
+    windows["ood_score"] = round(model.ood_score(X[usable]), 3)
+    windows["ood_threshold"] = model.ood_threshold
     usable_fraction = float(usable.mean())
     notes = []
     if usable_fraction < 1.0:
@@ -117,4 +124,5 @@ def analyze(signal: np.ndarray, sampling_rate: float, model: EEGModel | None = N
         windows=windows,
         model_version=model.version,
         notes=tuple(notes),
+        abstain_reason=model.abstain_reason(model.classes[label], probabilities, X[usable]),
     )

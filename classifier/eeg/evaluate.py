@@ -5,8 +5,9 @@
 Each held-out 23.6 s segment goes through the same path as a request (classifier.eeg.analyze_eeg at
 173.61 Hz). Prints accuracy, per-class sensitivity and specificity, the confusion matrix and the
 expected calibration error (ECE, 10 equal-width confidence bins), and the accuracy on held-out
-segments with and without a correlated training segment (bonn.correlated_groups), and writes them
-to classifier/models/eeg/metrics.json.
+segments with and without a correlated training segment (bonn.correlated_groups), and what the
+abstention does (coverage of the 90% conformal sets, set sizes, inconclusive share, seizures
+reported as seizure or inconclusive), and writes them to classifier/models/eeg/metrics.json.
 """
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ import sys
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
+import inference
 from classifier.eeg import bonn, model
 from classifier.eeg.analysis import analyze
+from classifier.finding import Finding
 
 ECE_BINS = 10
 
@@ -46,6 +49,25 @@ def metrics(y_true: np.ndarray, y_pred: np.ndarray, confidence: np.ndarray) -> d
             "per_class": per_class,
             "confusion_matrix": {"classes": list(bonn.CLASSES), "rows_true_cols_predicted": cm.tolist()},
             "ece": round(expected_calibration_error(confidence, y_true == y_pred), 4)}
+
+
+def abstention(y_true: np.ndarray, findings: list[Finding]) -> dict:
+    """Coverage and sizes of the conformal sets, and what the inconclusive rule makes of them."""
+    true_names = [bonn.CLASSES[k] for k in y_true]
+    sets = [f.windows["prediction_set"] for f in findings]
+    inconclusive = np.array([inference.is_inconclusive(f) for f in findings])
+    seizure = y_true == bonn.SEIZURE
+    called_seizure = np.array([f.label == bonn.CLASSES[bonn.SEIZURE] for f in findings])
+    return {"coverage_90": round(float(np.mean([t in s for t, s in zip(true_names, sets)])), 4),
+            "set_sizes": {str(k): int(v) for k, v in
+                          enumerate(np.bincount([len(s) for s in sets], minlength=4))},
+            "out_of_distribution": int(sum(f.windows["ood_score"] > f.windows["ood_threshold"]
+                                           for f in findings)),
+            "inconclusive": round(float(inconclusive.mean()), 4),
+            "seizure_or_inconclusive": round(float(np.mean((called_seizure | inconclusive)[seizure])), 4),
+            "conclusive_accuracy": round(float(np.mean([f.label == t for f, t, i in
+                                                        zip(findings, true_names, inconclusive)
+                                                        if not i])), 4)}
 
 
 def with_training_partner(corr: np.ndarray, every: list[bonn.Segment], held_out: set[str]
@@ -77,6 +99,7 @@ def main() -> int:
                                  "correlation": round(float(corr[row[s.segment_id]].max()), 2)}
                                 for s, t, f in zip(segments, y_true, findings)
                                 if f.label != bonn.CLASSES[t]]}
+    result["abstention"] = abstention(y_true, findings)
     partner = with_training_partner(corr, every, held_out)
     has_partner = np.array([partner[s.segment_id] for s in segments])
     correct = y_true == y_pred
@@ -99,6 +122,11 @@ def main() -> int:
     for name, m in result["by_training_partner"].items():
         print(f"  {m['n']} held-out segments {name} a correlated training segment: "
               f"accuracy {m['accuracy']:.4f}")
+    a = result["abstention"]
+    print(f"90% conformal sets: coverage {a['coverage_90']:.4f}, sizes {a['set_sizes']}; "
+          f"{a['out_of_distribution']} out of distribution; inconclusive {a['inconclusive']:.4f}; "
+          f"seizures reported as seizure or inconclusive {a['seizure_or_inconclusive']:.4f}; "
+          f"conclusive accuracy {a['conclusive_accuracy']:.4f}")
     (model.MODEL_DIR / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     return 0
 

@@ -12,7 +12,11 @@
    softmax of the segment's mean window score, as classifier.eeg.analysis pools) and the seizure
    threshold (the highest, on a 0.05 grid, that still catches SEIZURE_SENSITIVITY_GOAL of the
    training side's seizure segments out of fold).
-4. The final booster is fitted on all training windows and saved with its metadata and split.
+4. The same out-of-fold segment probabilities calibrate the split-conformal prediction sets
+   (CONFORMAL_ALPHA), and out-of-fold Mahalanobis distances of the windows from the other folds'
+   training windows, averaged per segment, set the out-of-distribution threshold (OOD_QUANTILE).
+5. The final booster and distance are fitted on all training windows and saved with their metadata
+   and split.
 """
 from __future__ import annotations
 
@@ -29,11 +33,14 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from classifier import conformal
 from classifier.eeg import bonn, features, model, preprocess
 
 SEED = 0
 N_FOLDS = 5
 SEIZURE_SENSITIVITY_GOAL = 0.99
+CONFORMAL_ALPHA = 0.1  # 90% prediction sets
+OOD_QUANTILE = 0.99  # 1% of the training side's segments lie beyond the OOD threshold out of fold
 # A seizure window counts twice in the loss: a missed seizure is the costliest error, and in the
 # grouped cross-validation below the weight raises the lowest seizure probability of a seizure
 # segment and the segment accuracy (compare "LightGBM, no weight").
@@ -111,6 +118,16 @@ def calibration(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[flo
     return temperature, seizure_threshold(seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE])
 
 
+def ood_out_of_fold(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Per segment (sorted id order): the mean Mahalanobis distance of its windows from the
+    training windows of the other folds (the same grouped folds as :func:`out_of_fold`)."""
+    distances = np.zeros(len(y))
+    folds = StratifiedGroupKFold(N_FOLDS, shuffle=True, random_state=SEED)
+    for fit_idx, pred_idx in folds.split(X, y, groups):
+        distances[pred_idx] = conformal.Mahalanobis.fit(X[fit_idx]).distances(X[pred_idx])
+    return segment_means(distances[:, None], groups)[1][:, 0]
+
+
 def main() -> int:
     segments = bonn.load_segments()
     train_ids, held_out_ids = bonn.split_ids(segments)
@@ -148,12 +165,22 @@ def main() -> int:
           f"out-of-fold segment accuracy {np.mean(decided == seg_labels):.4f}, seizure sensitivity "
           f"{np.mean(decided[seg_labels == bonn.SEIZURE] == bonn.SEIZURE):.4f}")
 
+    conformal_q = conformal.conformal_threshold(
+        seg_p[np.arange(len(seg_labels)), seg_labels], CONFORMAL_ALPHA)
+    ood_threshold = float(np.quantile(ood_out_of_fold(X, y, groups), OOD_QUANTILE))
+    sets = conformal.prediction_sets(seg_p, conformal_q)
+    print(f"conformal threshold {conformal_q:.4f} ({1 - CONFORMAL_ALPHA:.0%} sets; out of fold: "
+          f"coverage {np.mean(sets[np.arange(len(seg_labels)), seg_labels]):.4f}, "
+          f"set sizes {np.bincount(sets.sum(axis=1), minlength=4).tolist()}); "
+          f"OOD threshold {ood_threshold:.3f}")
+
     final = lightgbm().fit(X, y)
     text = final.booster_.model_to_string()
     meta = {
         # the booster and the calibration that turns its scores into the finding
         "version": "eeg-bonn-lightgbm-" + hashlib.sha256(
-            f"{text}{temperature:.4f}{threshold}".encode()).hexdigest()[:8],
+            f"{text}{temperature:.4f}{threshold}{conformal_q:.6f}{ood_threshold:.4f}".encode()
+        ).hexdigest()[:8],
         "trained": date.today().isoformat(),
         "classes": list(bonn.CLASSES),
         "feature_names": list(features.FEATURE_NAMES),
@@ -166,11 +193,13 @@ def main() -> int:
         "training_windows": int(len(y)),
         "lightgbm_params": LGBM_PARAMS,
         "seizure_class_weight": SEIZURE_WEIGHT,
+        "conformal": {"alpha": CONFORMAL_ALPHA, "threshold": round(conformal_q, 6)},
+        "ood": {"quantile": OOD_QUANTILE, "threshold": round(ood_threshold, 4)},
         "train_command": "OMP_NUM_THREADS=1 python -m classifier.eeg.train",
     }
     split = {"seed": bonn.SPLIT_SEED, "held_out_fraction": bonn.HELD_OUT_FRACTION,
              "held_out": held_out_ids, "train": train_ids}
-    model.save(model.MODEL_DIR, final.booster_, meta, split)
+    model.save(model.MODEL_DIR, final.booster_, meta, split, conformal.Mahalanobis.fit(X))
     print(f"saved {meta['version']} to {model.MODEL_DIR}")
     return 0
 
