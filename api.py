@@ -39,11 +39,11 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.json.sort_keys = False
     retriever = retrieval.index.load() if settings.use_retrieval else None
+    explainer, generator_status = inference.build_explainer(
+        settings.medical_gpt2_path, settings.generation, try_base_model=settings.use_base_gpt2)
     app.extensions[EXTENSION_KEY] = ServiceState(config=settings, store=Store(settings.database_url),
+                                                 explainer=explainer, generator_status=generator_status,
                                                  retriever=retriever)
-
-    inference.initialize_llm(settings.medical_gpt2_path, settings.generation,
-                             try_base_model=settings.use_base_gpt2)
     if settings.warm_up_models:
         classifier.warm_up()
 

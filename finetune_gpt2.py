@@ -28,14 +28,22 @@ from typing import Optional
 
 import numpy as np
 import torch
-from transformers import (AutoModelForCausalLM, DataCollatorForSeq2Seq, GPT2Config, GPT2LMHeadModel,
-                          HfArgumentParser, PreTrainedModel, PreTrainedTokenizerBase, Trainer,
-                          TrainingArguments, set_seed)
+from transformers import (
+    AutoModelForCausalLM,
+    DataCollatorForSeq2Seq,
+    GPT2Config,
+    GPT2LMHeadModel,
+    HfArgumentParser,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    Trainer,
+    TrainingArguments,
+    set_seed,
+)
 from transformers.trainer_utils import get_last_checkpoint
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gpt2_tokenizer import load_tokenizer  # noqa: E402
 import knowledge_base as kb  # noqa: E402
+from gpt2_tokenizer import load_tokenizer  # noqa: E402
 from prompts import clinical_interpretation_prompt  # noqa: E402
 
 log = logging.getLogger("finetune_gpt2")
@@ -466,7 +474,7 @@ def run(model_args: ModelArguments, data_args: DataArguments, train_args: TrainA
     return metrics
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = HfArgumentParser((ModelArguments, DataArguments, TrainArguments),
                               description=__doc__.split("\n\n")[0])
     model_args, data_args, train_args = parser.parse_args_into_dataclasses(args=argv)

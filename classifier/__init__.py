@@ -11,11 +11,9 @@ from typing import Sequence
 import numpy as np
 
 from classifier import plausibility
-
 from classifier.finding import Finding
-from classifier.limits import LIMITS, SignalError
-
-SIGNAL_TYPES = tuple(LIMITS)
+from classifier.limits import SignalError
+from classifier.signal_types import SIGNAL_TYPES
 
 __all__ = ["Finding", "SignalError", "SIGNAL_TYPES", "classify", "models_info", "warm_up"]
 
@@ -31,10 +29,10 @@ def classify(signal: Sequence[float] | np.ndarray, sampling_rate: float, signal_
     more specific than any reason the classifier itself had to abstain.
     """
     kind = signal_type.upper()
-    if kind not in LIMITS:
+    if kind not in SIGNAL_TYPES:
         raise SignalError(f"signal_type must be one of {', '.join(SIGNAL_TYPES)}, got {signal_type!r}")
     x = np.asarray(signal, dtype=np.float64)
-    LIMITS[kind].check(len(x), float(sampling_rate), kind)
+    SIGNAL_TYPES[kind].limits.check(len(x), float(sampling_rate), kind)
     if kind == "ECG":
         from classifier.ecg import analyze_ecg as analyze
     else:

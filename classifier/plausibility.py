@@ -12,7 +12,7 @@ finding is reported, four measurements of the recording are checked, in this ord
   share of that energy within 60 ms of its peaks (``qrs_concentration``), the kurtosis of the
   8-40 Hz signal, the rate and the regularity of those peaks tell an ECG from an EEG.
 
-Thresholds were set from ``python -m classifier.plausibility_eval`` (distributions over the Bonn EEG
+Thresholds were set from ``python -m training.plausibility_eval`` (distributions over the Bonn EEG
 segments, CinC 2017 and MIT-BIH DS1 ECG records, and synthetic noise, hum and tones); the same
 command prints the false-alarm and detection rates quoted in the model cards.
 """

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Protocol
 
 import knowledge_base as kb
+from classifier.inconclusive import INCONCLUSIVE_BELOW
 from explain import answering
 from explain.request import QUERY, ExplainRequest
 from explain.settings import GenerationSettings
@@ -123,7 +124,7 @@ class KnowledgeBaseGenerator:
             raise CannotAnswer(f"no knowledge-base entry for {request.label!r}")
         confidence = request.confidence if request.confidence is not None else 0.0
         if request.inconclusive and not request.inconclusive_reason:
-            confidence = min(confidence, kb.INCONCLUSIVE_BELOW - 1e-6)
+            confidence = min(confidence, INCONCLUSIVE_BELOW - 1e-6)
         return kb.render_answer(entry, confidence, topic=topic, reason=request.inconclusive_reason)
 
 
@@ -149,7 +150,7 @@ class TemplateGenerator:
                     f"qualified clinician or a trusted clinical reference.\n\n{DECISION_SUPPORT}")
         confidence = request.confidence if request.confidence is not None else 0.0
         signal = request.signal_type or "signal"
-        if request.inconclusive or confidence < kb.INCONCLUSIVE_BELOW:
+        if request.inconclusive or confidence < INCONCLUSIVE_BELOW:
             return _structured(
                 kb.inconclusive_headline(confidence, request.inconclusive_reason),
                 f"The {signal} analysis could not reach a reliable result; the model leaned towards "

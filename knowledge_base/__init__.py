@@ -14,18 +14,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+from classifier.inconclusive import INCONCLUSIVE_BELOW
+from classifier.signal_types import NOISY_RECORDING
+
 ENTRIES_DIR = Path(__file__).resolve().parent / "entries"
 SIGNAL_TYPES = ("ECG", "EEG")
 TOPICS = ("treatment", "causes", "urgency", "lifestyle")
 TEXT_KEYS = ("summary", "explanation", "significance", "follow_up", "limitations")
 REQUIRED_KEYS = ("label", "signal_type", "synonyms", *TEXT_KEYS, "red_flags", "questions")
 
-# Calibrated confidence below which a finding is never worded as a diagnosis, and below which it is
-# worded as "possible" rather than "likely". Policy values; README.md explains the choice.
-INCONCLUSIVE_BELOW = 0.6
+# Calibrated confidence below which a finding is worded as "possible" rather than "likely" (below
+# classifier.inconclusive.INCONCLUSIVE_BELOW it is inconclusive). README.md explains the choice.
 LIKELY_BELOW = 0.8
 
-NOISY_LABEL = "Noisy Recording"
 DECISION_SUPPORT = ("This is decision support, not a diagnosis: a qualified clinician must confirm "
                     "the finding.")
 HEADINGS = ("1. Explanation of the finding", "2. Clinical significance",
@@ -196,7 +197,7 @@ def inconclusive_headline(confidence: float, reason: Optional[str] = None) -> st
 
 def _inconclusive(entry: Entry, confidence: float, reason: Optional[str] = None) -> str:
     """Wording that never presents the class as the patient's diagnosis."""
-    if entry.label == NOISY_LABEL:
+    if entry.label == NOISY_RECORDING:
         headline = ("Result: inconclusive. This is a noisy recording that could not be read "
                     "reliably.")
         return _sections(headline, entry.explanation, entry.significance, entry.follow_up, entry)
@@ -226,9 +227,9 @@ def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None,
     """
     band = confidence_band(confidence)
     preface = ""
-    if reason or band == "inconclusive" or entry.label == NOISY_LABEL:
+    if reason or band == "inconclusive" or entry.label == NOISY_RECORDING:
         text = _inconclusive(entry, confidence, reason)
-        if entry.label != NOISY_LABEL:
+        if entry.label != NOISY_RECORDING:
             preface = (f"General information about {entry.label}, which this result does not "
                        "confirm: ")
     elif band == "possible":

@@ -70,7 +70,7 @@ def classify_signal():
         finding = classify(samples, rate, kind)
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
-    explanation = inference.explain_finding(finding, context)
+    explanation = inference.explain_finding(finding, context, state().explainer)
     inconclusive = inference.is_inconclusive(finding)
     record_id = record_interpretation(
         kind="classify", generator=explanation.generator, text=explanation.text,

@@ -26,9 +26,9 @@ from typing import Optional, Sequence
 import numpy as np
 import pyedflib
 import wfdb
-from wfdb.io.header import rx_record
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
+from wfdb.io.header import rx_record
 
 from classifier.limits import SignalError, SignalLimits
 from service.errors import shorten

@@ -8,11 +8,10 @@ from typing import Any, Mapping, Optional
 import numpy as np
 from flask import request
 
-from classifier.limits import LIMITS, SignalError
+from classifier.limits import SignalError
+from classifier.signal_types import SIGNAL_TYPES
 from service.errors import ApiError, shorten
 
-# Rates assumed when a client omits sampling_rate (the spec's example does): the training data's.
-DEFAULT_SAMPLING_RATE = {"ECG": 300.0, "EEG": 173.61}
 MAX_FLOAT_INT = int(np.finfo(np.float64).max)
 
 
@@ -45,18 +44,18 @@ def signal_type(payload: Mapping[str, Any], required: bool = True) -> Optional[s
     value = payload.get("signal_type")
     if value is None and not required:
         return None
-    if not isinstance(value, str) or value.upper() not in LIMITS:
-        raise ApiError(f"signal_type must be one of {', '.join(LIMITS)}"
+    if not isinstance(value, str) or value.upper() not in SIGNAL_TYPES:
+        raise ApiError(f"signal_type must be one of {', '.join(SIGNAL_TYPES)}"
                        + ("" if value is None else f", got {shorten(repr(value))}"))
     return value.upper()
 
 
 def sampling_rate(payload: Mapping[str, Any], kind: str) -> float:
-    value = payload.get("sampling_rate", DEFAULT_SAMPLING_RATE[kind])
+    value = payload.get("sampling_rate", SIGNAL_TYPES[kind].default_rate_hz)
     if not _is_number(value) or not math.isfinite(value):
         raise ApiError("sampling_rate must be a number in Hz")
     try:
-        LIMITS[kind].check_rate(value, kind)
+        SIGNAL_TYPES[kind].limits.check_rate(value, kind)
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
     return float(value)
@@ -100,7 +99,7 @@ def upload_sampling_rate(form: Mapping[str, str], stated: Optional[float], kind:
 
 def _within_limits(n_samples: int, rate: float, kind: str) -> None:
     try:
-        LIMITS[kind].check(n_samples, rate, kind)
+        SIGNAL_TYPES[kind].limits.check(n_samples, rate, kind)
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
 

@@ -3,7 +3,7 @@
 Records 119 (ventricular bigeminy) and 208 (frequent uniform PVCs and fusion beats) are read
 through the ``dataset("mitdb")`` fixture. Both belong to DS1, on which the committed model is
 trained, so these tests pin the deployed pipeline end to end (detection, features, model, rate
-handling); generalisation to unseen patients is what ``python -m classifier.ecg.evaluate_beats``
+handling); generalisation to unseen patients is what ``python -m training.ecg.evaluate_beats``
 measures by leave-records-out cross-validation.
 """
 from __future__ import annotations
@@ -14,20 +14,33 @@ import numpy as np
 import pytest
 
 from classifier import classify
-from classifier.ecg.beat_dataset import match_beats
-from classifier.ecg.beat_features import (FEATURE_NAMES, RATE_HZ, beat_features, beat_windows,
-                                          p_wave_presence, rr_irregularity)
+from classifier.ecg.beat_features import (
+    FEATURE_NAMES,
+    RATE_HZ,
+    beat_features,
+    beat_windows,
+    p_wave_presence,
+    rr_irregularity,
+)
 from classifier.ecg.beat_neighbours import look_alikes, nearest_neighbours
 from classifier.ecg.beat_peaks import MIN_BEAT_GAP_S, drop_close_detections
 from classifier.ecg.beat_supraventricular import SupraventricularModel
-from classifier.ecg.beats import (classify_beats, conducted, continue_supraventricular_runs,
-                                  load_model, model_info, pool_over_look_alikes,
-                                  suppress_s_in_atrial_fibrillation, veto_v_for_conducted_beats,
-                                  without_s_in_atrial_fibrillation)
-from classifier.ecg.evaluate_beats import statistics
-from classifier.ecg.mitdb import load_record
+from classifier.ecg.beats import (
+    classify_beats,
+    conducted,
+    continue_supraventricular_runs,
+    load_model,
+    model_info,
+    pool_over_look_alikes,
+    suppress_s_in_atrial_fibrillation,
+    veto_v_for_conducted_beats,
+    without_s_in_atrial_fibrillation,
+)
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.signals import bandpass, resample
+from training.ecg.beat_dataset import match_beats
+from training.ecg.evaluate_beats import statistics
+from training.ecg.mitdb import load_record
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,12 @@ import re
 import pytest
 
 import knowledge_base as kb
+from classifier import models_info
+from classifier.signal_types import BEAT_CLASSES, BEAT_FINDINGS, SIGNAL_TYPES
 
-ECG_RHYTHMS = ["Normal Sinus Rhythm", "Atrial Fibrillation", "Other Rhythm", "Noisy Recording"]
-ECG_BEATS = ["Premature Ventricular Contractions", "Premature Atrial Contractions"]
-EEG_CLASSES = ["Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity"]
+ECG_RHYTHMS = list(SIGNAL_TYPES["ECG"].classes)
+ECG_BEATS = list(BEAT_FINDINGS.values())
+EEG_CLASSES = list(SIGNAL_TYPES["EEG"].classes)
 ALL_LABELS = ECG_RHYTHMS + ECG_BEATS + EEG_CLASSES
 ENTRIES = kb.load_entries()
 HEADINGS = ["1. Explanation of the finding", "2. Clinical significance",
@@ -21,6 +23,13 @@ DECISION_LINE = ("This is decision support, not a diagnosis: a qualified clinici
 
 def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip()) if s]
+
+
+def test_the_class_table_is_what_the_committed_models_report():
+    reported = {kind: [tuple(m["classes"]) for m in models] for kind, models in models_info().items()}
+    assert reported == {"ECG": [SIGNAL_TYPES["ECG"].classes, BEAT_CLASSES],
+                        "EEG": [SIGNAL_TYPES["EEG"].classes]}
+    assert set(BEAT_FINDINGS) <= set(BEAT_CLASSES)
 
 
 def test_every_class_the_classifiers_emit_has_an_entry_of_its_signal_type():

@@ -10,8 +10,8 @@ import wfdb
 
 import inference
 from classifier import classify, plausibility
-from classifier.ecg import cinc2017
-from classifier.eeg import bonn
+from training.ecg import cinc2017
+from training.eeg import bonn
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BONN = FIXTURES / "bonn" / "segments.npz"

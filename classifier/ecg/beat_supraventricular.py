@@ -55,7 +55,7 @@ class SupraventricularModel:
     def from_dict(cls, d: dict) -> SupraventricularModel:
         if tuple(d["features"]) != S_FEATURES:
             raise RuntimeError("the S model was trained on other features; retrain it with "
-                               "python -m classifier.ecg.train_beats")
+                               "python -m training.ecg.train_beats")
         return cls(np.asarray(d["mean"]), np.asarray(d["scale"]), np.asarray(d["coef"]),
                    float(d["intercept"]), float(d["threshold"]))
 

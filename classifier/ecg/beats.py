@@ -3,22 +3,28 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 
-from classifier.ecg.beat_features import (CLASS_MODEL_FEATURES, FEATURE_NAMES,
-                                          beat_features_and_look_alikes, p_wave_presence,
-                                          rr_irregularity)
+from classifier.ecg.beat_features import (
+    CLASS_MODEL_FEATURES,
+    FEATURE_NAMES,
+    beat_features_and_look_alikes,
+    p_wave_presence,
+    rr_irregularity,
+)
 from classifier.ecg.beat_peaks import drop_close_detections
 from classifier.ecg.beat_supraventricular import SupraventricularModel
-from classifier.ecg.mitdb import AAMI_CLASSES
 from classifier.ecg.qrs import detect_r_peaks
+from classifier.loading import CommittedModel
 from classifier.paths import MODELS_DIR
+from classifier.signal_types import BEAT_CLASSES
 
 MODEL_DIR = MODELS_DIR / "ecg_beats"
+AAMI_CLASSES = BEAT_CLASSES
 # A beat whose most probable class has less than this probability is counted as low-confidence in
 # the summary, so a reader can tell a clear ectopy count from a guess.
 LOW_CONFIDENCE = 0.6
@@ -83,32 +89,39 @@ def pool_over_look_alikes(probabilities: np.ndarray, look_alikes: np.ndarray) ->
     """Each beat's class probabilities averaged half and half with the mean of its look-alikes'.
 
     A PVC's look-alikes are the recording's other PVCs: a late PVC, or one whose own features are
-    ambiguous, is recognised by the company it keeps (in cross-validation V Se rose from 92.4% to
-    94.2% and +P from 86.5% to 87.7%). S is left to the beat's own probabilities: an atrial
+    ambiguous, is recognised by the company it keeps (the gain in cross-validation is in the model
+    card, classifier/models/ecg_beats/README.md). S is left to the beat's own probabilities: an atrial
     premature beat looks like the normal beats, so its look-alikes are normal.
     """
     return 0.5 * probabilities + 0.5 * probabilities[look_alikes].mean(axis=1)
 
 
-@lru_cache(maxsize=1)
-def load_model() -> tuple[BeatModel, dict]:
-    """The model and its metadata (classes, feature names, version), loaded once per process."""
-    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+def load(directory: Path = MODEL_DIR) -> tuple[BeatModel, dict]:
+    """The model in ``directory`` and its metadata (classes, feature names, version)."""
+    meta = json.loads((directory / "meta.json").read_text())
     if tuple(meta["features"]) != FEATURE_NAMES:
         raise RuntimeError("ecg_beats model was trained on other features; retrain it with "
-                           "python -m classifier.ecg.train_beats")
-    model = BeatModel(lgb.Booster(model_file=str(MODEL_DIR / "model.txt")),
-                      lgb.Booster(model_file=str(MODEL_DIR / "paced_gate.txt")),
+                           "python -m training.ecg.train_beats")
+    model = BeatModel(lgb.Booster(model_file=str(directory / "model.txt")),
+                      lgb.Booster(model_file=str(directory / "paced_gate.txt")),
                       SupraventricularModel.from_dict(meta["s_model"]), meta["s_irregularity_limit"],
                       meta["s_p_wave_limit"], meta["v_p_wave_limit"])
     return model, meta
+
+
+COMMITTED = CommittedModel(load, MODEL_DIR)
+
+
+def load_model() -> tuple[BeatModel, dict]:
+    """The committed model and its metadata, loaded once per process."""
+    return COMMITTED.get()
 
 
 def model_info() -> dict:
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     return {"name": "ecg_beats", "version": meta["version"], "classes": meta["classes"],
             "trained_on": "MIT-BIH Arrhythmia Database DS1 (de Chazal 2004 split) + paced records",
-            "loaded": load_model.cache_info().currsize > 0}
+            "loaded": COMMITTED.loaded}
 
 
 def classify_beats(signal: np.ndarray, sampling_rate: float,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import lightgbm as lgb
@@ -28,16 +27,15 @@ import numpy as np
 
 from classifier import conformal
 from classifier.eeg import features
+from classifier.loading import CommittedModel
 from classifier.paths import MODELS_DIR
+from classifier.signal_types import EEG_CLASSES
 
 MODEL_DIR = MODELS_DIR / "eeg"
 BOOSTER_FILE, META_FILE, SPLIT_FILE, OOD_FILE = "lightgbm.txt", "model.json", "split.json", "ood.npz"
-
-
-def softmax(scores: np.ndarray) -> np.ndarray:
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=1, keepdims=True)
+# The classes in the model's output order (model.json records the same list).
+CLASSES = EEG_CLASSES
+SEIZURE = CLASSES.index("Seizure Activity")
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,7 @@ def load(directory: Path = MODEL_DIR) -> EEGModel:
     meta = metadata(directory)
     if tuple(meta["feature_names"]) != features.FEATURE_NAMES:
         raise RuntimeError(f"{directory} was trained on other features than classifier/eeg/features.py "
-                           "computes; retrain with python -m classifier.eeg.train")
+                           "computes; retrain with python -m training.eeg.train")
     with np.load(directory / OOD_FILE) as arrays:
         ood = conformal.Mahalanobis(arrays["mean"], arrays["scale"], arrays["precision"])
     return EEGModel(booster=lgb.Booster(model_file=str(directory / BOOSTER_FILE)),
@@ -125,14 +123,16 @@ def load(directory: Path = MODEL_DIR) -> EEGModel:
                     ood_threshold=float(meta["ood"]["threshold"]))
 
 
-@lru_cache(maxsize=1)
+COMMITTED = CommittedModel(load, MODEL_DIR)
+
+
 def load_model() -> EEGModel:
     """The committed model, loaded on first use."""
-    return load(MODEL_DIR)
+    return COMMITTED.get()
 
 
 def is_loaded() -> bool:
-    return load_model.cache_info().currsize > 0
+    return COMMITTED.loaded
 
 
 def held_out_ids(directory: Path = MODEL_DIR) -> list[str]:

@@ -1,6 +1,6 @@
 """Train the EEG model on the training side of the Bonn split and write it to classifier/models/eeg/.
 
-    OMP_NUM_THREADS=1 python -m classifier.eeg.train
+    OMP_NUM_THREADS=1 python -m training.eeg.train
 
 1. Window features of all 500 segments (cached under data/cache/), split by segment: 20% of each
    set held out (fixed seed); training never sees those segments.
@@ -20,6 +20,7 @@
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import sys
 from datetime import date
@@ -34,7 +35,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from classifier import conformal
-from classifier.eeg import bonn, features, model, preprocess
+from classifier.calibration import softmax
+from classifier.eeg import features, model, preprocess
+from training.eeg import bonn
 
 SEED = 0
 N_FOLDS = 5
@@ -53,7 +56,7 @@ BASE_FEATURES = features.FEATURE_NAMES.index("autocorrelation_50ms")
 
 
 def lightgbm(seizure_weight: float = SEIZURE_WEIGHT) -> lgb.LGBMClassifier:
-    weights = {k: (seizure_weight if k == bonn.SEIZURE else 1.0) for k in range(len(bonn.CLASSES))}
+    weights = {k: (seizure_weight if k == model.SEIZURE else 1.0) for k in range(len(model.CLASSES))}
     return lgb.LGBMClassifier(**LGBM_PARAMS, class_weight=weights)
 
 
@@ -74,7 +77,7 @@ def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: boo
     """Out-of-fold class scores (LightGBM raw scores when ``raw``, else the logistic regression's
     decision function; softmax of either gives the probabilities) from grouped, stratified folds
     drawn with ``seed``."""
-    out = np.zeros((len(y), len(bonn.CLASSES)))
+    out = np.zeros((len(y), len(model.CLASSES)))
     folds = StratifiedGroupKFold(N_FOLDS, shuffle=True, random_state=seed)
     for fit_idx, pred_idx in folds.split(X, y, groups):
         fitted = make().fit(X[fit_idx], y[fit_idx])
@@ -86,7 +89,7 @@ def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: boo
 def segment_probabilities(scores: np.ndarray, groups: np.ndarray, temperature: float = 1.0
                           ) -> np.ndarray:
     """Per segment (in sorted id order): softmax of the mean window score, as the service pools."""
-    return model.softmax(segment_means(scores, groups)[1] / temperature)
+    return softmax(segment_means(scores, groups)[1] / temperature)
 
 
 def fit_temperature(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
@@ -95,7 +98,7 @@ def fit_temperature(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float
 
     def loss(log_t: float) -> float:
         seg_p = segment_probabilities(raw, groups, np.exp(log_t))
-        return log_loss(seg_labels, np.clip(seg_p, 1e-12, 1), labels=range(len(bonn.CLASSES)))
+        return log_loss(seg_labels, np.clip(seg_p, 1e-12, 1), labels=range(len(model.CLASSES)))
 
     return float(np.exp(minimize_scalar(loss, bounds=(-3, 3), method="bounded").x))
 
@@ -115,7 +118,7 @@ def calibration(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[flo
     temperature = fit_temperature(raw, y, groups)
     seg_labels = segment_means(y[:, None].astype(float), groups)[1][:, 0].astype(int)
     seg_p = segment_probabilities(raw, groups, temperature)
-    return temperature, seizure_threshold(seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE])
+    return temperature, seizure_threshold(seg_p[seg_labels == model.SEIZURE, model.SEIZURE])
 
 
 def ood_out_of_fold(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -128,7 +131,8 @@ def ood_out_of_fold(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndar
     return segment_means(distances[:, None], groups)[1][:, 0]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__).parse_args(argv)
     segments = bonn.load_segments()
     train_ids, held_out_ids = bonn.split_ids(segments)
     table = bonn.window_table(segments)
@@ -149,21 +153,21 @@ def main() -> int:
                   ("LightGBM (chosen)", lightgbm, True, every)]
     for name, make, raw, columns in candidates:
         scores = out_of_fold(make, X[:, columns], y, groups, raw)
-        probs = model.softmax(scores)
+        probs = softmax(scores)
         seg_p = segment_probabilities(scores, groups)
         seg_pred = seg_p.argmax(axis=1)
         print(f"{name:<22}{np.mean(probs.argmax(1) == y):>11.4f}{log_loss(y, probs):>15.4f}"
               f"{np.mean(seg_pred == seg_labels):>12.4f}"
-              f"{np.mean(seg_pred[seg_labels == bonn.SEIZURE] == bonn.SEIZURE):>13.4f}"
-              f"{seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE].min():>21.3f}")
+              f"{np.mean(seg_pred[seg_labels == model.SEIZURE] == model.SEIZURE):>13.4f}"
+              f"{seg_p[seg_labels == model.SEIZURE, model.SEIZURE].min():>21.3f}")
     chosen_raw = scores  # the last candidate is the chosen one
 
     temperature, threshold = calibration(chosen_raw, y, groups)
     seg_p = segment_probabilities(chosen_raw, groups, temperature)
-    decided = model.decide(seg_p, bonn.SEIZURE, threshold)
+    decided = model.decide(seg_p, model.SEIZURE, threshold)
     print(f"\nLightGBM chosen; temperature {temperature:.3f}, seizure threshold {threshold:.2f}: "
           f"out-of-fold segment accuracy {np.mean(decided == seg_labels):.4f}, seizure sensitivity "
-          f"{np.mean(decided[seg_labels == bonn.SEIZURE] == bonn.SEIZURE):.4f}")
+          f"{np.mean(decided[seg_labels == model.SEIZURE] == model.SEIZURE):.4f}")
 
     conformal_q = conformal.conformal_threshold(
         seg_p[np.arange(len(seg_labels)), seg_labels], CONFORMAL_ALPHA)
@@ -182,7 +186,7 @@ def main() -> int:
             f"{text}{temperature:.4f}{threshold}{conformal_q:.6f}{ood_threshold:.4f}".encode()
         ).hexdigest()[:8],
         "trained": date.today().isoformat(),
-        "classes": list(bonn.CLASSES),
+        "classes": list(model.CLASSES),
         "feature_names": list(features.FEATURE_NAMES),
         "temperature": round(temperature, 4),
         "seizure_threshold": threshold,
@@ -195,7 +199,7 @@ def main() -> int:
         "seizure_class_weight": SEIZURE_WEIGHT,
         "conformal": {"alpha": CONFORMAL_ALPHA, "threshold": round(conformal_q, 6)},
         "ood": {"quantile": OOD_QUANTILE, "threshold": round(ood_threshold, 4)},
-        "train_command": "OMP_NUM_THREADS=1 python -m classifier.eeg.train",
+        "train_command": "OMP_NUM_THREADS=1 python -m training.eeg.train",
     }
     split = {"seed": bonn.SPLIT_SEED, "held_out_fraction": bonn.HELD_OUT_FRACTION,
              "held_out": held_out_ids, "train": train_ids}

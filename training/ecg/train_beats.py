@@ -1,6 +1,6 @@
 """Train the beat classifier on all of MIT-BIH DS1 (plus the paced records' Q beats) and save it.
 
-    OMP_NUM_THREADS=1 python -m classifier.ecg.train_beats
+    OMP_NUM_THREADS=1 python -m training.ecg.train_beats
 
 Writes ``classifier/models/ecg_beats/model.txt`` (the beat class model), ``paced_gate.txt`` (paced
 beat or not) and ``meta.json`` (with the linear S model and the thresholds).
@@ -18,12 +18,12 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from classifier.ecg.beat_dataset import RecordBeats, record_beats
 from classifier.ecg.beat_features import CLASS_MODEL_FEATURES, FEATURE_NAMES, p_wave_presence
 from classifier.ecg.beat_supraventricular import fit_s_model
-from classifier.ecg.beats import CLASS_COLUMNS, ON_TIME_TOLERANCE, RUN_RR_RATIO, BeatModel, on_time
-from classifier.ecg.mitdb import AAMI_CLASSES, DS1, PACED
+from classifier.ecg.beats import AAMI_CLASSES, CLASS_COLUMNS, ON_TIME_TOLERANCE, RUN_RR_RATIO, BeatModel, on_time
 from classifier.paths import MODELS_DIR
+from training.ecg.beat_dataset import RecordBeats, record_beats
+from training.ecg.mitdb import DS1, PACED
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def _train(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> lgb.Booster:
     return lgb.train(PARAMS, data, num_boost_round=ROUNDS)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     args = parser.parse_args(argv)

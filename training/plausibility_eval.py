@@ -1,6 +1,6 @@
 """False alarms and detections of the plausibility check on real and synthetic recordings.
 
-    OMP_NUM_THREADS=1 python -m classifier.plausibility_eval
+    OMP_NUM_THREADS=1 python -m training.plausibility_eval
 
 Real recordings checked as what they are (every flag is a false alarm) and as the other type (every
 flag is a detection): the 500 Bonn EEG segments, every CinC 2017 training record, and MIT-BIH DS1
@@ -17,9 +17,9 @@ import numpy as np
 import wfdb
 
 from classifier import plausibility
-from classifier.ecg import cinc2017, mitdb
-from classifier.eeg import bonn
 from classifier.paths import data_dir
+from training.ecg import cinc2017, mitdb
+from training.eeg import bonn
 
 SYNTHETIC_SECONDS = 30.0
 

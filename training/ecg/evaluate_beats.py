@@ -1,7 +1,7 @@
 """Inter-patient evaluation of QRS detection and beat classification on MIT-BIH DS1 (AAMI EC57).
 
-    OMP_NUM_THREADS=1 python -m classifier.ecg.evaluate_beats            # cross-validation
-    OMP_NUM_THREADS=1 python -m classifier.ecg.evaluate_beats --qrs-only # detector alone
+    OMP_NUM_THREADS=1 python -m training.ecg.evaluate_beats            # cross-validation
+    OMP_NUM_THREADS=1 python -m training.ecg.evaluate_beats --qrs-only # detector alone
 
 Leave-records-out cross-validation: GroupKFold (11 folds of two records by default) over the 22
 DS1 records, grouped by record so that no patient is in both the training and the test part of a
@@ -22,17 +22,24 @@ import argparse
 import json
 import time
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.model_selection import GroupKFold
 
-from classifier.ecg.beat_dataset import RecordBeats, record_beats
 from classifier.ecg.beat_features import ABSOLUTE_BIN_NAMES, FEATURE_NAMES
-from classifier.ecg.mitdb import AAMI_CLASSES, DS1
-from classifier.ecg.train_beats import (MODEL_DIR, choose_s_threshold, fit, irregularity_limit,
-                                        p_wave_limit, training_set, v_p_wave_limit)
+from classifier.ecg.beats import AAMI_CLASSES
+from training.ecg.beat_dataset import RecordBeats, record_beats
+from training.ecg.mitdb import DS1
+from training.ecg.train_beats import (
+    MODEL_DIR,
+    choose_s_threshold,
+    fit,
+    irregularity_limit,
+    p_wave_limit,
+    training_set,
+    v_p_wave_limit,
+)
 
 MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected
 EXTRA = len(AAMI_CLASSES)   # confusion row: detection without a reference beat
@@ -176,7 +183,7 @@ def format_table(stats: dict, with_classes: bool) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=11,
                         help="GroupKFold splits over the 22 DS1 records (22 = leave one record out)")

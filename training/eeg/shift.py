@@ -1,6 +1,6 @@
 """Scalp-like recording conditions applied to a Bonn segment, for the shift test.
 
-    OMP_NUM_THREADS=1 python -m classifier.eeg.shift
+    OMP_NUM_THREADS=1 python -m training.eeg.shift
 
 Each transform is a pure function of ``(signal, sampling_rate, rng)`` returning ``(signal, rate)``.
 :func:`scalp_like` draws a combination as a user's recording might differ from Bonn's: band limits
@@ -19,7 +19,8 @@ import numpy as np
 
 import inference
 from classifier import SignalError, classify, signals
-from classifier.eeg import bonn, model
+from classifier.eeg import model
+from training.eeg import bonn
 
 RATES_HZ = (200.0, 256.0, 500.0)
 BANDS_HZ = ((0.5, 40.0), (0.5, 70.0))

@@ -7,15 +7,13 @@ beat it matches within 150 ms (EC57); unmatched detections get no label. Feature
 """
 from __future__ import annotations
 
-import hashlib
-import inspect
 from dataclasses import dataclass
 
 import numpy as np
 
 from classifier.ecg import beat_features, beat_neighbours, beat_peaks, qrs
-from classifier.ecg.mitdb import load_record, outside_excluded
-from classifier.paths import data_dir
+from training.cache import cached_arrays, source_digest
+from training.ecg.mitdb import load_record, outside_excluded
 
 MATCH_WINDOW_S = 0.15
 
@@ -66,16 +64,17 @@ def _kept_look_alikes(look_alikes: np.ndarray, keep: np.ndarray) -> np.ndarray:
 
 
 def _code_digest() -> str:
-    source = "".join(inspect.getsource(m) for m in (beat_features, beat_neighbours, beat_peaks, qrs))
-    return hashlib.sha1(source.encode()).hexdigest()[:12]
+    return source_digest(beat_features, beat_neighbours, beat_peaks, qrs)
 
 
 def record_beats(name: str) -> RecordBeats:
     """Detect, featurise and label one record (cached on disk)."""
-    cache = data_dir() / "cache" / "ecg_beats" / f"{name}-{_code_digest()}.npz"
-    if cache.exists():
-        with np.load(cache) as z:
-            return RecordBeats(name, **{k: z[k] for k in z.files})
+    arrays = cached_arrays(f"ecg_beats/{name}-{_code_digest()}.npz",
+                           lambda: {k: v for k, v in _detect_and_label(name).__dict__.items() if k != "name"})
+    return RecordBeats(name, **arrays)
+
+
+def _detect_and_label(name: str) -> RecordBeats:
     record = load_record(name)
     detected = beat_peaks.drop_close_detections(
         record.signal, record.sampling_rate, qrs.detect_r_peaks(record.signal, record.sampling_rate))
@@ -90,8 +89,5 @@ def record_beats(name: str) -> RecordBeats:
     matched = match_beats(reference, detected, int(MATCH_WINDOW_S * record.sampling_rate))
     labels = np.full(len(detected), "", dtype="<U1")
     labels[matched[matched >= 0]] = reference_classes[matched >= 0]
-    beats = RecordBeats(name, detected, features, labels, reference, reference_classes, matched,
-                        irregularity, look_alikes)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(cache, **{k: v for k, v in beats.__dict__.items() if k != "name"})
-    return beats
+    return RecordBeats(name, detected, features, labels, reference, reference_classes, matched,
+                       irregularity, look_alikes)
