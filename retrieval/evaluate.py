@@ -7,6 +7,7 @@ is a passage whose text is the question's answer: its own document, or one that 
 same answer text under another focus (its generic "inherited in an autosomal recessive pattern"
 answers, for example).
 """
+
 from __future__ import annotations
 
 import random
@@ -23,18 +24,20 @@ SAMPLE = 500
 SAMPLES = ("tune", "held-out")
 
 
-def held_out_questions(corpus_dir: Path, sample: str = "held-out",
-                       n: int = SAMPLE) -> list[tuple[str, frozenset[str]]]:
+def held_out_questions(corpus_dir: Path, sample: str = "held-out", n: int = SAMPLE) -> list[tuple[str, frozenset[str]]]:
     """``(question, answering doc ids)`` of one of the two disjoint samples (:data:`SAMPLES`)."""
     documents = medquad_documents(corpus_dir / CORPUS_FILES[0])
     same_text: dict[str, set[str]] = {}
     for doc_id, rows in documents.items():
         same_text.setdefault(answer_key(rows[0]["answer"]), set()).add(doc_id)
-    pairs = sorted((row["question"], frozenset(same_text[answer_key(row["answer"])]))
-                   for rows in documents.values() for row in rows)
+    pairs = sorted(
+        (row["question"], frozenset(same_text[answer_key(row["answer"])]))
+        for rows in documents.values()
+        for row in rows
+    )
     random.Random(SEED).shuffle(pairs)
     start = SAMPLES.index(sample) * n
-    return pairs[start:start + n]
+    return pairs[start : start + n]
 
 
 @dataclass(frozen=True)
@@ -45,12 +48,15 @@ class RecallResult:
     n: int
 
     def as_dict(self) -> dict:
-        return {"recall@1": round(self.recall_at_1, 3), "recall@5": round(self.recall_at_5, 3),
-                "p50_ms": round(self.p50_ms, 2), "n": self.n}
+        return {
+            "recall@1": round(self.recall_at_1, 3),
+            "recall@5": round(self.recall_at_5, 3),
+            "p50_ms": round(self.p50_ms, 2),
+            "n": self.n,
+        }
 
 
-def recall(search: Callable[[str, int], list[str]],
-           questions: list[tuple[str, frozenset[str]]]) -> RecallResult:
+def recall(search: Callable[[str, int], list[str]], questions: list[tuple[str, frozenset[str]]]) -> RecallResult:
     """``search(question, k) -> doc ids`` scored on ``questions``."""
     at1 = at5 = 0
     times = []

@@ -1,4 +1,5 @@
 """The retrieval index: built from the corpus files, searched by BM25, rebuilt when a source changes."""
+
 import json
 import lzma
 
@@ -7,19 +8,39 @@ from retrieval import index as ix
 
 def write_corpus(folder, medquad_answer):
     rows = {
-        "medquad_qa.jsonl.xz": [{"source": "NHLBI", "focus": "Atrial Fibrillation", "qtype": "treatment",
-                                 "question": "How to treat atrial fibrillation ?", "qid": "q1", "subset": "1_NHLBI",
-                                 "url": "https://example.org/af", "answer": medquad_answer}],
-        "openstax_anatomy_physiology_2e.jsonl.xz": [{"module_id": "m1", "chapter": "The Heart",
-                                                     "title": "Conduction", "url": "https://example.org/os",
-                                                     "license": "CC BY 4.0",
-                                                     "text": "The sinoatrial node starts each heartbeat "
-                                                             "and sets the pace of the heart."}],
-        "ptbxl_scp_statements.jsonl.xz": [{"code": "LNGQT", "description": "long QT-interval",
-                                           "SCP-ECG Statement Description": "long QT-interval",
-                                           "Statement Category": "other ST-T descriptive statements"}],
-        "wfdb_annotation_labels.jsonl.xz": [{"symbol": "V", "short_description": "PVC",
-                                             "description": "Premature ventricular contraction"}],
+        "medquad_qa.jsonl.xz": [
+            {
+                "source": "NHLBI",
+                "focus": "Atrial Fibrillation",
+                "qtype": "treatment",
+                "question": "How to treat atrial fibrillation ?",
+                "qid": "q1",
+                "subset": "1_NHLBI",
+                "url": "https://example.org/af",
+                "answer": medquad_answer,
+            }
+        ],
+        "openstax_anatomy_physiology_2e.jsonl.xz": [
+            {
+                "module_id": "m1",
+                "chapter": "The Heart",
+                "title": "Conduction",
+                "url": "https://example.org/os",
+                "license": "CC BY 4.0",
+                "text": "The sinoatrial node starts each heartbeat and sets the pace of the heart.",
+            }
+        ],
+        "ptbxl_scp_statements.jsonl.xz": [
+            {
+                "code": "LNGQT",
+                "description": "long QT-interval",
+                "SCP-ECG Statement Description": "long QT-interval",
+                "Statement Category": "other ST-T descriptive statements",
+            }
+        ],
+        "wfdb_annotation_labels.jsonl.xz": [
+            {"symbol": "V", "short_description": "PVC", "description": "Premature ventricular contraction"}
+        ],
     }
     for name, items in rows.items():
         with lzma.open(folder / name, "wt", encoding="utf-8") as handle:
@@ -32,7 +53,10 @@ def test_the_index_finds_the_passage_and_names_its_source(tmp_path):
     hit = index.search("do blood thinners help in atrial fibrillation", 3)[0]
     assert hit.passage.doc_id == "medquad:1_NHLBI/q1"
     assert (hit.passage.origin, hit.passage.url, hit.passage.licence) == (
-        "MedQuAD (NHLBI)", "https://example.org/af", "CC BY 4.0")
+        "MedQuAD (NHLBI)",
+        "https://example.org/af",
+        "CC BY 4.0",
+    )
     assert index.search("sinoatrial node pace", 1)[0].passage.origin.startswith("OpenStax")
 
 
