@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 
 import inference
 from classifier import SignalError, classify
-from classifier.limits import LIMITS
+from classifier.signal_types import SIGNAL_TYPES
 from explain.facts import measurable, stored_facts
 from service import validation as v
 from service.errors import ApiError
@@ -45,7 +45,7 @@ def _upload_request(max_text_chars: int) -> Submission:
     kind = v.signal_type(form)
     try:
         recording = read_recording(request.files.getlist("file"), form.get("channel"),
-                                   LIMITS[kind], kind)
+                                   SIGNAL_TYPES[kind].limits, kind)
     except UploadError as exc:
         details = {"channels": exc.channels} if exc.channels is not None else None
         raise ApiError(str(exc), details=details) from None
