@@ -1,6 +1,6 @@
 """Hostile and careless requests: the answer, time and peak memory of each, in one run.
 
-    OMP_NUM_THREADS=1 python bench/hostile.py [--skip-servers]
+    OMP_NUM_THREADS=1 python -m bench.hostile [--skip-servers]
 
 Each case runs in a fresh process: the app is built, one real 10 s ECG is classified (so the models
 are loaded), the request body is built, and then the RSS is sampled every 2 ms while
@@ -30,7 +30,6 @@ import numpy as np
 import wfdb
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 RECORD = ROOT / "tests" / "fixtures" / "cinc2017" / "A02506"
 HEALTH_CAP_S = 10.0
 
@@ -192,7 +191,7 @@ def main() -> None:
 
     print(f"{'case':<42}{'status':>7}{'s':>7}{'peak MB':>9}{'body MB':>9}{'× body':>8}  answer")
     for name in cases(Path(tempfile.gettempdir())):
-        child = subprocess.run([sys.executable, __file__, "--case", name], capture_output=True,
+        child = subprocess.run([sys.executable, "-m", "bench.hostile", "--case", name], capture_output=True,
                                text=True, check=True, cwd=ROOT)
         result = json.loads(child.stdout.strip().splitlines()[-1])
         ratio = result["peak_mb"] / result["body_mb"] if result["body_mb"] else float("nan")
