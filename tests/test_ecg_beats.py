@@ -19,12 +19,14 @@ from classifier.ecg.beat_features import (FEATURE_NAMES, RATE_HZ, beat_features,
                                           p_wave_presence, rr_irregularity)
 from classifier.ecg.beat_neighbours import look_alikes, nearest_neighbours
 from classifier.ecg.beat_peaks import MIN_BEAT_GAP_S, drop_close_detections
-from classifier.ecg.beat_supraventricular import SupraventricularModel
-from classifier.ecg.beats import (classify_beats, conducted, continue_supraventricular_runs,
+from classifier.ecg.beat_supraventricular import SupraventricularModel, preceding_rr_ratios
+from classifier.ecg.beats import (apply_s_rules, classify_beats, conducted,
+                                  continue_supraventricular_runs,
                                   load_model, model_info, pool_over_look_alikes,
                                   suppress_s_in_atrial_fibrillation, veto_v_for_conducted_beats,
                                   without_s_in_atrial_fibrillation)
 from classifier.ecg.evaluate_beats import statistics
+from classifier.ecg.train_beats import best_s_threshold
 from classifier.ecg.mitdb import load_record
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.signals import bandpass, resample
@@ -262,3 +264,41 @@ def test_the_linear_s_model_puts_atrial_premature_beats_above_its_threshold(mitd
     assert np.mean(s_model.is_s(features)[~is_s]) < 0.02
     stored = SupraventricularModel.from_dict(json.loads(json.dumps(s_model.to_dict())))
     assert np.allclose(stored.probability(features), p)
+
+
+def test_prematurity_is_measured_against_the_beats_just_before_not_the_recording():
+    # Ten beats at 1.0 s, then a long run of atrial bigeminy (0.6 s early beats, 1.0 s after them):
+    # deep in the run the early beats are a third of the recording's RR intervals and still early
+    # against the 8 RR intervals before them.
+    pre = np.array([1.0] * 10 + [0.6, 1.0] * 20)
+    features = np.zeros((len(pre), len(FEATURE_NAMES)))
+    features[:, FEATURE_NAMES.index("pre_rr_s")] = pre
+    features[:, FEATURE_NAMES.index("post_rr_s")] = np.append(pre[1:], pre[-1])
+    ratios = preceding_rr_ratios(features)
+    assert ratios[10, 0] == pytest.approx(0.6)        # first early beat: 0.6 / 1.0
+    assert ratios[10, 2] == pytest.approx(0.8)        # (0.6 + 1.0) / 2: no full compensatory pause
+    assert ratios[40, 0] == pytest.approx(0.6 / 0.8)  # in the run: 0.6 over the mean of 0.6 and 1.0
+    assert ratios[41, 0] == pytest.approx(1.0 / 0.8)
+    assert ratios[0, 0] == 1.0                        # the first beat, against itself
+
+
+def test_the_s_rules_apply_only_where_training_kept_them():
+    called = np.array([0, 1, 0, 0, 1])   # N S N N S
+    features = np.zeros((5, len(FEATURE_NAMES)))
+    features[:, FEATURE_NAMES.index("pre_ratio")] = [1.0, 0.6, 0.6, 1.0, 0.6]
+    features[:, FEATURE_NAMES.index("corr_p")] = 0.0  # no P waves anywhere
+    irregular = np.ones(5)
+    kept = apply_s_rules(called, features, irregular, runs=False, irregularity_limit=np.inf,
+                         p_wave_limit=0.5)
+    assert kept.tolist() == called.tolist()
+    assert apply_s_rules(called, features, 0 * irregular, runs=True, irregularity_limit=0.5,
+                         p_wave_limit=0.5).tolist() == [0, 1, 1, 0, 1]
+    assert apply_s_rules(called, features, irregular, runs=True, irregularity_limit=0.5,
+                         p_wave_limit=0.5).tolist() == [0, 0, 0, 0, 0]
+
+
+def test_the_s_threshold_is_the_most_sensitive_one_whose_inner_ppv_reaches_sixty_percent():
+    hits, calls = np.array([90.0, 80.0, 50.0]), np.array([200.0, 120.0, 60.0])  # +P 45, 67, 83
+    assert best_s_threshold(hits, calls, 100) == (1, 180.0)
+    best, score = best_s_threshold(hits, np.array([400.0, 300.0, 100.0]), 100)  # +P 22, 27, 50
+    assert best == 2 and score == pytest.approx(-50.0)

@@ -8,8 +8,10 @@ beat it matches within 150 ms (EC57); unmatched detections get no label. Feature
 from __future__ import annotations
 
 import hashlib
+import json
 import inspect
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -70,8 +72,10 @@ def _code_digest() -> str:
     return hashlib.sha1(source.encode()).hexdigest()[:12]
 
 
+@lru_cache(maxsize=32)
 def record_beats(name: str) -> RecordBeats:
-    """Detect, featurise and label one record (cached on disk)."""
+    """Detect, featurise and label one record (cached on disk, and in memory for the nested
+    cross-validation, which reads every training record many times)."""
     cache = data_dir() / "cache" / "ecg_beats" / f"{name}-{_code_digest()}.npz"
     if cache.exists():
         with np.load(cache) as z:
@@ -95,3 +99,24 @@ def record_beats(name: str) -> RecordBeats:
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(cache, **{k: v for k, v in beats.__dict__.items() if k != "name"})
     return beats
+
+
+@lru_cache(maxsize=32)
+def in_rhythm_af(name: str) -> np.ndarray:
+    """Per detected beat of ``record_beats(name)``: whether the rhythm model puts it in atrial
+    fibrillation (``rhythm.af_spans_s``), where ``/classify`` counts no S beat. The rhythm model
+    learned from CinC 2017 alone, so no MIT-BIH record is seen here; its spans are cached on disk
+    by its version."""
+    from classifier.ecg.beats import inside_spans
+    from classifier.ecg.rhythm import af_spans_s, classify_rhythm, load_model
+
+    cache = data_dir() / "cache" / "ecg_beats" / f"{name}-rhythm-af-{load_model().version}.json"
+    record = load_record(name)
+    if cache.exists():
+        spans = [tuple(s) for s in json.loads(cache.read_text())]
+    else:
+        finding = classify_rhythm(record.signal, record.sampling_rate)
+        spans = af_spans_s(finding, len(record.signal) / record.sampling_rate)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(spans))
+    return inside_spans(record_beats(name).detected / record.sampling_rate, spans)

@@ -43,14 +43,16 @@ class BeatModel:
     ``classes`` gives N S V F Q probabilities from ``CLASS_MODEL_FEATURES`` (nothing absolute);
     learning Q keeps paced-looking training beats from distorting N, S, V and F, but its Q column
     is not used. A beat is V or F where that is the likeliest of N, S, V and F once its
-    probabilities are pooled with its look-alikes' (``pool_over_look_alikes``), otherwise N or S
-    by its own probabilities. ``paced`` is the same five-class model over all features, the
+    probabilities are pooled with its look-alikes' (``pool_over_look_alikes``),
+    otherwise N. ``paced`` is the same five-class model over all features, the
     absolute window included; a beat is Q where Q is its most probable class, since only absolute
-    shape tells a paced recording's dominant beat. A beat still N becomes S
-    where ``supraventricular`` says S, and so does a beat that continues a fast run started by an
-    S call (``continue_supraventricular_runs``); then no S stays where the rhythm is irregular and
-    without P waves (``suppress_s_in_atrial_fibrillation``), and no V stays on a beat that arrives
-    on time behind the recording's own P wave (``veto_v_for_conducted_beats``).
+    shape tells a paced recording's dominant beat. A beat still N becomes S where
+    ``supraventricular`` says S (the trees' own S probability is not used: S against N is the
+    linear model's alone). The two S rules apply where training kept them (``s_runs``,
+    ``s_af_rule``; ``train_beats.choose_s_recipe``): a beat that continues a fast run started by
+    an S call becomes S (``continue_supraventricular_runs``), and no S stays where the rhythm is
+    irregular and without P waves (``suppress_s_in_atrial_fibrillation``). Finally no V stays on a
+    beat that arrives on time behind the recording's own P wave (``veto_v_for_conducted_beats``).
     """
 
     classes: lgb.Booster
@@ -59,6 +61,8 @@ class BeatModel:
     s_irregularity_limit: float
     s_p_wave_limit: float
     v_p_wave_limit: float
+    s_runs: bool = True
+    s_af_rule: bool = True
 
     def predict(self, features: np.ndarray, irregularity: np.ndarray,
                 look_alikes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,16 +71,26 @@ class BeatModel:
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(AAMI_CLASSES)))
         probabilities = self.classes.predict(features[:, CLASS_COLUMNS])
         pooled = pool_over_look_alikes(probabilities, look_alikes)
-        predicted = np.where(probabilities[:, _S] > probabilities[:, _N], _S, _N)
+        predicted = np.full(len(features), _N, dtype=np.int64)
         likeliest = np.argmax(np.where(_NOT_Q, pooled, -1.0), axis=1)
         ventricular = (likeliest == _V) | (likeliest == _F)
         predicted[ventricular] = likeliest[ventricular]
         predicted[np.argmax(self.paced.predict(features), axis=1) == _Q] = _Q
         predicted[(predicted == _N) & self.supraventricular.is_s(features)] = _S
-        predicted = continue_supraventricular_runs(predicted, features[:, _PRE_RATIO])
-        predicted = suppress_s_in_atrial_fibrillation(predicted, irregularity, self.s_irregularity_limit,
-                                                      p_wave_presence(features), self.s_p_wave_limit)
+        predicted = apply_s_rules(predicted, features, irregularity, self.s_runs,
+                                  self.s_irregularity_limit if self.s_af_rule else np.inf,
+                                  self.s_p_wave_limit)
         return veto_v_for_conducted_beats(predicted, features, self.v_p_wave_limit), probabilities
+
+
+def apply_s_rules(predicted: np.ndarray, features: np.ndarray, irregularity: np.ndarray,
+                  runs: bool, irregularity_limit: float, p_wave_limit: float) -> np.ndarray:
+    """The S rules on class indices: runs continued where ``runs``, then S dropped in atrial
+    fibrillation (an infinite ``irregularity_limit`` turns that rule off)."""
+    if runs:
+        predicted = continue_supraventricular_runs(predicted, features[:, _PRE_RATIO])
+    return suppress_s_in_atrial_fibrillation(predicted, irregularity, irregularity_limit,
+                                             p_wave_presence(features), p_wave_limit)
 
 
 def pool_over_look_alikes(probabilities: np.ndarray, look_alikes: np.ndarray) -> np.ndarray:
@@ -100,7 +114,8 @@ def load_model() -> tuple[BeatModel, dict]:
     model = BeatModel(lgb.Booster(model_file=str(MODEL_DIR / "model.txt")),
                       lgb.Booster(model_file=str(MODEL_DIR / "paced_gate.txt")),
                       SupraventricularModel.from_dict(meta["s_model"]), meta["s_irregularity_limit"],
-                      meta["s_p_wave_limit"], meta["v_p_wave_limit"])
+                      meta["s_p_wave_limit"], meta["v_p_wave_limit"],
+                      meta["s_rules"]["runs"], meta["s_rules"]["af"])
     return model, meta
 
 
@@ -207,14 +222,21 @@ def without_s_in_atrial_fibrillation(beats: list[dict], summary: dict,
     The spans are where the rhythm model calls atrial fibrillation: there is no sinus rhythm for a
     beat to come early against, so a supraventricular premature beat has no meaning (AAMI).
     """
-    def inside(t: float) -> bool:
-        return any(start <= t <= end for start, end in spans_s)
-
-    beats = [{**b, "class": "N"} if b["class"] == "S" and inside(b["time_s"]) else b for b in beats]
+    inside = inside_spans(np.array([b["time_s"] for b in beats], dtype=np.float64), spans_s)
+    beats = [{**b, "class": "N"} if b["class"] == "S" and within else b
+             for b, within in zip(beats, inside)]
     classes = list(summary["counts"])
     predicted = np.array([classes.index(b["class"]) for b in beats], dtype=np.int64)
     return beats, {**summary, **_summary(predicted, classes, summary["duration_s"],
                                          summary["low_confidence_beats"], summary["model_version"])}
+
+
+def inside_spans(times_s: np.ndarray, spans_s: list[tuple[float, float]]) -> np.ndarray:
+    """Per time (seconds): whether it lies in one of the spans (ends included)."""
+    inside = np.zeros(len(times_s), dtype=bool)
+    for start, end in spans_s:
+        inside |= (times_s >= start) & (times_s <= end)
+    return inside
 
 
 def _summary(predicted: np.ndarray, classes: list[str], duration_s: float, low_confidence: int,

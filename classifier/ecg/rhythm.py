@@ -123,6 +123,14 @@ def window_summary(per_window: np.ndarray, classes: list[str], n_samples: int) -
             "af_burden": round(af_burden(episodes, n_samples / fs), 4), "af_episodes": episodes}
 
 
+def af_spans_s(finding: Finding, duration_s: float) -> list[tuple[float, float]]:
+    """Where a rhythm finding calls atrial fibrillation, in seconds: the whole recording when its
+    label is AF, else its AF episodes (none for a recording of one window)."""
+    if finding.label == AF:
+        return [(0.0, duration_s)]
+    return [(e["start_s"], e["end_s"]) for e in (finding.windows or {}).get("af_episodes", [])]
+
+
 def model_info() -> dict:
     """Name, version, classes and the measured held-out metrics of the rhythm model."""
     model = load_model()
