@@ -14,11 +14,13 @@ is itself premature, and beats measured against it look normal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from classifier.ecg.beat_features import FEATURE_NAMES
+from classifier.logistic import StandardisedLogistic
 
 # The RR of the beat and of the beat after it over the mean of the PRECEDING_BEATS RR intervals
 # before the beat (prematurity and compensatory pause against the rhythm just before), and the
@@ -45,37 +47,23 @@ _C = 0.01  # inverse regularisation strength: a few broad cues, not one patient'
 
 
 @dataclass(frozen=True)
-class SupraventricularModel:
-    """Standardisation, logistic coefficients over one of ``FEATURE_SETS`` and the threshold."""
-
-    names: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    threshold: float
+class SupraventricularModel(StandardisedLogistic):
+    """The logistic S model over one of ``FEATURE_SETS`` (``feature_names``), with its threshold."""
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """P(S) against N for each row of a ``FEATURE_NAMES`` matrix (class-balanced training)."""
-        z = (select(features, self.names) - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
+        return self.probability_of_standardised(
+            (select(features, self.feature_names) - self.mean) / self.scale)
 
     def is_s(self, features: np.ndarray) -> np.ndarray:
         return self.probability(features) > self.threshold
 
-    def to_dict(self) -> dict:
-        return {"features": list(self.names), "mean": self.mean.tolist(),
-                "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "intercept": self.intercept, "threshold": self.threshold}
-
     @classmethod
-    def from_dict(cls, d: dict) -> SupraventricularModel:
-        names = tuple(d["features"])
-        if names not in FEATURE_SETS.values():
+    def from_dict(cls, data: Mapping) -> SupraventricularModel:
+        if tuple(data["feature_names"]) not in FEATURE_SETS.values():
             raise RuntimeError("the S model was trained on other features; retrain it with "
                                "python -m classifier.ecg.train_beats")
-        return cls(names, np.asarray(d["mean"]), np.asarray(d["scale"]), np.asarray(d["coef"]),
-                   float(d["intercept"]), float(d["threshold"]))
+        return super().from_dict(data)
 
 
 def select(features: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
