@@ -9,6 +9,7 @@ import time
 from typing import Any, Mapping, Optional, Union
 
 from flask import Flask, g, request
+from werkzeug.serving import WSGIRequestHandler
 
 import classifier
 import inference
@@ -38,11 +39,11 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.json.sort_keys = False
     retriever = retrieval.index.load() if settings.use_retrieval else None
+    explainer, generator_status = inference.build_explainer(
+        settings.medical_gpt2_path, settings.generation, try_base_model=settings.use_base_gpt2)
     app.extensions[EXTENSION_KEY] = ServiceState(config=settings, store=Store(settings.database_url),
+                                                 explainer=explainer, generator_status=generator_status,
                                                  retriever=retriever)
-
-    inference.initialize_llm(settings.medical_gpt2_path, settings.generation,
-                             try_base_model=settings.use_base_gpt2)
     if settings.warm_up_models:
         classifier.warm_up()
 
@@ -68,9 +69,18 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
     return app
 
 
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server's handler without the stdlib's error lines, which quote the raw
+    request line a client sent (``Bad request syntax ('...')``)."""
+
+    def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's signature)
+        log.warning("a malformed or timed-out request was refused (its text is not logged)")
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines carry the raw URL
     application = create_app()
     settings = application.extensions[EXTENSION_KEY].config
-    application.run(host=settings.host, port=settings.port, threaded=True)
+    application.run(host=settings.host, port=settings.port, threaded=True,
+                    request_handler=QuietRequestHandler)

@@ -4,26 +4,25 @@
 
 Model resolution, first that works: the ``model_path`` argument, then ``MEDICAL_GPT2_PATH``, then a
 locally cached base ``gpt2`` (never downloaded here), then the knowledge base, then confidence-aware
-templates. Whatever a language model writes passes the guard (``explain/guard.py``) or is replaced
-by the next generator's text; every reply says which generator wrote it.
+templates. The app builds its own chain (``build_explainer``, kept on the app by ``create_app``);
+these functions serve scripts with a default chain built on first use. Whatever a language model
+writes passes the guard (``explain/guard.py``) or is replaced by the next generator's text; every
+reply says which generator wrote it.
 """
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any, Mapping, Optional, Sequence
 
-import knowledge_base as kb
 import prompts
-from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
+from classifier.finding import QUALITY_OK, Finding
+from classifier.inconclusive import inconclusive_reason
 from explain import answering
 from explain.chain import Explainer
 from explain.facts import finding_facts
-from explain.generators import (BASE, FINE_TUNED, GPT2Generator, KnowledgeBaseGenerator,
-                                TemplateGenerator)
-from explain.model_loading import (BASE_MODEL_NAME, LOAD_ERRORS, load_model_and_tokenizer,
-                                   missing_parts)
+from explain.generators import BASE, FINE_TUNED, GPT2Generator, KnowledgeBaseGenerator, TemplateGenerator
+from explain.model_loading import BASE_MODEL_NAME, LOAD_ERRORS, load_model_and_tokenizer, missing_parts
 from explain.request import INTERPRETATION, QUERY, ExplainRequest, Explanation
 from explain.settings import GenerationSettings
 from retrieval.passages import Passage
@@ -38,8 +37,8 @@ NO_MODEL_LINE = ("⚠ No GPT-2 model available (MEDICAL_GPT2_PATH is not set or 
                  "then from templates.")
 
 _lock = threading.Lock()
-_explainer: Optional[Explainer] = None
-_status: dict[str, Any] = {}
+# The scripts' default chain and its status, built by initialize_llm or on first use.
+_default: Optional[tuple[Explainer, dict[str, Any]]] = None
 
 
 def _announce(line: str) -> None:
@@ -73,52 +72,57 @@ def _language_model(model_path: Optional[str], settings: GenerationSettings,
     return None, {"model_path": None}
 
 
-def initialize_llm(model_path: Optional[str] = None, settings: Optional[GenerationSettings] = None,
-                   try_base_model: bool = True) -> dict[str, Any]:
-    """Build the generator chain and print the startup line; returns the chain's status."""
-    global _explainer, _status
-    settings = settings or GenerationSettings()
-    path = model_path or os.environ.get("MEDICAL_GPT2_PATH") or None
-    language_model, status = _language_model(path, settings, try_base_model)
+def build_explainer(model_path: Optional[str], settings: GenerationSettings,
+                    try_base_model: bool = True) -> tuple[Explainer, dict[str, Any]]:
+    """A generator chain for ``model_path`` (None: no fine-tuned model) and its status; prints the
+    startup line. Reads no environment: the caller's configuration says what to load."""
+    language_model, status = _language_model(model_path, settings, try_base_model)
     generators = ([language_model] if language_model else []) + [KnowledgeBaseGenerator(),
                                                                   TemplateGenerator()]
+    return Explainer(generators), {"active": generators[0].name, "chain": [g.name for g in generators],
+                                   **status, "settings": settings.__dict__.copy()}
+
+
+def initialize_llm(model_path: Optional[str] = None, settings: Optional[GenerationSettings] = None,
+                   try_base_model: bool = True) -> dict[str, Any]:
+    """Build the scripts' default generator chain and print the startup line; returns its status.
+
+    ``model_path`` and ``settings`` default to the configuration's (``MEDICAL_GPT2_PATH`` ...).
+    """
+    global _default
+    from service.config import Config
+    config = Config.from_sources()
+    chain = build_explainer(model_path or config.medical_gpt2_path, settings or config.generation,
+                            try_base_model)
     with _lock:
-        _explainer = Explainer(generators)
-        _status = {"active": generators[0].name, "chain": [g.name for g in generators], **status,
-                   "settings": settings.__dict__.copy()}
-    return dict(_status)
+        _default = chain
+    return dict(chain[1])
 
 
-def _chain() -> Explainer:
-    if _explainer is None:
+def _default_explainer() -> Explainer:
+    if _default is None:
         initialize_llm()
-    assert _explainer is not None
-    return _explainer
-
-
-def generator_status() -> dict[str, Any]:
-    _chain()
-    return dict(_status)
-
-
-def _inconclusive(label: str, confidence: float, quality: str = QUALITY_OK) -> bool:
-    """Poor quality, a "Noisy Recording" call, or confidence below the knowledge base's threshold."""
-    return (quality == QUALITY_POOR or label == kb.NOISY_LABEL
-            or confidence < kb.INCONCLUSIVE_BELOW)
+    assert _default is not None
+    return _default[0]
 
 
 def is_inconclusive(finding: Finding) -> bool:
-    return _inconclusive(finding.label, finding.confidence, finding.quality)
+    return inconclusive_reason(finding) is not None
 
 
-def explain_finding(finding: Finding, clinical_context: Optional[str] = None) -> Explanation:
-    """The interpretation of a classifier finding, with the classifier's measured facts on top."""
+def explain_finding(finding: Finding, clinical_context: Optional[str] = None,
+                    explainer: Optional[Explainer] = None) -> Explanation:
+    """The interpretation of a classifier finding, with the classifier's measured facts on top.
+
+    ``explainer`` is the app's chain; scripts leave it out and get the default one.
+    """
     request = ExplainRequest(
         kind=INTERPRETATION, label=finding.label, confidence=finding.confidence,
         signal_type=finding.signal_type, inconclusive=is_inconclusive(finding),
+        inconclusive_reason=inconclusive_reason(finding),
         prompt=prompts.clinical_interpretation_prompt(finding.signal_type, finding.label,
                                                       finding.confidence, clinical_context))
-    explanation = _chain().explain(request)
+    explanation = (explainer or _default_explainer()).explain(request)
     facts = finding_facts(finding)
     text = explanation.text
     if facts:
@@ -152,7 +156,7 @@ def _with_passages(prompt: str, passages: Sequence[Passage]) -> str:
 
 def answer_question(prompt: str, classification: Optional[Mapping[str, Any]] = None,
                     signal_type: Optional[str] = None, facts: Optional[Mapping[str, Any]] = None,
-                    passages: Sequence[Passage] = ()) -> Explanation:
+                    passages: Sequence[Passage] = (), explainer: Optional[Explainer] = None) -> Explanation:
     """An answer to a health worker's question, about a finding when one is given.
 
     ``facts`` are a stored result's measured values; ``passages`` are retrieved texts the answer
@@ -166,13 +170,14 @@ def answer_question(prompt: str, classification: Optional[Mapping[str, Any]] = N
         request = ExplainRequest(
             kind=QUERY, label=label, confidence=confidence, signal_type=signal_type,
             prompt=_with_passages(prompts.clinical_query_prompt(prompt, label, confidence), passages),
-            question=prompt, inconclusive=_inconclusive(label, confidence, quality),
-            facts=facts, passages=passages)
+            question=prompt, facts=facts, passages=passages,
+            inconclusive=is_inconclusive(Finding(signal_type=signal_type or "", label=label, confidence=confidence,
+                                                 probabilities={label: confidence}, quality=quality)))
     else:
         request = ExplainRequest(kind=QUERY, signal_type=signal_type, question=prompt,
                                  prompt=_with_passages(prompts.general_query_prompt(prompt), passages),
                                  passages=passages)
-    explanation = _chain().explain(request)
+    explanation = (explainer or _default_explainer()).explain(request)
     text = answering.emergency_first(explanation.text, prompt)
     return Explanation(text=text, generator=explanation.generator, rejected=explanation.rejected,
                        sources=tuple(answering.sources_for(text, request, passages)))

@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
     ensure_environment()
     if argv[0] == "serve":
         return subprocess.call([str(PYTHON), "api.py", *argv[1:]], cwd=ROOT)
-    _run(str(PYTHON), "scripts/fetch_data.py")
+    _run(str(PYTHON), "-m", "scripts.fetch_data")
     code = subprocess.call([str(PYTHON), "-m", "pytest", "-q", *argv[1:]], cwd=ROOT)
     if code == 5:  # pytest's "no tests were collected" is a failure here, never a pass
         print("no tests ran", file=sys.stderr)

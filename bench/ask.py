@@ -1,6 +1,6 @@
 """POST /ask with the knowledge base and retrieval, against the knowledge base without retrieval.
 
-    OMP_NUM_THREADS=1 python bench/ask.py [--repeats 3]
+    OMP_NUM_THREADS=1 python -m bench.ask [--repeats 3]
 
 Over every question of evaluation/questions.jsonl (with its classification where it has one), the
 median of ``repeats`` full ``POST /ask`` requests through Flask's test client: validation, topic
@@ -12,12 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 from api import create_app  # noqa: E402
 from bench.timing import median_seconds  # noqa: E402
 

@@ -1,6 +1,6 @@
 """Latency of beat-by-beat classification on a 30-minute MIT-BIH record, one thread.
 
-    python bench/ecg_beats.py [--record 208] [--repeats 5]
+    python -m bench.ecg_beats [--record 208] [--repeats 5]
 
 Baseline, measured in the same run on the same record: R-peak detection alone
 (classifier.ecg.qrs), which any beat classifier must do. Each stage is timed on its own, then the
@@ -14,29 +14,24 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
 
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+from bench.timing import median_seconds  # noqa: E402
 from classifier.ecg.beat_features import beat_features_and_look_alikes, rr_irregularity  # noqa: E402
 from classifier.ecg.beat_peaks import drop_close_detections  # noqa: E402
 from classifier.ecg.beats import classify_beats, load_model  # noqa: E402
-from classifier.ecg.mitdb import load_record  # noqa: E402
 from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
-from bench.timing import median_seconds  # noqa: E402
+from training.ecg.mitdb import load_record  # noqa: E402
 
 TARGET_S = 2.0
 
 
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", default="208")
     parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     record = load_record(args.record)
     x, fs = record.signal, record.sampling_rate
     model, _ = load_model()

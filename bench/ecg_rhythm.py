@@ -1,6 +1,6 @@
 """Per-record latency of the ECG rhythm classifier on a 60 s record, one thread.
 
-    python bench/ecg_rhythm.py [--record tests/fixtures/cinc2017/A02506] [--repeats 50]
+    python -m bench.ecg_rhythm [--record tests/fixtures/cinc2017/A02506] [--repeats 50]
 
 Baseline, measured in the same run on the same record: R-peak detection alone (the shared
 classifier.ecg.qrs detector), the least any rhythm classifier must do. Each stage is timed on its
@@ -15,32 +15,29 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from classifier.ecg import preprocess  # noqa: E402
-from classifier.ecg.cinc2017 import FS, read_signal  # noqa: E402
-from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
 from bench.timing import median_seconds  # noqa: E402
-from classifier.ecg.rhythm import (classify_rhythm, cnn_inputs_per_window, features_per_window,  # noqa: E402
-                                   load_model, prepare)
+from classifier.ecg import preprocess  # noqa: E402
+from classifier.ecg.qrs import detect_r_peaks  # noqa: E402
+from classifier.ecg.rhythm import classify_rhythm, cnn_inputs_per_window, features_per_window, load_model, prepare  # noqa: E402
+from training.ecg.cinc2017 import FS, read_signal  # noqa: E402
 
 TARGET_MS = 50.0
 
 
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", type=Path, default=ROOT / "tests" / "fixtures" / "cinc2017" / "A02506")
     parser.add_argument("--repeats", type=int, default=50)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)
     signal = read_signal(args.record.parent, args.record.name)
     seconds = len(signal) / FS

@@ -3,7 +3,7 @@ classifier.classify, against a baseline measured in the same run (band-pass filt
 resampling of the same recording, classifier.eeg.preprocess.prepare), so the ratios hold across
 machines.
 
-    OMP_NUM_THREADS=1 python bench/eeg.py [--repeats 5]
+    OMP_NUM_THREADS=1 python -m bench.eeg [--repeats 5]
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from classifier import classify  # noqa: E402
-from classifier.eeg import bonn, preprocess, warm_up  # noqa: E402
+from classifier.eeg import preprocess, warm_up  # noqa: E402
+from training.eeg import bonn  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "bonn" / "segments.npz"
 
@@ -31,10 +31,10 @@ def best_of(repeats: int, fn) -> float:
     return min(times)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with np.load(FIXTURE) as data:
         segments = [data[k].astype(np.float64) for k in data.files]
     segment = segments[-1]
@@ -43,8 +43,8 @@ def main() -> int:
     warm_up()
     print(f"{'recording':<26}{'baseline s':>11}{'classify s':>11}{'ratio':>8}")
     for name, x in [("one segment (23.6 s)", segment), ("10-minute recording", ten_minutes)]:
-        baseline = best_of(args.repeats, lambda: preprocess.prepare(x, bonn.SAMPLING_RATE))
-        full = best_of(args.repeats, lambda: classify(x, bonn.SAMPLING_RATE, "EEG"))
+        baseline = best_of(args.repeats, lambda x=x: preprocess.prepare(x, bonn.SAMPLING_RATE))
+        full = best_of(args.repeats, lambda x=x: classify(x, bonn.SAMPLING_RATE, "EEG"))
         print(f"{name:<26}{baseline:>11.4f}{full:>11.4f}{full / baseline:>8.1f}")
     return 0
 

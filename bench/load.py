@@ -1,6 +1,6 @@
 """Load test: mixed requests against gunicorn; no 5xx and bounded worker memory, in one run.
 
-    OMP_NUM_THREADS=1 python bench/load.py [--requests 5000] [--concurrency 16] [--workers 2]
+    OMP_NUM_THREADS=1 python -m bench.load [--requests 5000] [--concurrency 16] [--workers 2]
 
 Starts gunicorn as deployed (``gunicorn.conf.py``, preloaded app, knowledge-base explanations,
 SQLite in a temporary folder), sends a warm-up round of the mix, reads each worker's resident memory,
@@ -112,12 +112,12 @@ def percentile_ms(seconds: list[float], q: float) -> float:
     return float(np.percentile(seconds, q)) * 1000
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
         port = unused_port()
@@ -135,7 +135,7 @@ def main() -> None:
                     break
                 except OSError:
                     if time.time() > deadline or server.poll() is not None:
-                        raise SystemExit("gunicorn did not start")
+                        raise SystemExit("gunicorn did not start") from None
                     time.sleep(0.5)
             log.seek(0)
             workers = [int(p) for p in re.findall(r"Booting worker with pid: (\d+)", log.read())]

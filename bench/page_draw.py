@@ -1,6 +1,6 @@
 """How long the clinicians' page takes to show a 30-minute MIT-BIH record, in headless Chromium.
 
-    OMP_NUM_THREADS=1 python bench/page_draw.py [--record 208] [--repeats 5]
+    OMP_NUM_THREADS=1 python -m bench.page_draw [--record 208] [--repeats 5]
 
 The record's .hea and .dat go to ``POST /classify`` (return_signal=1) once; the answer (650,000
 samples, beats, explanation) is then handed to the page in Debian's Chromium, driven by Playwright,
@@ -22,7 +22,6 @@ import argparse
 import io
 import json
 import shutil
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -30,7 +29,6 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 from api import create_app  # noqa: E402
 from classifier.paths import data_dir, shared_data_dir  # noqa: E402
 from scripts.fetch_data import fetch  # noqa: E402

@@ -1,6 +1,6 @@
 """What the HTTP layer adds to a classification, against the classifier alone, in one run.
 
-    OMP_NUM_THREADS=1 python bench/service.py [--repeats 5]
+    OMP_NUM_THREADS=1 python -m bench.service [--repeats 5]
 
 Two recordings: a 60 s CinC 2017 ECG (the test fixture A02506 padded by repetition to 60 s) and a
 30-minute MIT-BIH-rate ECG (360 Hz, 648,000 samples, the 60 s record tiled). For each, the baseline
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -20,7 +19,6 @@ import numpy as np
 import wfdb
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 from api import create_app  # noqa: E402
 from bench.timing import median_seconds  # noqa: E402
 from classifier import classify  # noqa: E402
@@ -31,10 +29,10 @@ RECORD = ROOT / "tests" / "fixtures" / "cinc2017" / "A02506"
 
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     record = wfdb.rdrecord(str(RECORD))
     ecg_300 = np.resize(record.p_signal[:, 0], 60 * 300)
@@ -48,9 +46,9 @@ def main() -> None:
         for name, samples, rate in cases:
             body = json.dumps({"signal": samples.round(4).tolist(), "signal_type": "ECG",
                                "sampling_rate": rate})
-            baseline = median_seconds(lambda: classify(samples, rate, "ECG"), args.repeats)
+            baseline = median_seconds(lambda s=samples, r=rate: classify(s, r, "ECG"), args.repeats)
 
-            def post():
+            def post(body: str = body) -> None:
                 response = client.post("/classify", data=body, content_type="application/json")
                 assert response.status_code == 200, response.get_json()
 

@@ -5,14 +5,15 @@ Nothing here knows about HTTP or language models.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
 
+from classifier import plausibility
 from classifier.finding import Finding
-from classifier.limits import LIMITS, SignalError
-
-SIGNAL_TYPES = tuple(LIMITS)
+from classifier.limits import SignalError
+from classifier.signal_types import SIGNAL_TYPES
 
 __all__ = ["Finding", "SignalError", "SIGNAL_TYPES", "classify", "models_info", "warm_up"]
 
@@ -21,18 +22,25 @@ def classify(signal: Sequence[float] | np.ndarray, sampling_rate: float, signal_
     """Classify one single-channel recording.
 
     Raises SignalError for a recording outside the limits of its type (rate, duration) or one that
-    cannot be analysed at all; the caller turns that into a client error.
+    cannot be analysed at all; the caller turns that into a client error. A recording that does not
+    look like its declared type (noise, mains hum, a pure tone, an ECG sent as EEG or the reverse)
+    is still classified, so its probabilities stay visible, but the finding abstains with the
+    plausibility check's reason (``Finding.signal_check``, ``Finding.abstain_reason``), which is
+    more specific than any reason the classifier itself had to abstain.
     """
     kind = signal_type.upper()
-    if kind not in LIMITS:
+    if kind not in SIGNAL_TYPES:
         raise SignalError(f"signal_type must be one of {', '.join(SIGNAL_TYPES)}, got {signal_type!r}")
     x = np.asarray(signal, dtype=np.float64)
-    LIMITS[kind].check(len(x), float(sampling_rate), kind)
+    SIGNAL_TYPES[kind].limits.check(len(x), float(sampling_rate), kind)
     if kind == "ECG":
-        from classifier.ecg import analyze_ecg
-        return analyze_ecg(x, float(sampling_rate))
-    from classifier.eeg import analyze_eeg
-    return analyze_eeg(x, float(sampling_rate))
+        from classifier.ecg import analyze_ecg as analyze
+    else:
+        from classifier.eeg import analyze_eeg as analyze
+    finding = analyze(x, float(sampling_rate))
+    verdict = plausibility.check(x, float(sampling_rate), kind)
+    reason = finding.abstain_reason if verdict.plausible else verdict.reason
+    return replace(finding, signal_check=verdict.to_dict(), abstain_reason=reason)
 
 
 def models_info() -> dict[str, list[dict]]:

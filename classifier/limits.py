@@ -1,4 +1,7 @@
-"""What each signal type accepts: sampling rates and durations, shared by the API and the pipelines."""
+"""What a signal type accepts (sampling rates, durations) and the error for a recording outside it.
+
+The values per type are in ``classifier.signal_types``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,11 +38,3 @@ class SignalLimits:
                 f"{signal_type} signal is too long: {seconds:.0f} s at {sampling_rate:g} Hz; "
                 f"at most {self.max_seconds:g} s is accepted")
 
-
-# ECG: a rhythm call needs several beats (the CinC 2017 records start at 9 s); up to 31 minutes, so
-# that a whole MIT-BIH record (650,000 samples at 360 Hz, 30 min 6 s) fits. EEG: at least one 4 s
-# analysis window, at most one hour.
-LIMITS = {
-    "ECG": SignalLimits(min_rate_hz=100, max_rate_hz=1000, min_seconds=5, max_seconds=31 * 60),
-    "EEG": SignalLimits(min_rate_hz=100, max_rate_hz=1000, min_seconds=4, max_seconds=60 * 60),
-}

@@ -1,4 +1,5 @@
 """A standardised logistic regression stored as plain numbers (JSON-friendly, no pickles)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,12 +24,22 @@ class StandardisedLogistic:
         return 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
 
     def to_dict(self) -> dict:
-        return {"feature_names": list(self.feature_names), "mean": self.mean.tolist(),
-                "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "intercept": self.intercept, "threshold": self.threshold}
+        return {
+            "feature_names": list(self.feature_names),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping):
-        return cls(tuple(data["feature_names"]), np.asarray(data["mean"]),
-                   np.asarray(data["scale"]), np.asarray(data["coef"]), float(data["intercept"]),
-                   float(data["threshold"]))
+        return cls(
+            tuple(data["feature_names"]),
+            np.asarray(data["mean"]),
+            np.asarray(data["scale"]),
+            np.asarray(data["coef"]),
+            float(data["intercept"]),
+            float(data["threshold"]),
+        )

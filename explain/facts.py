@@ -76,11 +76,12 @@ def finding_facts(finding: Finding) -> list[str]:
         where = ", ".join(f"{e['start_s']:.0f}-{e['end_s']:.0f} s" for e in episodes[:5])
         facts.append(f"Atrial fibrillation in about {float(windows['af_burden']):.0%} of the recording, "
                      f"in {len(episodes)} episode{'s' if len(episodes) > 1 else ''} ({where}).")
-    if windows.get("n_windows", 0) > 1:
-        fraction = float(windows.get("seizure_fraction", 0.0))
+    n_windows = len(windows.get("items", ()))
+    if "seizure_fraction" in windows and n_windows > 1:
+        fraction = float(windows["seizure_fraction"])
         ranges = windows.get("seizure_ranges_s") or []
         where = ", ".join(f"{start:.0f}-{end:.0f} s" for start, end in ranges[:5])
-        facts.append(f"Seizure-like activity in {fraction:.0%} of {windows['n_windows']} analysis "
+        facts.append(f"Seizure-like activity in {fraction:.0%} of {n_windows} analysis "
                      f"windows{f' ({where})' if where else ''}.")
     return facts
 

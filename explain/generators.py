@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Protocol
 
 import knowledge_base as kb
+from classifier.inconclusive import INCONCLUSIVE_BELOW
 from explain import answering
 from explain.request import QUERY, ExplainRequest
 from explain.settings import GenerationSettings
@@ -122,9 +123,9 @@ class KnowledgeBaseGenerator:
         if entry is None:
             raise CannotAnswer(f"no knowledge-base entry for {request.label!r}")
         confidence = request.confidence if request.confidence is not None else 0.0
-        if request.inconclusive:
-            confidence = min(confidence, kb.INCONCLUSIVE_BELOW - 1e-6)
-        return kb.render_answer(entry, confidence, topic=topic)
+        if request.inconclusive and not request.inconclusive_reason:
+            confidence = min(confidence, INCONCLUSIVE_BELOW - 1e-6)
+        return kb.render_answer(entry, confidence, topic=topic, reason=request.inconclusive_reason)
 
 
 def _structured(headline: str, explanation: str, significance: str, follow_up: str) -> str:
@@ -149,9 +150,9 @@ class TemplateGenerator:
                     f"qualified clinician or a trusted clinical reference.\n\n{DECISION_SUPPORT}")
         confidence = request.confidence if request.confidence is not None else 0.0
         signal = request.signal_type or "signal"
-        if request.inconclusive or confidence < kb.INCONCLUSIVE_BELOW:
+        if request.inconclusive or confidence < INCONCLUSIVE_BELOW:
             return _structured(
-                f"Result: inconclusive ({confidence:.0%} confidence).",
+                kb.inconclusive_headline(confidence, request.inconclusive_reason),
                 f"The {signal} analysis could not reach a reliable result; the model leaned towards "
                 f"{request.label}, but not strongly enough to report it.",
                 "No conclusion should be drawn from this recording alone.",

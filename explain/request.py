@@ -14,7 +14,8 @@ class ExplainRequest:
 
     ``prompt`` is the filled template a language model sees; the other fields let the knowledge base,
     the templates and the guard work without parsing it. ``label`` is the classifier's finding (None
-    for a general question); ``inconclusive`` means the finding must not be presented as a diagnosis.
+    for a general question); ``inconclusive`` means the finding must not be presented as a diagnosis,
+and ``inconclusive_reason`` says why in plain words (when known).
     """
 
     kind: str
@@ -23,6 +24,7 @@ class ExplainRequest:
     confidence: Optional[float] = None
     signal_type: Optional[str] = None
     inconclusive: bool = False
+    inconclusive_reason: Optional[str] = None
     question: Optional[str] = None
     topic: Optional[str] = None
     facts: Optional[Mapping[str, Any]] = field(default=None, hash=False)

@@ -14,18 +14,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+from classifier.inconclusive import INCONCLUSIVE_BELOW
+from classifier.signal_types import NOISY_RECORDING
+
 ENTRIES_DIR = Path(__file__).resolve().parent / "entries"
 SIGNAL_TYPES = ("ECG", "EEG")
 TOPICS = ("treatment", "causes", "urgency", "lifestyle")
 TEXT_KEYS = ("summary", "explanation", "significance", "follow_up", "limitations")
 REQUIRED_KEYS = ("label", "signal_type", "synonyms", *TEXT_KEYS, "red_flags", "questions")
 
-# Calibrated confidence below which a finding is never worded as a diagnosis, and below which it is
-# worded as "possible" rather than "likely". Policy values; README.md explains the choice.
-INCONCLUSIVE_BELOW = 0.6
+# Calibrated confidence below which a finding is worded as "possible" rather than "likely" (below
+# classifier.inconclusive.INCONCLUSIVE_BELOW it is inconclusive). README.md explains the choice.
 LIKELY_BELOW = 0.8
 
-NOISY_LABEL = "Noisy Recording"
 DECISION_SUPPORT = ("This is decision support, not a diagnosis: a qualified clinician must confirm "
                     "the finding.")
 HEADINGS = ("1. Explanation of the finding", "2. Clinical significance",
@@ -187,16 +188,24 @@ def _confirmation_step(entry: Entry) -> str:
     return "a standard 12-lead ECG reviewed by a clinician"
 
 
-def _inconclusive(entry: Entry, confidence: float) -> str:
+def inconclusive_headline(confidence: float, reason: Optional[str] = None) -> str:
+    """"Result: inconclusive (...)", followed by why when the reason is known."""
+    headline = f"Result: inconclusive ({confidence:.0%} confidence)."
+    return f"{headline} Why: {reason}." if reason else headline
+
+
+def _inconclusive(entry: Entry, confidence: float, reason: Optional[str] = None) -> str:
     """Wording that never presents the class as the patient's diagnosis."""
-    if entry.label == NOISY_LABEL:
+    if entry.label == NOISY_RECORDING:
         headline = ("Result: inconclusive. This is a noisy recording that could not be read "
                     "reliably.")
         return _sections(headline, entry.explanation, entry.significance, entry.follow_up, entry)
-    headline = f"Result: inconclusive ({confidence:.0%} confidence)."
-    explanation = (f"The {entry.signal_type} analysis could not reach a reliable result. The model "
-                   f"leaned towards {entry.label}, but not strongly enough to report it as a "
-                   f"finding. For background only: {entry.summary}")
+    headline = inconclusive_headline(confidence, reason)
+    leaning = (f"The model's likeliest class was {entry.label}, but it is not reported as a finding."
+               if reason else f"The model leaned towards {entry.label}, but not strongly enough to "
+               "report it as a finding.")
+    explanation = (f"The {entry.signal_type} analysis could not reach a reliable result. {leaning} "
+                   f"For background only: {entry.summary}")
     significance = (f"No conclusion about {entry.label} should be drawn from this recording "
                     "alone. Judge the patient by their symptoms and history, not by this result.")
     follow_up = (f"Repeat the recording with the patient still and relaxed and with good electrode "
@@ -205,18 +214,20 @@ def _inconclusive(entry: Entry, confidence: float) -> str:
     return _sections(headline, explanation, significance, follow_up, entry)
 
 
-def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None) -> str:
+def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None,
+                  reason: Optional[str] = None) -> str:
     """The knowledge-base text for a finding of ``entry`` at ``confidence``, worded by band.
 
     "likely" states the finding; "possible" words it as possible and asks for confirmation;
     "inconclusive" (and any "Noisy Recording") never presents a diagnosis. ``topic``, a
-    ``questions`` key, puts that short answer first.
+    ``questions`` key, puts that short answer first; ``reason`` is why an inconclusive result is
+    inconclusive, named in its headline.
     """
     band = confidence_band(confidence)
     preface = ""
-    if band == "inconclusive" or entry.label == NOISY_LABEL:
-        text = _inconclusive(entry, confidence)
-        if entry.label != NOISY_LABEL:
+    if reason or band == "inconclusive" or entry.label == NOISY_RECORDING:
+        text = _inconclusive(entry, confidence, reason)
+        if entry.label != NOISY_RECORDING:
             preface = (f"General information about {entry.label}, which this result does not "
                        "confirm: ")
     elif band == "possible":

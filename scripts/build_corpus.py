@@ -1,6 +1,6 @@
 """Build the fine-tuning corpus, in the specification's four-file layout, from real public text.
 
-Reads the JSON Lines archives that ``python scripts/fetch_data.py corpus`` puts in
+Reads the JSON Lines archives that ``python -m scripts.fetch_data corpus`` puts in
 ``data/corpus`` and writes to ``--output_dir`` (default ``data/medical_corpus``):
 
 - ``ecg_interpretations.jsonl``: PTB-XL 12-lead ECG reports written by cardiologists (the English
@@ -20,7 +20,7 @@ Original sources for a user without the workplace archive: MedQuAD github.com/ab
 PTB-XL physionet.org/content/ptb-xl/1.0.1, wfdb-python github.com/MIT-LCP/wfdb-python,
 OpenStax github.com/openstax/osbooks-anatomy-physiology.
 
-    python scripts/build_corpus.py [--output_dir data/medical_corpus]
+    python -m scripts.build_corpus [--output_dir data/medical_corpus]
 """
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ import sys
 from pathlib import Path
 from typing import Iterable, Iterator
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from classifier.paths import PROJECT_ROOT, data_dir  # noqa: E402
 
 BUNDLED = PROJECT_ROOT / "medical_corpus"

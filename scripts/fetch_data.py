@@ -3,8 +3,8 @@
 From the workplace archive folder (``../shared/data``) when it exists, else from the original
 sources (PhysioNet, the University of Bonn) for a user with internet access.
 
-    python scripts/fetch_data.py                 # everything
-    python scripts/fetch_data.py cinc2017 bonn   # some
+    python -m scripts.fetch_data                 # everything
+    python -m scripts.fetch_data cinc2017 bonn   # some
 
 ``retrieval`` builds the retrieval index over the corpus (``data/retrieval/``), or rebuilds it when a
 source changed; it fetches the corpus first.
@@ -19,7 +19,6 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from classifier.paths import data_dir, shared_data_dir  # noqa: E402
 
 PHYSIONET = "https://physionet.org/files"

@@ -42,7 +42,7 @@ def _stored_result(payload: dict) -> Optional[dict]:
     try:
         record = state().store.get_interpretation(record_id)
     except StoreUnavailable:
-        raise ApiError("the record store is unavailable, so interpretation_id cannot be read", 503)
+        raise ApiError("the record store is unavailable, so interpretation_id cannot be read", 503) from None
     if record is None or record["kind"] != "classify":
         raise ApiError("no /classify result with that interpretation_id", 404)
     return record
@@ -71,7 +71,7 @@ def ask():
     hits = retriever.search(f"{prompt} {label}", PASSAGES) if retriever else []
     passages = [hit.passage for hit in hits if answering.relevant(hit.passage, prompt)]
     explanation = inference.answer_question(prompt, classification, kind, facts=facts,
-                                            passages=passages)
+                                            passages=passages, explainer=state().explainer)
     record_id = record_interpretation(
         kind="ask", generator=explanation.generator, text=explanation.text, signal_type=kind,
         label=classification["prediction"] if classification else None,

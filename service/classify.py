@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 
 import inference
 from classifier import SignalError, classify
+from classifier.signal_types import SIGNAL_TYPES
 from explain.facts import measurable, stored_facts
 from service import validation as v
 from service.errors import ApiError
@@ -26,6 +27,7 @@ class Submission(NamedTuple):
     context: Optional[str]
     units: Optional[str]  # stated by the file (WFDB, EDF); None for JSON and text
     return_signal: bool  # the client asked for the signal back, to draw it
+    notes: tuple[str, ...] = ()  # what was done to an uploaded recording's samples (gaps filled)
 
 
 def _json_request(max_text_chars: int) -> Submission:
@@ -42,14 +44,16 @@ def _upload_request(max_text_chars: int) -> Submission:
     form = request.form
     kind = v.signal_type(form)
     try:
-        recording = read_recording(request.files.getlist("file"), form.get("channel"))
+        recording = read_recording(request.files.getlist("file"), form.get("channel"),
+                                   SIGNAL_TYPES[kind].limits, kind)
     except UploadError as exc:
         details = {"channels": exc.channels} if exc.channels is not None else None
         raise ApiError(str(exc), details=details) from None
     rate = v.upload_sampling_rate(form, recording.sampling_rate, kind)
     samples = v.recorded_signal(recording.samples, kind, rate)
     return Submission(kind, rate, samples, v.optional_text(form, "clinical_context", max_text_chars),
-                      recording.units, form.get("return_signal", "").strip().lower() in TRUE_WORDS)
+                      recording.units, form.get("return_signal", "").strip().lower() in TRUE_WORDS,
+                      recording.notes)
 
 
 @bp.post("/classify")
@@ -61,12 +65,12 @@ def classify_signal():
         submission = _json_request(settings.max_text_chars)
     else:
         raise ApiError("Content-Type must be application/json or multipart/form-data (a file upload)", 415)
-    kind, rate, samples, context, units, return_signal = submission
+    kind, rate, samples, context, units, return_signal, input_notes = submission
     try:
         finding = classify(samples, rate, kind)
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
-    explanation = inference.explain_finding(finding, context)
+    explanation = inference.explain_finding(finding, context, state().explainer)
     inconclusive = inference.is_inconclusive(finding)
     record_id = record_interpretation(
         kind="classify", generator=explanation.generator, text=explanation.text,
@@ -74,6 +78,7 @@ def classify_signal():
         model_version=finding.model_version, facts=stored_facts(finding, inconclusive))
     details = finding.to_dict()
     trace = display_trace(samples, rate, units) if return_signal else None
+    reason = inference.inconclusive_reason(finding)
     return jsonify(
         classification=finding.label,
         confidence=details["confidence"],
@@ -83,6 +88,8 @@ def classify_signal():
         generator=explanation.generator,
         interpretation_id=record_id,
         inconclusive=inconclusive,
+        inconclusive_reason=reason,
+        signal_check=details["signal_check"],
         quality=finding.quality,
         sampling_rate=rate,
         heart_rate_bpm=details["heart_rate_bpm"] if measurable(finding) else None,
@@ -91,6 +98,6 @@ def classify_signal():
         beat_summary=details["beat_summary"],
         windows=details["windows"],
         model_version=finding.model_version,
-        notes=details["notes"],
+        notes=[*input_notes, *details["notes"]],
         **({"trace": trace} if trace is not None else {}),
     )

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-
 from typing import Any, Mapping, Optional
 
 from flask import Flask, jsonify
@@ -11,6 +10,11 @@ from werkzeug.exceptions import HTTPException
 from storage import StoreUnavailable
 
 log = logging.getLogger(__name__)
+
+
+def shorten(text: str, max_chars: int = 40) -> str:
+    """Client text quoted in an error message, cut to ``max_chars`` so an error body stays small."""
+    return text if len(text) <= max_chars else f"{text[:max_chars]}... ({len(text)} characters)"
 
 
 class ApiError(Exception):

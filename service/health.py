@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 import classifier
-import inference
 from service.state import state
 
 bp = Blueprint("health", __name__)
@@ -20,7 +19,7 @@ def health():
         models, models_ok = classifier.models_info(), True
     except Exception as exc:  # a missing or corrupt weights file degrades the service, visibly
         models, models_ok = {"error": f"classifier models unavailable ({type(exc).__name__})"}, False
-    generator = inference.generator_status()
+    generator = state().generator_status
     return jsonify(
         status="ok" if database == "ok" and models_ok else "degraded",
         classifier_models=models,

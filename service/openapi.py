@@ -11,11 +11,10 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 import knowledge_base as kb
-from classifier.limits import LIMITS
+from classifier.signal_types import SIGNAL_TYPES
 from service.config import Config
 from service.security import OPEN_ROUTES
 from service.state import state
-from service.validation import DEFAULT_SAMPLING_RATE
 from storage import RATINGS
 
 bp = Blueprint("openapi", __name__)
@@ -48,16 +47,16 @@ def _errors(*statuses: int) -> dict[str, Any]:
 
 def _schemas(config: Config) -> dict[str, Any]:
     text = {"type": "string", "maxLength": config.max_text_chars}
-    kinds = " or ".join(LIMITS)
-    limits = "; ".join(f"{kind}: {lim.min_seconds:g} s to {lim.max_seconds:g} s at {lim.min_rate_hz:g}–"
-                       f"{lim.max_rate_hz:g} Hz, default {DEFAULT_SAMPLING_RATE[kind]:g} Hz"
-                       for kind, lim in LIMITS.items())
+    kinds = " or ".join(SIGNAL_TYPES)
+    limits = "; ".join(f"{kind}: {t.limits.min_seconds:g} s to {t.limits.max_seconds:g} s at "
+                       f"{t.limits.min_rate_hz:g}–{t.limits.max_rate_hz:g} Hz, default "
+                       f"{t.default_rate_hz:g} Hz" for kind, t in SIGNAL_TYPES.items())
     signal_type = {"type": "string", "pattern": "^(?:" + "|".join(
-        "".join(f"[{c.upper()}{c.lower()}]" for c in kind) for kind in LIMITS) + ")$",
+        "".join(f"[{c.upper()}{c.lower()}]" for c in kind) for kind in SIGNAL_TYPES) + ")$",
         "description": f"{kinds}, in any letter case"}
     confidence = {"type": "number", "minimum": 0, "maximum": 1}
-    rate = {"type": "number", "minimum": min(lim.min_rate_hz for lim in LIMITS.values()),
-            "maximum": max(lim.max_rate_hz for lim in LIMITS.values())}
+    rate = {"type": "number", "minimum": min(t.limits.min_rate_hz for t in SIGNAL_TYPES.values()),
+            "maximum": max(t.limits.max_rate_hz for t in SIGNAL_TYPES.values())}
     return {
         "Error": {"type": "object", "required": ["error"], "properties": {
             "error": {"type": "string"},
@@ -94,10 +93,19 @@ def _schemas(config: Config) -> dict[str, Any]:
             "properties": {
                 "classification": {"type": "string"}, "confidence": confidence,
                 "probabilities": {"type": "object", "additionalProperties": confidence},
-                "interpretation": {"type": "string"}, "signal_type": {"enum": list(LIMITS)},
+                "interpretation": {"type": "string"}, "signal_type": {"enum": list(SIGNAL_TYPES)},
                 "generator": {"type": "string"},
                 "interpretation_id": _nullable({"type": "string"}),
-                "inconclusive": {"type": "boolean"}, "quality": {"enum": ["ok", "poor"]},
+                "inconclusive": {"type": "boolean"},
+                "inconclusive_reason": _nullable({"type": "string", "description": "why the "
+                                                  "finding is inconclusive, in plain words"}),
+                "signal_check": _nullable({
+                    "type": "object", "description": "whether the signal looks like its declared type",
+                    "properties": {"plausible": {"type": "boolean"},
+                                   "looks_like": _nullable({"enum": ["ECG", "EEG", "noise", "mains hum",
+                                                                     "pure tone"]}),
+                                   "reason": _nullable({"type": "string"})}}),
+                "quality": {"enum": ["ok", "poor"]},
                 "sampling_rate": rate, "heart_rate_bpm": _nullable({"type": "number"}),
                 "r_peaks": {"type": "array", "items": {"type": "integer", "minimum": 0}},
                 "beats": {"type": "array", "items": OPEN_OBJECT},
@@ -128,7 +136,7 @@ def _schemas(config: Config) -> dict[str, Any]:
             "properties": {
                 "response": {"type": "string"}, "generator": {"type": "string"},
                 "interpretation_id": _nullable({"type": "string"}),
-                "signal_type": _nullable({"enum": list(LIMITS)}),
+                "signal_type": _nullable({"enum": list(SIGNAL_TYPES)}),
                 "classification": _nullable(OPEN_OBJECT),
                 "sources": {"type": "array", "items": {
                     "type": "object", "required": ["title", "origin", "url", "licence", "passage"],

@@ -1,12 +1,13 @@
-"""What the blueprints share: the configuration and the store, kept on the app."""
+"""What the blueprints share, kept on the app: the configuration, the store and the explainer chain."""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from flask import current_app
 
+from explain.chain import Explainer
 from retrieval.index import Index
 from service.config import Config
 from storage import Store, StoreUnavailable
@@ -20,6 +21,8 @@ EXTENSION_KEY = "clinical_service"
 class ServiceState:
     config: Config
     store: Store
+    explainer: Explainer
+    generator_status: Mapping[str, Any]
     retriever: Optional[Index] = None  # the retrieval index; None without a corpus
 
 

@@ -8,18 +8,24 @@ from typing import Any, Mapping, Optional
 import numpy as np
 from flask import request
 
-from classifier.limits import LIMITS, SignalError
-from service.errors import ApiError
+from classifier.limits import SignalError
+from classifier.signal_types import SIGNAL_TYPES
+from service.errors import ApiError, shorten
 
-# Rates assumed when a client omits sampling_rate (the spec's example does): the training data's.
-DEFAULT_SAMPLING_RATE = {"ECG": 300.0, "EEG": 173.61}
+MAX_FLOAT_INT = int(np.finfo(np.float64).max)
 
 
 def json_body() -> Mapping[str, Any]:
     """The request's JSON object; 415 for another content type, 400 for bad JSON or a non-object."""
     if not request.is_json:
         raise ApiError("Content-Type must be application/json", 415)
-    payload = request.get_json(silent=True)
+    request.get_data(cache=True)
+    if request.content_length is None:  # chunked: werkzeug stops at MAX_CONTENT_LENGTH silently and
+        request.stream.read(1)          # raises its 413 only on the next read, not a "bad JSON" 400
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError("request body is nested too deeply") from None
     if payload is None:
         raise ApiError("request body is not valid JSON")
     if not isinstance(payload, dict):
@@ -28,25 +34,28 @@ def json_body() -> Mapping[str, Any]:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
+    """A JSON number that fits a float: a 400-digit integer is not a usable sample or rate."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return False
+    return not isinstance(value, int) or abs(value) <= MAX_FLOAT_INT
 
 
 def signal_type(payload: Mapping[str, Any], required: bool = True) -> Optional[str]:
     value = payload.get("signal_type")
     if value is None and not required:
         return None
-    if not isinstance(value, str) or value.upper() not in LIMITS:
-        raise ApiError(f"signal_type must be one of {', '.join(LIMITS)}"
-                       + ("" if value is None else f", got {value!r}"))
+    if not isinstance(value, str) or value.upper() not in SIGNAL_TYPES:
+        raise ApiError(f"signal_type must be one of {', '.join(SIGNAL_TYPES)}"
+                       + ("" if value is None else f", got {shorten(repr(value))}"))
     return value.upper()
 
 
 def sampling_rate(payload: Mapping[str, Any], kind: str) -> float:
-    value = payload.get("sampling_rate", DEFAULT_SAMPLING_RATE[kind])
+    value = payload.get("sampling_rate", SIGNAL_TYPES[kind].default_rate_hz)
     if not _is_number(value) or not math.isfinite(value):
         raise ApiError("sampling_rate must be a number in Hz")
     try:
-        LIMITS[kind].check_rate(value, kind)
+        SIGNAL_TYPES[kind].limits.check_rate(value, kind)
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
     return float(value)
@@ -62,7 +71,7 @@ def signal(payload: Mapping[str, Any], kind: str, rate: float) -> np.ndarray:
     _within_limits(len(values), rate, kind)  # first, so an oversized list is refused before conversion
     for index, value in enumerate(values):
         if not _is_number(value):
-            raise ApiError(f"signal[{index}] is not a number")
+            raise ApiError(f"signal[{index}] is not a number (or too large for one)")
     return _finite(np.asarray(values, dtype=np.float64))
 
 
@@ -90,7 +99,7 @@ def upload_sampling_rate(form: Mapping[str, str], stated: Optional[float], kind:
 
 def _within_limits(n_samples: int, rate: float, kind: str) -> None:
     try:
-        LIMITS[kind].check(n_samples, rate, kind)
+        SIGNAL_TYPES[kind].limits.check(n_samples, rate, kind)
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
 
@@ -111,6 +120,10 @@ def optional_text(payload: Mapping[str, Any], key: str, max_chars: int) -> Optio
         raise ApiError(f"{key} must be a string")
     if len(value) > max_chars:
         raise ApiError(f"{key} is too long: {len(value)} characters, at most {max_chars}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(f"{key} is not valid Unicode text (it holds a lone surrogate)") from None
     return value.strip() or None
 
 

@@ -1,14 +1,12 @@
 """Shared fixtures: the real datasets (unpacked by scripts/fetch_data.py) and the GPT-2 tokenizer."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-sys.path.insert(0, str(ROOT))
 
 
 @pytest.fixture(scope="session")

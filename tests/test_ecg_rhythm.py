@@ -12,14 +12,15 @@ import numpy as np
 import pytest
 
 from classifier import classify
-from classifier.ecg import cinc2017, preprocess
-from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
+from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
+from classifier.ecg import preprocess
 from classifier.ecg.rhythm import classify_rhythm, load_model, model_info, prepare
 from classifier.ecg.rhythm_cnn import CNN_RATE, CROP_S, cnn_input
 from classifier.ecg.rhythm_model import MODEL_DIR
 from classifier.limits import SignalError
 from classifier.signals import resample
 from tests.conftest import FIXTURES
+from training.ecg import cinc2017
 
 FIXTURE_DIR = FIXTURES / "cinc2017"
 FIXTURE_LABELS = cinc2017.read_reference(FIXTURE_DIR)
@@ -198,20 +199,20 @@ def test_model_info_reports_the_measured_held_out_metrics():
 
 def test_committed_model_was_trained_on_the_current_feature_pipeline():
     """Fails when preprocessing, features or the shared R-peak detector change without retraining."""
-    from classifier.ecg.train_rhythm import pipeline_fingerprint
+    from training.ecg.train_rhythm import pipeline_fingerprint
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     assert meta["pipeline_fingerprint"] == pipeline_fingerprint(), (
-        "retrain: OMP_NUM_THREADS=1 python -m classifier.ecg.train_rhythm && "
-        "python -m classifier.ecg.train_rhythm_cnn && python -m classifier.ecg.evaluate_rhythm")
+        "retrain: OMP_NUM_THREADS=1 python -m training.ecg.train_rhythm && "
+        "python -m training.ecg.train_rhythm_cnn && python -m training.ecg.evaluate_rhythm")
 
 
 def test_committed_cnn_was_trained_on_the_current_inputs():
     """Fails when the CNN's input (the shared pipeline or cnn_input) changes without retraining."""
-    from classifier.ecg.train_rhythm_cnn import input_fingerprint
+    from training.ecg.train_rhythm_cnn import input_fingerprint
     meta = json.loads((MODEL_DIR / "ensemble.json").read_text())
     assert meta["input_fingerprint"] == input_fingerprint(), (
-        "retrain: OMP_NUM_THREADS=1 python -m classifier.ecg.train_rhythm_cnn && "
-        "python -m classifier.ecg.evaluate_rhythm")
+        "retrain: OMP_NUM_THREADS=1 python -m training.ecg.train_rhythm_cnn && "
+        "python -m training.ecg.evaluate_rhythm")
 
 
 def test_cnn_input_is_one_crop_at_least_and_the_whole_window_otherwise(af_record):
@@ -239,7 +240,7 @@ def test_cnn_weights_are_a_small_half_precision_file():
 
 def test_feature_model_is_fitted_on_train_and_validation_never_on_test():
     """train_rhythm cross-validates and refits on train+val; the test split stays held out."""
-    from classifier.ecg.train_rhythm import FOLDS, ROUNDS
+    from training.ecg.train_rhythm import FOLDS, ROUNDS
     split = json.loads((MODEL_DIR / "split.json").read_text())
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     assert not set(split["test"]) & (set(split["train"]) | set(split["val"]))

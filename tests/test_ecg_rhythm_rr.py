@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from classifier.ecg.rhythm import AF, af_burden, af_episodes, load_model
-from classifier.ecg.rhythm_rr import RrAfModel, combine
+from training.ecg.rhythm_rr import RrAfModel, combine
 
 CLASSES = ["Normal Sinus Rhythm", AF, "Other Rhythm", "Noisy Recording"]
 

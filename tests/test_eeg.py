@@ -11,9 +11,11 @@ import pytest
 from scipy import signal as sps
 
 from classifier import SignalError, classify
-from classifier.eeg import bonn, features, models_info, preprocess
+from classifier.eeg import features, models_info, preprocess
 from classifier.eeg.model import MODEL_DIR, held_out_ids, load_model
 from classifier.finding import QUALITY_OK, QUALITY_POOR
+from classifier.signal_types import EEG_CLASSES
+from training.eeg import bonn
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bonn" / "segments.npz"
 RATE = bonn.SAMPLING_RATE
@@ -47,7 +49,7 @@ def test_held_out_segment_of_each_set_gets_its_class(segments, segment_id):
     assert sum(finding.probabilities.values()) == pytest.approx(1.0)
     assert finding.confidence == pytest.approx(finding.probabilities[finding.label])
     assert finding.quality == QUALITY_OK
-    assert finding.windows["n_windows"] == 11 and finding.windows["n_unusable"] == 0
+    assert len(finding.windows["items"]) == 11 and finding.windows["n_unusable"] == 0
 
 
 def test_units_do_not_change_the_finding(segments):
@@ -90,7 +92,11 @@ def test_long_recording_reports_where_the_seizure_is(segments):
     finding = classify(recording, RATE, "EEG")
     windows = finding.windows
     assert finding.label == "Seizure Activity"
-    assert windows["n_windows"] == len(windows["per_window"])
+    starts = [item["start_s"] for item in windows["items"]]
+    assert starts[0] == 0 and all(0 < b - a <= windows["step_s"] for a, b in zip(starts, starts[1:]))
+    assert windows["items"][-1]["end_s"] == pytest.approx(len(recording) / RATE, abs=0.01)
+    assert all(item["end_s"] - item["start_s"] == pytest.approx(windows["window_s"], abs=0.01)
+               for item in windows["items"])
     assert 0.2 < windows["seizure_fraction"] < 0.5
     segment_s = len(segments["S012"]) / RATE
     assert len(windows["seizure_ranges_s"]) == 1
@@ -123,7 +129,8 @@ def test_mostly_flat_recording_is_poor_quality_and_not_confident(segments):
     finding = classify(x, RATE, "EEG")
     assert finding.quality == QUALITY_POOR
     assert finding.confidence < 0.6
-    assert "unusable" in finding.windows["per_window"]
+    unusable = [item for item in finding.windows["items"] if item["label"] == "unusable"]
+    assert unusable and all(item["probability"] is None for item in unusable)
 
 
 def test_real_clipping_at_the_adc_rail_is_tolerated(dataset):
@@ -148,18 +155,48 @@ def test_models_info_names_the_three_classes():
 
 def test_documented_held_out_metrics_are_reproduced(dataset):
     """metrics.json (quoted in the model card) matches a fresh evaluation of the held-out split."""
-    from classifier.eeg import evaluate
+    from training.eeg import evaluate
     dataset("bonn")
     held_out = set(held_out_ids())
     segs = [s for s in bonn.load_segments() if s.segment_id in held_out]
     findings = [classify(s.signal, RATE, "EEG") for s in segs]
     result = evaluate.metrics(np.array([s.label for s in segs]),
-                              np.array([bonn.CLASSES.index(f.label) for f in findings]),
+                              np.array([EEG_CLASSES.index(f.label) for f in findings]),
                               np.array([f.confidence for f in findings]))
     documented = json.loads((MODEL_DIR / "metrics.json").read_text())
     assert result["accuracy"] == documented["accuracy"]
     assert result["confusion_matrix"] == documented["confusion_matrix"]
     assert result["ece"] == pytest.approx(documented["ece"], abs=1e-4)
+    assert evaluate.abstention(np.array([s.label for s in segs]), findings) == documented["abstention"]
+
+
+@pytest.mark.parametrize("segment_id", ["S012", "S020"])
+def test_held_out_seizure_under_scalp_conditions_is_seizure_or_inconclusive(segments, segment_id):
+    """Resampled to 200-500 Hz, band-limited, cut to 4-5.12 s, any units, with an artefact."""
+    import inference
+    from training.eeg import shift
+    rng = np.random.default_rng(5)
+    for _ in range(4):
+        x, rate, how = shift.scalp_like(segments[segment_id], RATE, rng)
+        finding = classify(x, rate, "EEG")
+        assert finding.label == "Seizure Activity" or inference.is_inconclusive(finding), how
+
+
+def test_features_far_from_the_training_data_abstain_in_plain_words(segments):
+    eeg_model = load_model()
+    X, usable, _ = features.recording_features(segments["Z003"], RATE)
+    probabilities = np.array([0.999, 0.0005, 0.0005])
+    assert eeg_model.abstain_reason("Normal EEG", probabilities, X[usable]) is None
+    shifted = X[usable] + 10 * eeg_model.ood.scale
+    reason = eeg_model.abstain_reason("Normal EEG", probabilities, shifted)
+    assert "unlike the recordings this model was trained on" in reason
+
+
+def test_an_ambiguous_recording_abstains_naming_the_classes():
+    eeg_model = load_model()
+    X = np.atleast_2d(eeg_model.ood.mean)  # the centre of the training data: not out of distribution
+    reason = eeg_model.abstain_reason("Seizure Activity", np.array([0.0, 0.5, 0.5]), X)
+    assert reason and "90%" in reason
 
 
 def test_correlated_groups_join_segments_linked_by_correlation():
@@ -185,7 +222,7 @@ def test_window_length_is_a_parameter_of_the_windowing(seconds, expected):
 def test_nested_cv_outer_folds_keep_correlated_groups_on_one_side(seed):
     """crossval --all-segments: a correlated group is never split across an outer fold, every
     segment is tested exactly once, and each test fold holds every class."""
-    from classifier.eeg.crossval import outer_folds
+    from training.eeg.crossval import outer_folds
     rng = np.random.default_rng(seed)
     labels = np.repeat([0, 0, 1, 1, 2], 100)  # sets Z, O, N, F, S
     groups = np.concatenate([rng.integers(0, 60, 100) + 60 * k for k in range(5)])

@@ -3,7 +3,7 @@ fibrillation, and no heart rate or beat count on a noisy recording."""
 import wfdb
 
 from classifier import classify
-from classifier.finding import Finding
+from classifier.finding import Finding, window_item, windows_summary
 from explain.facts import NOT_MEASURED, finding_facts, stored_facts
 from tests.conftest import FIXTURES
 
@@ -60,8 +60,9 @@ def test_a_real_noisy_strip_gets_no_heart_rate_and_no_beat_counts():
 def test_eeg_windows_with_seizure_activity_are_summarised():
     finding = Finding(signal_type="EEG", label="Seizure Activity", confidence=0.95,
                       probabilities={"Seizure Activity": 0.95},
-                      windows={"n_windows": 10, "seizure_fraction": 0.3,
-                               "seizure_ranges_s": [[20.0, 48.0]]})
+                      windows=windows_summary(4.0, 2.0, [window_item(2.0 * i, 2.0 * i + 4.0, "Normal EEG", 0.9)
+                                                         for i in range(10)],
+                                              seizure_fraction=0.3, seizure_ranges_s=[[20.0, 48.0]]))
     assert finding_facts(finding) == ["Seizure-like activity in 30% of 10 analysis windows (20-48 s)."]
 
 

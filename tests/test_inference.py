@@ -6,11 +6,18 @@ import time
 import pytest
 
 import inference
-from explain.chain import Explainer
-from explain.generators import (DECISION_SUPPORT, FINE_TUNED, Busy, GenerationSlots, GPT2Generator,
-                                KnowledgeBaseGenerator, TemplateGenerator)
-from explain.model_loading import load_model_and_tokenizer
 from explain import guard
+from explain.chain import Explainer
+from explain.generators import (
+    DECISION_SUPPORT,
+    FINE_TUNED,
+    Busy,
+    GenerationSlots,
+    GPT2Generator,
+    KnowledgeBaseGenerator,
+    TemplateGenerator,
+)
+from explain.model_loading import load_model_and_tokenizer
 from explain.request import INTERPRETATION, QUERY, ExplainRequest
 from explain.settings import GenerationSettings
 

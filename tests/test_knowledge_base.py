@@ -7,10 +7,12 @@ import re
 import pytest
 
 import knowledge_base as kb
+from classifier import models_info
+from classifier.signal_types import BEAT_CLASSES, BEAT_FINDINGS, SIGNAL_TYPES
 
-ECG_RHYTHMS = ["Normal Sinus Rhythm", "Atrial Fibrillation", "Other Rhythm", "Noisy Recording"]
-ECG_BEATS = ["Premature Ventricular Contractions", "Premature Atrial Contractions"]
-EEG_CLASSES = ["Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity"]
+ECG_RHYTHMS = list(SIGNAL_TYPES["ECG"].classes)
+ECG_BEATS = list(BEAT_FINDINGS.values())
+EEG_CLASSES = list(SIGNAL_TYPES["EEG"].classes)
 ALL_LABELS = ECG_RHYTHMS + ECG_BEATS + EEG_CLASSES
 ENTRIES = kb.load_entries()
 HEADINGS = ["1. Explanation of the finding", "2. Clinical significance",
@@ -21,6 +23,13 @@ DECISION_LINE = ("This is decision support, not a diagnosis: a qualified clinici
 
 def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip()) if s]
+
+
+def test_the_class_table_is_what_the_committed_models_report():
+    reported = {kind: [tuple(m["classes"]) for m in models] for kind, models in models_info().items()}
+    assert reported == {"ECG": [SIGNAL_TYPES["ECG"].classes, BEAT_CLASSES],
+                        "EEG": [SIGNAL_TYPES["EEG"].classes]}
+    assert set(BEAT_FINDINGS) <= set(BEAT_CLASSES)
 
 
 def test_every_class_the_classifiers_emit_has_an_entry_of_its_signal_type():
@@ -205,3 +214,10 @@ def test_a_synonym_claimed_by_two_entries_is_refused(tmp_path):
     (tmp_path / "other_rhythm.json").write_text(json.dumps(other), encoding="utf-8")
     with pytest.raises(ValueError, match=r"other_rhythm\.json.*'af'"):
         kb.load_entries(tmp_path)
+
+
+def test_an_abstained_finding_is_inconclusive_at_high_confidence_and_says_why():
+    reason = "the recording is unlike the recordings this model was trained on"
+    text = kb.render_answer(ENTRIES["Seizure Activity"], 0.97, reason=reason)
+    assert text.startswith(f"Result: inconclusive (97% confidence). Why: {reason}.\n")
+    assert "is not reported as a finding" in text

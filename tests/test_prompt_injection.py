@@ -5,11 +5,13 @@ model that does exactly that (it writes whatever diagnosis the context asks for,
 three-part form); the guard must refuse its text and the knowledge base answers for the real
 finding.
 """
+import dataclasses
+
 import pytest
 
-import inference
 from explain.chain import Explainer
 from explain.generators import KnowledgeBaseGenerator, TemplateGenerator
+from service.state import EXTENSION_KEY
 from tests.test_api_classify import classify, read_cinc
 
 AF_RECORD = "A02506"  # labelled A in the fixtures' REFERENCE-v3.csv
@@ -32,11 +34,12 @@ class ObedientModel:
 
 
 @pytest.fixture()
-def obedient_client(make_app, monkeypatch):
-    client = make_app().test_client()
-    monkeypatch.setattr(inference, "_explainer",
-                        Explainer([ObedientModel(), KnowledgeBaseGenerator(), TemplateGenerator()]))
-    return client
+def obedient_client(make_app):
+    app = make_app()
+    app.extensions[EXTENSION_KEY] = dataclasses.replace(
+        app.extensions[EXTENSION_KEY],
+        explainer=Explainer([ObedientModel(), KnowledgeBaseGenerator(), TemplateGenerator()]))
+    return app.test_client()
 
 
 @pytest.mark.parametrize("injection", INJECTIONS)

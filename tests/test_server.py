@@ -72,6 +72,9 @@ def test_python_api_py_serves_a_real_record_and_names_the_fine_tuned_model(
         health = call(port, "/health")
         with pytest.raises(urllib.error.HTTPError):
             call(port, f"/{PATH_MARKER}?context={PATH_MARKER}")
+        with socket.create_connection(("127.0.0.1", port)) as raw:  # a malformed request line
+            raw.sendall(f"NOT-HTTP {PATH_MARKER} {PATH_MARKER}\r\n\r\n".encode())
+            raw.recv(1024)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -87,6 +90,22 @@ def test_python_api_py_serves_a_real_record_and_names_the_fine_tuned_model(
     assert f"✓ Fine-tuned medical GPT-2 model configured: {tiny_gpt2_dir}" in output
     assert "Routine check" not in output  # clinical context never reaches the logs
     assert "POST /classify 200" in output and PATH_MARKER not in output  # routes, not typed URLs
+    assert "a malformed or timed-out request was refused" in output
+
+
+def hold_slow_connections(port: int, count: int) -> list[socket.socket]:
+    """``count`` connections that send part of a request and then wait: every other one stops
+    inside its headers, the rest after the headers with part of the body they declared."""
+    held = []
+    for index in range(count):
+        connection = socket.create_connection(("127.0.0.1", port))
+        if index % 2:
+            connection.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                               b"application/json\r\nContent-Length: 100000\r\n\r\n{\"signal\": [")
+        else:
+            connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        held.append(connection)
+    return held
 
 
 def worker_pids(log):
@@ -118,3 +137,25 @@ def test_gunicorn_serves_the_same_app_with_two_preloaded_workers_and_replaces_a_
     output = log.read()
     assert output.count("No GPT-2 model available") == 1  # preloaded once, not per worker
     assert "POST /ask 200" in output and PATH_MARKER not in output  # app's route line, no access line
+
+
+def test_health_answers_while_four_slow_clients_hold_connections_on_two_workers(tmp_path):
+    port = free_port()
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    process, log = start([gunicorn, "-c", "gunicorn.conf.py", "-w", "2", "api:create_app()"], port,
+                         {"HOST": "127.0.0.1"}, tmp_path)
+    held = []
+    try:
+        held = hold_slow_connections(port, 4)
+        time.sleep(1)  # the workers have picked them up
+        # With sync workers this waited for the worker timeout (120 s). The bound is generous so
+        # that a loaded machine cannot fail it; the latency itself is in BENCHMARKS.md.
+        health = call(port, "/health", timeout=20)
+    finally:
+        for connection in held:
+            connection.close()
+        process.terminate()
+        process.wait(timeout=30)
+    assert health["status"] == "ok"
+    log.seek(0)
+    assert f"Listening at: http://127.0.0.1:{port}" in log.read()  # HOST is honoured

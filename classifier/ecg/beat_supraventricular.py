@@ -1,16 +1,19 @@
-"""A linear S-versus-N model: a second opinion on beats the tree model calls normal.
+"""The linear S-versus-N model: which beats are supraventricular ectopic (lgbm-9).
 
 Supraventricular ectopic beats look like the patient's normal beats; what marks them is timing
-(early against the beats just before, a pause after) and a different or hidden P wave. Trees over 147 features learn the training patients' S beats too closely and found only about
-two in five S beats of unseen patients in cross-validation; a strongly regularised logistic
-regression on the per-recording normalised RR and P-wave features carries over better, as in de
-Chazal et al. (2004). A beat the tree model calls N becomes S where this model's probability exceeds
-a threshold chosen on the training records alone (``train_beats.choose_s_recipe``).
+(early against the beats just before, a pause after) and a different or hidden P wave. Trees over
+147 features learn the training patients' S beats too closely; a strongly regularised logistic
+regression on per-recording normalised RR and P-wave features carries over better, as in de
+Chazal et al. (2004). A beat the tree model does not call V, F or Q is S where this model's
+probability exceeds a threshold chosen on the training records alone, as is its feature set
+(``training.ecg.train_beats.choose_s_recipe``).
 
-Every RR feature here is relative to the beats around it, none to the recording's median RR: where
-atrial premature beats are most of a recording's beats (bigeminy, long runs) the recording median
-is itself premature, and beats measured against it look normal.
+Where atrial premature beats are most of a recording's beats (bigeminy, long runs) the recording's
+median RR is itself premature, and beats measured against it look normal; the ``local`` set
+therefore measures RR against the beats just before (``preceding_rr_ratios``) and the surrounding
+beats only, and ``local_and_recording`` adds the RR over the recording's median.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,13 +37,32 @@ PRECEDING_NAMES = ("pre_preceding", "post_preceding", "pause_preceding")
 # dominant beat, and the timing of the beat's look-alikes. "local_and_recording": the same and the
 # RR over the recording's median RR.
 FEATURE_SETS = {
-    "local": PRECEDING_NAMES + (
-        "pre_local", "post_local", "post_pre", "pre_median", "post_median", "local_irregularity",
-        "corr_p", "p_energy_ratio", "corr_p_in_recording", "p_energy_ratio_in_recording",
-        "corr_qrs", "corr_window", "template_distance", "nbr_pre_median", "pre_median_minus_nbr"),
+    "local": PRECEDING_NAMES
+    + (
+        "pre_local",
+        "post_local",
+        "post_pre",
+        "pre_median",
+        "post_median",
+        "local_irregularity",
+        "corr_p",
+        "p_energy_ratio",
+        "corr_p_in_recording",
+        "p_energy_ratio_in_recording",
+        "corr_qrs",
+        "corr_window",
+        "template_distance",
+        "nbr_pre_median",
+        "pre_median_minus_nbr",
+    ),
 }
 FEATURE_SETS["local_and_recording"] = FEATURE_SETS["local"] + (
-    "pre_ratio", "post_ratio", "local_ratio", "irregularity_30", "nbr_pre_ratio")
+    "pre_ratio",
+    "post_ratio",
+    "local_ratio",
+    "irregularity_30",
+    "nbr_pre_ratio",
+)
 _PRE_RR, _POST_RR = FEATURE_NAMES.index("pre_rr_s"), FEATURE_NAMES.index("post_rr_s")
 _CLIP = 20.0  # robust z-scores and energy ratios of noise bursts reach the hundreds
 _C = 0.01  # inverse regularisation strength: a few broad cues, not one patient's details
@@ -52,8 +74,7 @@ class SupraventricularModel(StandardisedLogistic):
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """P(S) against N for each row of a ``FEATURE_NAMES`` matrix (class-balanced training)."""
-        return self.probability_of_standardised(
-            (select(features, self.feature_names) - self.mean) / self.scale)
+        return self.probability_of_standardised((select(features, self.feature_names) - self.mean) / self.scale)
 
     def is_s(self, features: np.ndarray) -> np.ndarray:
         return self.probability(features) > self.threshold
@@ -61,8 +82,9 @@ class SupraventricularModel(StandardisedLogistic):
     @classmethod
     def from_dict(cls, data: Mapping) -> SupraventricularModel:
         if tuple(data["feature_names"]) not in FEATURE_SETS.values():
-            raise RuntimeError("the S model was trained on other features; retrain it with "
-                               "python -m classifier.ecg.train_beats")
+            raise RuntimeError(
+                "the S model was trained on other features; retrain it with python -m training.ecg.train_beats"
+            )
         return super().from_dict(data)
 
 
@@ -88,13 +110,11 @@ def preceding_rr_ratios(features: np.ndarray) -> np.ndarray:
     return np.column_stack([pre / mean, post / mean, (pre + post) / (2 * mean)])
 
 
-def fit_s_model(x: np.ndarray, is_s: np.ndarray, threshold: float,
-                names: tuple[str, ...]) -> SupraventricularModel:
+def fit_s_model(x: np.ndarray, is_s: np.ndarray, threshold: float, names: tuple[str, ...]) -> SupraventricularModel:
     """Fit on normal and S beats only, rows of ``select(features, names)`` taken over each whole
     recording (the preceding RR need every beat), with balanced class weights."""
     mean = x.mean(axis=0)
     scale = np.where(x.std(axis=0) > 1e-9, x.std(axis=0), 1.0)
     model = LogisticRegression(C=_C, class_weight="balanced", max_iter=2000)
     model.fit((x - mean) / scale, is_s)
-    return SupraventricularModel(names, mean, scale, model.coef_[0], float(model.intercept_[0]),
-                                 threshold)
+    return SupraventricularModel(names, mean, scale, model.coef_[0], float(model.intercept_[0]), threshold)

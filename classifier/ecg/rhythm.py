@@ -10,9 +10,9 @@ windows labelled AF and the AF burden is the share of the recording inside them.
 probabilities are the mean of its windows' and its label the likeliest of those, so a recording is
 called AF when AF dominates it, and AF in part of it shows as burden and episodes.
 """
+
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -25,11 +25,13 @@ from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.ecg.quality import is_unreadable
 from classifier.ecg.rhythm_cnn import cnn_input
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmEnsemble
-from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
+from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding, window_item, windows_summary
 from classifier.limits import SignalError
+from classifier.loading import CommittedModel
+from classifier.signal_types import NOISY_RECORDING
 from classifier.signals import as_float_array, sliding_windows
 
-AF, NOISY = "Atrial Fibrillation", "Noisy Recording"
+AF, NOISY = "Atrial Fibrillation", NOISY_RECORDING
 MAX_WINDOW_S, WINDOW_S, STEP_S = 61.0, 30.0, 30.0
 # The shortest CinC 2017 training record; shorter inputs (down to the 5 s limit) get a note.
 TRAINED_MIN_S = 9.0
@@ -38,6 +40,7 @@ TRAINED_MIN_S = 9.0
 @dataclass(frozen=True)
 class Prepared:
     """One recording at the model rate: unfiltered-scaled, cleaned-oriented, and its R peaks."""
+
     raw: np.ndarray
     cleaned: np.ndarray
     r_peaks: np.ndarray
@@ -77,10 +80,12 @@ def features_per_window(prepared: Prepared) -> list[dict[str, float]]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
+COMMITTED = CommittedModel(RhythmEnsemble.load, MODEL_DIR)
+
+
 def load_model() -> RhythmEnsemble:
     """The committed rhythm model (loaded once per process)."""
-    return RhythmEnsemble.load(MODEL_DIR)
+    return COMMITTED.get()
 
 
 def window_probabilities(prepared: Prepared) -> tuple[np.ndarray, list[dict[str, float]]]:
@@ -115,12 +120,14 @@ def window_summary(per_window: np.ndarray, classes: list[str], n_samples: int) -
     """``Finding.windows`` of a long recording (``n_samples`` at the model rate): each window's
     label and probability, the AF episodes and the AF burden, times in seconds."""
     fs = preprocess.MODEL_RATE
-    items = [{"start_s": round(start / fs, 2), "end_s": round(stop / fs, 2),
-              "label": classes[int(np.argmax(p))], "probability": round(float(np.max(p)), 4)}
-             for (start, stop), p in zip(window_bounds(n_samples), per_window)]
+    items = [
+        window_item(start / fs, stop / fs, classes[int(np.argmax(p))], float(np.max(p)))
+        for (start, stop), p in zip(window_bounds(n_samples), per_window)
+    ]
     episodes = af_episodes(items)
-    return {"window_s": WINDOW_S, "step_s": STEP_S, "items": items,
-            "af_burden": round(af_burden(episodes, n_samples / fs), 4), "af_episodes": episodes}
+    return windows_summary(
+        WINDOW_S, STEP_S, items, af_burden=round(af_burden(episodes, n_samples / fs), 4), af_episodes=episodes
+    )
 
 
 def af_spans_s(finding: Finding, duration_s: float) -> list[tuple[float, float]]:
@@ -137,9 +144,14 @@ def model_info() -> dict:
     metrics_file = MODEL_DIR / "metrics.json"
     metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
     summary = {k: metrics[k] for k in ("challenge_score", "f1", "ece", "n_records") if k in metrics}
-    return {"name": "ecg_rhythm", "version": model.version, "classes": list(model.classes),
-            "trained_on": "PhysioNet/CinC Challenge 2017 training set", "metrics": summary,
-            "loaded": load_model.cache_info().currsize > 0}
+    return {
+        "name": "ecg_rhythm",
+        "version": model.version,
+        "classes": list(model.classes),
+        "trained_on": "PhysioNet/CinC Challenge 2017 training set",
+        "metrics": summary,
+        "loaded": COMMITTED.loaded,
+    }
 
 
 def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
@@ -177,8 +189,7 @@ def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
         quality=QUALITY_POOR if label == NOISY else QUALITY_OK,
         heart_rate_bpm=None if unreadable else heart_rate_bpm(prepared.r_peaks, fs),
         r_peaks=tuple(int(i) for i in preprocess.to_input_frame(prepared.r_peaks, fs, sampling_rate, len(x))),
-        windows=None if len(feats) == 1 else window_summary(per_window, model.classes,
-                                                            len(prepared.raw)),
+        windows=None if len(feats) == 1 else window_summary(per_window, model.classes, len(prepared.raw)),
         model_version=model.version,
         notes=tuple(notes),
     )

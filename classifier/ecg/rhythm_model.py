@@ -9,14 +9,18 @@ import lightgbm as lgb
 import numpy as np
 from scipy.special import log_softmax
 
-from classifier.ecg.calibration import calibrated
+from classifier.calibration import calibrated
 from classifier.ecg.rhythm_cnn import RhythmCnn
 from classifier.paths import MODELS_DIR
+from classifier.signal_types import ECG_RHYTHM_CLASSES
 
 MODEL_DIR = MODELS_DIR / "ecg_rhythm"
 BOOSTER_FILE = "model.txt"
 META_FILE = "meta.json"
 ENSEMBLE_FILE = "ensemble.json"
+# Challenge letters -> the service's class names, in the model's output order.
+LABELS = dict(zip("NAO~", ECG_RHYTHM_CLASSES))
+CLASSES = ECG_RHYTHM_CLASSES
 
 
 @dataclass
@@ -61,7 +65,7 @@ class RhythmEnsemble:
     """LightGBM over features and the CNN over the signal, pooled log-linearly, then recalibrated.
 
     The :func:`pooled_scores` are divided by one ``temperature``; weight and temperature were fitted
-    on the validation split (``classifier.ecg.train_rhythm_cnn``).
+    on the validation split (``training.ecg.train_rhythm_cnn``).
     """
     features: RhythmModel
     cnn: RhythmCnn

@@ -3,17 +3,23 @@
 A recording is cut into overlapping windows; each usable window gets calibrated class scores. The
 recording's probabilities are the softmax of the mean score over its usable windows, mixed with the
 uninformative uniform distribution in the proportion of unusable (flat or saturated) windows, so a
-mostly unusable recording can never come out confident. A recording longer than one Bonn segment (23.6 s, the unit the model was evaluated on)
-is scanned segment-length stretch by stretch: if any stretch is judged seizure, the finding is that
-stretch's (the most seizure-like one); otherwise it is the whole recording's.
+mostly unusable recording can never come out confident. A recording longer than one Bonn segment
+(23.6 s, the unit the model was evaluated on) is scanned segment-length stretch by stretch: if any
+stretch is judged seizure, the finding is that stretch's (the most seizure-like one); otherwise it
+is the whole recording's.
+
+The finding abstains (``Finding.abstain_reason``) when the model's 90% conformal prediction set is
+not exactly its label, or when its windows lie outside the training data (see
+classifier/eeg/model.py); ``windows`` then carries the set and the distance for the record.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from classifier.calibration import softmax
 from classifier.eeg import features, preprocess
-from classifier.eeg.model import EEGModel, load_model, softmax
-from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding
+from classifier.eeg.model import EEGModel, load_model
+from classifier.finding import QUALITY_OK, QUALITY_POOR, Finding, window_item, windows_summary
 from classifier.limits import SignalError
 
 MIN_USABLE_FRACTION = 0.5  # below this, quality is "poor"
@@ -62,8 +68,11 @@ def summarise(model: EEGModel, window_scores: np.ndarray, usable: np.ndarray,
     """
     seizure = model.classes.index("Seizure Activity")
     labels = np.full(len(bounds), -1)
+    label_probability = np.full(len(bounds), np.nan)
     if usable.any():
-        labels[usable] = model.decide(softmax(window_scores))
+        window_probabilities = softmax(window_scores)
+        labels[usable] = model.decide(window_probabilities)
+        label_probability[usable] = window_probabilities[np.arange(len(window_scores)), labels[usable]]
     scores = np.zeros((len(bounds), window_scores.shape[1]))  # rows of unusable windows unread
     scores[usable] = window_scores
     span = min(_span_windows(), len(bounds))
@@ -76,15 +85,15 @@ def summarise(model: EEGModel, window_scores: np.ndarray, usable: np.ndarray,
         probabilities, from_stretch = pooled_probabilities(scores, usable), False
     n_usable = int(usable.sum())
     is_seizure = labels == seizure
-    windows = {
-        "window_seconds": preprocess.WINDOW_SECONDS,
-        "step_seconds": preprocess.STEP_SECONDS,
-        "n_windows": len(bounds),
-        "n_unusable": len(bounds) - n_usable,
-        "seizure_fraction": round(float(is_seizure.sum() / n_usable), 4) if n_usable else 0.0,
-        "seizure_ranges_s": _seizure_ranges(bounds, is_seizure),
-        "per_window": [model.classes[k] if k >= 0 else UNUSABLE for k in labels],
-    }
+    rate = preprocess.TARGET_RATE
+    items = [window_item(start / rate, stop / rate, model.classes[k] if k >= 0 else UNUSABLE,
+                         None if k < 0 else p)
+             for (start, stop), k, p in zip(bounds, labels, label_probability)]
+    windows = windows_summary(
+        preprocess.WINDOW_SECONDS, preprocess.STEP_SECONDS, items,
+        n_unusable=len(bounds) - n_usable,
+        seizure_fraction=round(float(is_seizure.sum() / n_usable), 4) if n_usable else 0.0,
+        seizure_ranges_s=_seizure_ranges(bounds, is_seizure))
     return probabilities, windows, from_stretch
 
 
@@ -100,6 +109,9 @@ def analyze(signal: np.ndarray, sampling_rate: float, model: EEGModel | None = N
     window_scores = model.window_scores(X[usable])
     probabilities, windows, from_stretch = summarise(model, window_scores, usable, bounds)
     label = int(model.decide(probabilities)[0])
+    windows["prediction_set"] = list(model.prediction_set(probabilities))
+    windows["ood_score"] = round(model.ood_score(X[usable]), 3)
+    windows["ood_threshold"] = model.ood_threshold
     usable_fraction = float(usable.mean())
     notes = []
     if usable_fraction < 1.0:
@@ -117,4 +129,5 @@ def analyze(signal: np.ndarray, sampling_rate: float, model: EEGModel | None = N
         windows=windows,
         model_version=model.version,
         notes=tuple(notes),
+        abstain_reason=model.abstain_reason(model.classes[label], probabilities, X[usable]),
     )

@@ -1,6 +1,6 @@
 """Evaluate the committed rhythm model on the held-out CinC 2017 split through the full pipeline.
 
-    OMP_NUM_THREADS=1 python -m classifier.ecg.evaluate_rhythm            # test split, writes metrics.json
+    OMP_NUM_THREADS=1 python -m training.ecg.evaluate_rhythm            # test split, writes metrics.json
 
 Each record goes through ``classify_rhythm`` exactly as the service calls it, so the figures
 include the quality gate and the per-record time is the end-to-end time on one thread. Only the
@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
-from classifier.ecg import cinc2017
-from classifier.ecg.calibration import expected_calibration_error
+from classifier.calibration import expected_calibration_error
 from classifier.ecg.rhythm import classify_rhythm, load_model
 from classifier.ecg.rhythm_model import MODEL_DIR
 from classifier.paths import data_dir
+from training.ecg import cinc2017
 
 SHORT = {"Normal Sinus Rhythm": "N", "Atrial Fibrillation": "A", "Other Rhythm": "O", "Noisy Recording": "~"}
 
@@ -75,10 +75,10 @@ def report(metrics: dict) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=data_dir() / "training2017")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     metrics = evaluate(args.data)
     print(report(metrics))
     (MODEL_DIR / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")

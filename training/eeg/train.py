@@ -1,6 +1,6 @@
 """Train the EEG model on the training side of the Bonn split and write it to classifier/models/eeg/.
 
-    OMP_NUM_THREADS=1 python -m classifier.eeg.train
+    OMP_NUM_THREADS=1 python -m training.eeg.train
 
 1. Window features of all 500 segments (cached under data/cache/), split by segment: 20% of each
    set held out (fixed seed); training never sees those segments.
@@ -12,10 +12,15 @@
    softmax of the segment's mean window score, as classifier.eeg.analysis pools) and the seizure
    threshold (the highest, on a 0.05 grid, that still catches SEIZURE_SENSITIVITY_GOAL of the
    training side's seizure segments out of fold).
-4. The final booster is fitted on all training windows and saved with its metadata and split.
+4. The same out-of-fold segment probabilities calibrate the split-conformal prediction sets
+   (CONFORMAL_ALPHA), and out-of-fold Mahalanobis distances of the windows from the other folds'
+   training windows, averaged per segment, set the out-of-distribution threshold (OOD_QUANTILE).
+5. The final booster and distance are fitted on all training windows and saved with their metadata
+   and split.
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
 import sys
 from datetime import date
@@ -29,11 +34,16 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from classifier.eeg import bonn, features, model, preprocess
+from classifier import conformal
+from classifier.calibration import softmax
+from classifier.eeg import features, model, preprocess
+from training.eeg import bonn
 
 SEED = 0
 N_FOLDS = 5
 SEIZURE_SENSITIVITY_GOAL = 0.99
+CONFORMAL_ALPHA = 0.1  # 90% prediction sets
+OOD_QUANTILE = 0.99  # 1% of the training side's segments lie beyond the OOD threshold out of fold
 # A seizure window counts twice in the loss: a missed seizure is the costliest error, and in the
 # grouped cross-validation below the weight raises the lowest seizure probability of a seizure
 # segment and the segment accuracy (compare "LightGBM, no weight").
@@ -46,7 +56,7 @@ BASE_FEATURES = features.FEATURE_NAMES.index("autocorrelation_50ms")
 
 
 def lightgbm(seizure_weight: float = SEIZURE_WEIGHT) -> lgb.LGBMClassifier:
-    weights = {k: (seizure_weight if k == bonn.SEIZURE else 1.0) for k in range(len(bonn.CLASSES))}
+    weights = {k: (seizure_weight if k == model.SEIZURE else 1.0) for k in range(len(model.CLASSES))}
     return lgb.LGBMClassifier(**LGBM_PARAMS, class_weight=weights)
 
 
@@ -67,7 +77,7 @@ def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: boo
     """Out-of-fold class scores (LightGBM raw scores when ``raw``, else the logistic regression's
     decision function; softmax of either gives the probabilities) from grouped, stratified folds
     drawn with ``seed``."""
-    out = np.zeros((len(y), len(bonn.CLASSES)))
+    out = np.zeros((len(y), len(model.CLASSES)))
     folds = StratifiedGroupKFold(N_FOLDS, shuffle=True, random_state=seed)
     for fit_idx, pred_idx in folds.split(X, y, groups):
         fitted = make().fit(X[fit_idx], y[fit_idx])
@@ -79,7 +89,7 @@ def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: boo
 def segment_probabilities(scores: np.ndarray, groups: np.ndarray, temperature: float = 1.0
                           ) -> np.ndarray:
     """Per segment (in sorted id order): softmax of the mean window score, as the service pools."""
-    return model.softmax(segment_means(scores, groups)[1] / temperature)
+    return softmax(segment_means(scores, groups)[1] / temperature)
 
 
 def fit_temperature(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
@@ -88,7 +98,7 @@ def fit_temperature(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float
 
     def loss(log_t: float) -> float:
         seg_p = segment_probabilities(raw, groups, np.exp(log_t))
-        return log_loss(seg_labels, np.clip(seg_p, 1e-12, 1), labels=range(len(bonn.CLASSES)))
+        return log_loss(seg_labels, np.clip(seg_p, 1e-12, 1), labels=range(len(model.CLASSES)))
 
     return float(np.exp(minimize_scalar(loss, bounds=(-3, 3), method="bounded").x))
 
@@ -108,10 +118,21 @@ def calibration(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[flo
     temperature = fit_temperature(raw, y, groups)
     seg_labels = segment_means(y[:, None].astype(float), groups)[1][:, 0].astype(int)
     seg_p = segment_probabilities(raw, groups, temperature)
-    return temperature, seizure_threshold(seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE])
+    return temperature, seizure_threshold(seg_p[seg_labels == model.SEIZURE, model.SEIZURE])
 
 
-def main() -> int:
+def ood_out_of_fold(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Per segment (sorted id order): the mean Mahalanobis distance of its windows from the
+    training windows of the other folds (the same grouped folds as :func:`out_of_fold`)."""
+    distances = np.zeros(len(y))
+    folds = StratifiedGroupKFold(N_FOLDS, shuffle=True, random_state=SEED)
+    for fit_idx, pred_idx in folds.split(X, y, groups):
+        distances[pred_idx] = conformal.Mahalanobis.fit(X[fit_idx]).distances(X[pred_idx])
+    return segment_means(distances[:, None], groups)[1][:, 0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__).parse_args(argv)
     segments = bonn.load_segments()
     train_ids, held_out_ids = bonn.split_ids(segments)
     table = bonn.window_table(segments)
@@ -132,30 +153,40 @@ def main() -> int:
                   ("LightGBM (chosen)", lightgbm, True, every)]
     for name, make, raw, columns in candidates:
         scores = out_of_fold(make, X[:, columns], y, groups, raw)
-        probs = model.softmax(scores)
+        probs = softmax(scores)
         seg_p = segment_probabilities(scores, groups)
         seg_pred = seg_p.argmax(axis=1)
         print(f"{name:<22}{np.mean(probs.argmax(1) == y):>11.4f}{log_loss(y, probs):>15.4f}"
               f"{np.mean(seg_pred == seg_labels):>12.4f}"
-              f"{np.mean(seg_pred[seg_labels == bonn.SEIZURE] == bonn.SEIZURE):>13.4f}"
-              f"{seg_p[seg_labels == bonn.SEIZURE, bonn.SEIZURE].min():>21.3f}")
+              f"{np.mean(seg_pred[seg_labels == model.SEIZURE] == model.SEIZURE):>13.4f}"
+              f"{seg_p[seg_labels == model.SEIZURE, model.SEIZURE].min():>21.3f}")
     chosen_raw = scores  # the last candidate is the chosen one
 
     temperature, threshold = calibration(chosen_raw, y, groups)
     seg_p = segment_probabilities(chosen_raw, groups, temperature)
-    decided = model.decide(seg_p, bonn.SEIZURE, threshold)
+    decided = model.decide(seg_p, model.SEIZURE, threshold)
     print(f"\nLightGBM chosen; temperature {temperature:.3f}, seizure threshold {threshold:.2f}: "
           f"out-of-fold segment accuracy {np.mean(decided == seg_labels):.4f}, seizure sensitivity "
-          f"{np.mean(decided[seg_labels == bonn.SEIZURE] == bonn.SEIZURE):.4f}")
+          f"{np.mean(decided[seg_labels == model.SEIZURE] == model.SEIZURE):.4f}")
+
+    conformal_q = conformal.conformal_threshold(
+        seg_p[np.arange(len(seg_labels)), seg_labels], CONFORMAL_ALPHA)
+    ood_threshold = float(np.quantile(ood_out_of_fold(X, y, groups), OOD_QUANTILE))
+    sets = conformal.prediction_sets(seg_p, conformal_q)
+    print(f"conformal threshold {conformal_q:.4f} ({1 - CONFORMAL_ALPHA:.0%} sets; out of fold: "
+          f"coverage {np.mean(sets[np.arange(len(seg_labels)), seg_labels]):.4f}, "
+          f"set sizes {np.bincount(sets.sum(axis=1), minlength=4).tolist()}); "
+          f"OOD threshold {ood_threshold:.3f}")
 
     final = lightgbm().fit(X, y)
     text = final.booster_.model_to_string()
     meta = {
         # the booster and the calibration that turns its scores into the finding
         "version": "eeg-bonn-lightgbm-" + hashlib.sha256(
-            f"{text}{temperature:.4f}{threshold}".encode()).hexdigest()[:8],
+            f"{text}{temperature:.4f}{threshold}{conformal_q:.6f}{ood_threshold:.4f}".encode()
+        ).hexdigest()[:8],
         "trained": date.today().isoformat(),
-        "classes": list(bonn.CLASSES),
+        "classes": list(model.CLASSES),
         "feature_names": list(features.FEATURE_NAMES),
         "temperature": round(temperature, 4),
         "seizure_threshold": threshold,
@@ -166,11 +197,13 @@ def main() -> int:
         "training_windows": int(len(y)),
         "lightgbm_params": LGBM_PARAMS,
         "seizure_class_weight": SEIZURE_WEIGHT,
-        "train_command": "OMP_NUM_THREADS=1 python -m classifier.eeg.train",
+        "conformal": {"alpha": CONFORMAL_ALPHA, "threshold": round(conformal_q, 6)},
+        "ood": {"quantile": OOD_QUANTILE, "threshold": round(ood_threshold, 4)},
+        "train_command": "OMP_NUM_THREADS=1 python -m training.eeg.train",
     }
     split = {"seed": bonn.SPLIT_SEED, "held_out_fraction": bonn.HELD_OUT_FRACTION,
              "held_out": held_out_ids, "train": train_ids}
-    model.save(model.MODEL_DIR, final.booster_, meta, split)
+    model.save(model.MODEL_DIR, final.booster_, meta, split, conformal.Mahalanobis.fit(X))
     print(f"saved {meta['version']} to {model.MODEL_DIR}")
     return 0
 

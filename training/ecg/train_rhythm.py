@@ -1,6 +1,6 @@
 """Train the CinC 2017 rhythm feature model: features -> LightGBM (k-fold CV on train+val) -> temperature.
 
-    OMP_NUM_THREADS=1 python -m classifier.ecg.train_rhythm
+    OMP_NUM_THREADS=1 python -m training.ecg.train_rhythm
 
 The train and validation parts of the split (7,675 records) are one development set: 5-fold
 stratified cross-validation on it chooses the number of boosting rounds (the candidate in ROUNDS
@@ -10,13 +10,11 @@ development set with the chosen rounds. The test part is never read. Features of
 cached under ``data/cache/`` (keyed by FEATURE_VERSION and the pipeline fingerprint), the
 out-of-fold scores too: the CNN script pools them with the CNN on the validation part. Writes
 classifier/models/ecg_rhythm/{model.txt,meta.json,split.json}; evaluate with
-``python -m classifier.ecg.evaluate_rhythm``.
+``python -m training.ecg.evaluate_rhythm``.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
-import inspect
 import json
 import logging
 import time
@@ -27,11 +25,13 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from classifier import signals
-from classifier.ecg import cinc2017, features, preprocess, qrs, quality
-from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
+from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
+from classifier.ecg import features, preprocess, qrs, quality
 from classifier.ecg.rhythm import features_per_window, prepare
 from classifier.ecg.rhythm_model import MODEL_DIR, RhythmModel
 from classifier.paths import data_dir
+from training.cache import cache_file, cached_arrays, source_digest
+from training.ecg import cinc2017
 
 log = logging.getLogger("train_rhythm")
 
@@ -54,30 +54,24 @@ def pipeline_fingerprint() -> str:
     Stored with the model and in the feature cache's name: a change to any of them (e.g. a new
     R-peak detector in qrs.py) invalidates the cache and shows that the model must be retrained.
     """
-    digest = hashlib.sha1()
-    for module in (signals, preprocess, qrs, quality, features):
-        digest.update(inspect.getsource(module).encode())
-    return digest.hexdigest()[:12]
+    return source_digest(signals, preprocess, qrs, quality, features)
 
 
 def record_features(folder: Path, ids: list[str]) -> tuple[np.ndarray, list[str]]:
     """Feature matrix (one row per record) through the serving pipeline; cached on disk."""
-    cache = data_dir() / "cache" / f"cinc2017_rhythm_{FEATURE_VERSION}_{pipeline_fingerprint()}.npz"
-    if cache.exists():
-        stored = np.load(cache, allow_pickle=False)
-        if list(stored["ids"]) == ids:
-            return stored["x"], list(stored["names"])
-    rows, names, start = [], None, time.perf_counter()
-    for n, record_id in enumerate(ids, 1):
-        feats = features_per_window(prepare(cinc2017.read_signal(folder, record_id), cinc2017.FS))[0]
-        names = names or list(feats)
-        rows.append([feats[k] for k in names])
-        if n % 1000 == 0:
-            log.info("features: %d/%d records, %.0f s", n, len(ids), time.perf_counter() - start)
-    x = np.asarray(rows, dtype=np.float64)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, ids=np.array(ids), x=x, names=np.array(names))
-    return x, names
+    def compute() -> dict[str, np.ndarray]:
+        rows, names, start = [], None, time.perf_counter()
+        for n, record_id in enumerate(ids, 1):
+            feats = features_per_window(prepare(cinc2017.read_signal(folder, record_id), cinc2017.FS))[0]
+            names = names or list(feats)
+            rows.append([feats[k] for k in names])
+            if n % 1000 == 0:
+                log.info("features: %d/%d records, %.0f s", n, len(ids), time.perf_counter() - start)
+        return {"ids": np.array(ids), "x": np.asarray(rows, dtype=np.float64), "names": np.array(names)}
+
+    stored = cached_arrays(f"cinc2017_rhythm_{FEATURE_VERSION}_{pipeline_fingerprint()}.npz", compute,
+                           lambda stored: list(stored["ids"]) == ids)
+    return stored["x"], [str(name) for name in stored["names"]]
 
 
 def class_weights(y: np.ndarray, power: float) -> np.ndarray:
@@ -89,7 +83,7 @@ def class_weights(y: np.ndarray, power: float) -> np.ndarray:
 
 def oof_cache(fingerprint: str) -> Path:
     """Where the out-of-fold scores of the development records are kept for the CNN script."""
-    return data_dir() / "cache" / f"cinc2017_rhythm_oof_{MODEL_VERSION}_{fingerprint}.npz"
+    return cache_file(f"cinc2017_rhythm_oof_{MODEL_VERSION}_{fingerprint}.npz")
 
 
 def out_of_fold_scores(ids: list[str]) -> np.ndarray:
@@ -97,7 +91,7 @@ def out_of_fold_scores(ids: list[str]) -> np.ndarray:
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     cache = oof_cache(meta["pipeline_fingerprint"])
     if not cache.exists():
-        raise FileNotFoundError(f"{cache} is missing: run python -m classifier.ecg.train_rhythm first")
+        raise FileNotFoundError(f"{cache} is missing: run python -m training.ecg.train_rhythm first")
     stored = np.load(cache, allow_pickle=False)
     row = {record_id: n for n, record_id in enumerate(stored["ids"])}
     return stored["scores"][[row[i] for i in ids]]
@@ -162,14 +156,14 @@ def train(folder: Path, weight_power: float = 1.0) -> tuple[RhythmModel, dict[st
     return model, split
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=data_dir() / "training2017")
     parser.add_argument("--weight-power", type=float, default=1.0,
                         help="class weights (frequency)^-power on the training set")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     model, split = train(args.data, args.weight_power)
     model.save(args.out)
     (args.out / "split.json").write_text(json.dumps(split) + "\n")

@@ -9,11 +9,9 @@ import wfdb
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
+from classifier.ecg.rhythm_model import CLASSES, LABELS
+
 FS = 300.0
-# Challenge letters -> the service's class names, in the model's output order.
-LABELS = {"N": "Normal Sinus Rhythm", "A": "Atrial Fibrillation", "O": "Other Rhythm",
-          "~": "Noisy Recording"}
-CLASSES = tuple(LABELS.values())
 SPLIT_SEED = 2017
 
 

@@ -2,7 +2,6 @@
 model sees it: segments, their classes, the held-out split and the cached window features."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,10 +11,9 @@ from sklearn.model_selection import train_test_split
 
 from classifier.eeg import features, preprocess
 from classifier.paths import data_dir
+from training.cache import cached_arrays, source_digest
 
 SAMPLING_RATE = 173.61
-CLASSES = ("Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity")
-SEIZURE = CLASSES.index("Seizure Activity")
 # set letter -> (folder, class index): Z, O healthy (eyes open, closed); N, F interictal
 # (opposite hemisphere, epileptogenic zone); S ictal.
 SETS = {"Z": ("A_Z", 0), "O": ("B_O", 0), "N": ("C_N", 1), "F": ("D_F", 1), "S": ("E_S", 2)}
@@ -55,8 +53,7 @@ def split_ids(segments: list[Segment]) -> tuple[list[str], list[str]]:
 
 def _cache_key() -> str:
     """Changes whenever preprocessing or features change, so a stale cache is never read."""
-    source = b"".join(Path(m.__file__).read_bytes() for m in (preprocess, features))
-    return hashlib.sha256(source).hexdigest()[:12]
+    return source_digest(preprocess, features)
 
 
 def window_table(segments: list[Segment], window_seconds: float = preprocess.WINDOW_SECONDS
@@ -65,20 +62,16 @@ def window_table(segments: list[Segment], window_seconds: float = preprocess.WIN
 
     Returns X (windows x features), y (class per window), segment (segment id per window).
     """
-    cache = data_dir() / "cache" / f"bonn_eeg_windows_{_cache_key()}_{window_seconds:g}s.npz"
-    if cache.exists():
-        with np.load(cache) as data:
-            return {k: data[k] for k in ("X", "y", "segment")}
-    rows, labels, owners = [], [], []
-    for seg in segments:
-        X, usable, _ = features.recording_features(seg.signal, SAMPLING_RATE, window_seconds)
-        rows.append(X[usable])
-        labels += [seg.label] * int(usable.sum())
-        owners += [seg.segment_id] * int(usable.sum())
-    table = {"X": np.vstack(rows), "y": np.asarray(labels), "segment": np.asarray(owners)}
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(cache, **table)
-    return table
+    def compute() -> dict[str, np.ndarray]:
+        rows, labels, owners = [], [], []
+        for seg in segments:
+            X, usable, _ = features.recording_features(seg.signal, SAMPLING_RATE, window_seconds)
+            rows.append(X[usable])
+            labels += [seg.label] * int(usable.sum())
+            owners += [seg.segment_id] * int(usable.sum())
+        return {"X": np.vstack(rows), "y": np.asarray(labels), "segment": np.asarray(owners)}
+
+    return cached_arrays(f"bonn_eeg_windows_{_cache_key()}_{window_seconds:g}s.npz", compute)
 
 
 def correlations(segments: list[Segment]) -> np.ndarray:
@@ -95,7 +88,7 @@ def correlated_groups(segments: list[Segment]) -> dict[str, int]:
     group (connected components).
 
     Independent EEG segments are nearly uncorrelated at zero lag, yet more than half of the Bonn
-    segments have a partner above 0.5 (``python -m classifier.eeg.crossval`` prints the counts),
+    segments have a partner above 0.5 (``python -m training.eeg.crossval`` prints the counts),
     within a set and sometimes across N and F: most likely neighbouring contacts or overlapping
     stretches of one recording. A segment-level split puts
     such partners on both sides, so cross-validation grouped by these groups is the more honest

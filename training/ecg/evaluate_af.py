@@ -1,6 +1,6 @@
 """AF windows, episodes and burden on MIT-BIH DS1 against its rhythm annotations.
 
-    python -m classifier.ecg.evaluate_af [--write-threshold]   # writes ecg_rhythm/af_metrics.json
+    python -m training.ecg.evaluate_af [--write-threshold]   # writes ecg_rhythm/af_metrics.json
 
 Each DS1 record (MLII, 30 min) goes through the rhythm pipeline as ``classify_rhythm`` runs it:
 consecutive 30 s windows. Three ways of labelling a window AF are scored in the same run: the
@@ -29,11 +29,20 @@ import numpy as np
 import wfdb
 
 from classifier.ecg import preprocess
-from classifier.ecg.mitdb import DS1, load_record, record_dir
-from classifier.ecg.rhythm import (AF, WINDOW_S, af_burden, af_episodes, cnn_inputs_per_window,
-                                   features_per_window, load_model, prepare, window_bounds)
-from classifier.ecg.rhythm_rr import RR_FILE, RrAfModel, combine
+from classifier.ecg.rhythm import (
+    AF,
+    WINDOW_S,
+    af_burden,
+    af_episodes,
+    cnn_inputs_per_window,
+    features_per_window,
+    load_model,
+    prepare,
+    window_bounds,
+)
 from classifier.paths import MODELS_DIR
+from training.ecg.mitdb import DS1, load_record, record_dir
+from training.ecg.rhythm_rr import RR_FILE, RrAfModel, combine
 
 AF_RHYTHMS = ("(AFIB", "(AFL")
 METHODS = ("model", "rr_rule", "combined")

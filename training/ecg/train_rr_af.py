@@ -1,6 +1,6 @@
 """Fit the RR evidence of atrial fibrillation (``rhythm_rr.RrAfModel``) on the CinC development records.
 
-    python -m classifier.ecg.train_rr_af      # writes classifier/models/ecg_rhythm/rr_af.json
+    python -m training.ecg.train_rr_af      # writes classifier/models/ecg_rhythm/rr_af.json
 
 Development = the train and validation parts of the rhythm model's split (the test part is never
 read). Per record: the rhythm pipeline's R peaks (``rhythm.prepare``) and the RR features of
@@ -9,7 +9,7 @@ logistic regression, AF against every other class, is refitted on all developmen
 out-of-fold scores (5-fold stratified) give a first threshold of "strong evidence" (the lowest of
 0.50, 0.51, ..., 0.99 at which it calls AF on at most 1% of the development's Normal and Other
 records, stored as ``cinc_threshold``); the served ``threshold`` is then chosen on MIT-BIH DS1 by
-``python -m classifier.ecg.evaluate_af --write-threshold``, whose recordings carry the frequent
+``python -m training.ecg.evaluate_af --write-threshold``, whose recordings carry the frequent
 ectopy CinC's short records rarely do. The trivial baseline of ``evaluate_af`` (one feature,
 ``msd_norm``: the median absolute successive RR change over the median RR) gets its threshold here
 too: the one with the best AF F1 on the development records.
@@ -24,11 +24,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from classifier.ecg import cinc2017, preprocess
+from classifier.ecg import preprocess
 from classifier.ecg.features import rr_features
 from classifier.ecg.rhythm import prepare
-from classifier.ecg.rhythm_rr import AF, RR_FILE, RrAfModel
 from classifier.paths import data_dir
+from training.ecg import cinc2017
+from training.ecg.rhythm_rr import AF, RR_FILE, RrAfModel
 
 RATE_FEATURES = ("hr_mean", "hr_local_max", "hr_local_min")
 MAX_FALSE_AF = 0.01

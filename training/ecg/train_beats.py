@@ -1,10 +1,11 @@
 """Train the beat classifier on all of MIT-BIH DS1 (plus the paced records' Q beats) and save it.
 
-    OMP_NUM_THREADS=1 python -m classifier.ecg.train_beats
+    OMP_NUM_THREADS=1 python -m training.ecg.train_beats
 
 Writes ``classifier/models/ecg_beats/model.txt`` (the beat class model), ``paced_gate.txt`` (paced
 beat or not) and ``meta.json`` (with the linear S model and the thresholds).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,13 +19,20 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
-from classifier.ecg.beat_dataset import RecordBeats, in_rhythm_af, record_beats
 from classifier.ecg.beat_features import CLASS_MODEL_FEATURES, FEATURE_NAMES, p_wave_presence
 from classifier.ecg.beat_supraventricular import FEATURE_SETS, fit_s_model, select
-from classifier.ecg.beats import (CLASS_COLUMNS, ON_TIME_TOLERANCE, RUN_RR_RATIO, BeatModel,
-                                  continue_supraventricular_runs, on_time)
-from classifier.ecg.mitdb import AAMI_CLASSES, DS1, PACED
+from classifier.ecg.beats import (
+    AAMI_CLASSES,
+    CLASS_COLUMNS,
+    ON_TIME_TOLERANCE,
+    RUN_RR_RATIO,
+    BeatModel,
+    continue_supraventricular_runs,
+    on_time,
+)
 from classifier.paths import MODELS_DIR
+from training.ecg.beat_dataset import RecordBeats, in_rhythm_af, record_beats
+from training.ecg.mitdb import DS1, PACED
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +109,7 @@ def p_wave_limit(records: Sequence[str]) -> float:
     """The P-wave presence under which an irregular rhythm counts as atrial fibrillation: the 10th
     percentile over the S beats of ``records`` (``beat_features.p_wave_presence``), so nine in ten
     training S beats sit where P waves are at least this clear."""
-    return _percentile(records, lambda b: p_wave_presence(b.features)[b.labels == "S"],
-                       P_WAVE_PERCENTILE)
+    return _percentile(records, lambda b: p_wave_presence(b.features)[b.labels == "S"], P_WAVE_PERCENTILE)
 
 
 def v_p_wave_limit(records: Sequence[str]) -> float:
@@ -110,12 +117,12 @@ def v_p_wave_limit(records: Sequence[str]) -> float:
     (``beats.veto_v_for_conducted_beats``): the 90th percentile over the on-time V beats of
     ``records``, so nine in ten of them keep their V."""
     corr_p = FEATURE_NAMES.index("corr_p")
-    return _percentile(records, lambda b: b.features[on_time(b.features) & (b.labels == "V"), corr_p],
-                       V_P_WAVE_PERCENTILE)
+    return _percentile(
+        records, lambda b: b.features[on_time(b.features) & (b.labels == "V"), corr_p], V_P_WAVE_PERCENTILE
+    )
 
 
-def _percentile(records: Sequence[str], values_of: Callable[[RecordBeats], np.ndarray],
-                percentile: float) -> float:
+def _percentile(records: Sequence[str], values_of: Callable[[RecordBeats], np.ndarray], percentile: float) -> float:
     """The percentile of the values ``values_of`` picks from each record's beats, pooled."""
     values = np.concatenate([values_of(b) for b in map(record_beats, records)])
     return float(np.percentile(values, percentile))
@@ -127,8 +134,7 @@ S_RULES = ("runs", "af")
 # A rule stays only where, in the inner cross-validation, it raises (correct S - false S) in at
 # least this many held-out records, and in more records than it lowers it.
 MIN_RECORDS_HELPED = 3
-_COMBOS = tuple(dict(zip(S_RULES, on)) for on in ((False, False), (True, False), (False, True),
-                                                  (True, True)))
+_COMBOS = tuple(dict(zip(S_RULES, on)) for on in ((False, False), (True, False), (False, True), (True, True)))
 
 
 def s_training_set(records: Sequence[str], names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -160,8 +166,10 @@ def choose_s_recipe(records: Sequence[str]) -> tuple[str, float, dict[str, bool]
     records = np.asarray(records)
     counts = {name: _inner_counts(records, names) for name, names in FEATURE_SETS.items()}
     both = len(_COMBOS) - 1
-    scores = {name: best_s_threshold(h[:, both].sum(axis=0), c[:, both].sum(axis=0), r.sum())
-              for name, (h, c, r) in counts.items()}
+    scores = {
+        name: best_s_threshold(h[:, both].sum(axis=0), c[:, both].sum(axis=0), r.sum())
+        for name, (h, c, r) in counts.items()
+    }
     feature_set = max(scores, key=lambda name: scores[name][1])
     hits, calls, reference = counts[feature_set]
     first = scores[feature_set][0]
@@ -170,20 +178,20 @@ def choose_s_recipe(records: Sequence[str]) -> tuple[str, float, dict[str, bool]
     for rule in S_RULES:
         gain = net[:, both] - net[:, _COMBOS.index({**_COMBOS[both], rule: False})]
         by_rule[rule] = {"helped": int(np.sum(gain > 0)), "hurt": int(np.sum(gain < 0))}
-        kept[rule] = (by_rule[rule]["helped"] >= MIN_RECORDS_HELPED
-                      and by_rule[rule]["helped"] > by_rule[rule]["hurt"])
+        kept[rule] = by_rule[rule]["helped"] >= MIN_RECORDS_HELPED and by_rule[rule]["helped"] > by_rule[rule]["hurt"]
     chosen = _COMBOS.index(kept)
-    best, _ = best_s_threshold(hits[:, chosen].sum(axis=0), calls[:, chosen].sum(axis=0),
-                              reference.sum())
+    best, _ = best_s_threshold(hits[:, chosen].sum(axis=0), calls[:, chosen].sum(axis=0), reference.sum())
     se = 100 * hits[:, chosen, best].sum() / max(reference.sum(), 1)
     ppv = 100 * hits[:, chosen, best].sum() / max(calls[:, chosen, best].sum(), 1)
-    return feature_set, float(S_THRESHOLDS[best]), kept, {
-        "inner_Se": round(float(se), 2), "inner_+P": round(float(ppv), 2),
-        "inner_records_by_rule": by_rule}
+    return (
+        feature_set,
+        float(S_THRESHOLDS[best]),
+        kept,
+        {"inner_Se": round(float(se), 2), "inner_+P": round(float(ppv), 2), "inner_records_by_rule": by_rule},
+    )
 
 
-def _inner_counts(records: np.ndarray, names: tuple[str, ...]
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _inner_counts(records: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inner cross-validation of one S feature set: per held-out record, correct S calls and S
     calls per (rule combination, threshold), and its reference S beats."""
     thresholds = np.array(S_THRESHOLDS)
@@ -198,8 +206,7 @@ def _inner_counts(records: np.ndarray, names: tuple[str, ...]
             base = np.full(len(p), _N)
             other = np.isin(beats.labels, ["V", "F", "Q"])
             base[other] = class_indices(beats.labels[other])
-            fibrillation = ((beats.irregularity > limit)
-                            & (p_wave_presence(beats.features) < p_limit))
+            fibrillation = (beats.irregularity > limit) & (p_wave_presence(beats.features) < p_limit)
             pre_ratio = beats.features[:, FEATURE_NAMES.index("pre_ratio")]
             h, c = np.zeros((len(_COMBOS), len(thresholds))), np.zeros((len(_COMBOS), len(thresholds)))
             for j, t in enumerate(thresholds):
@@ -249,25 +256,33 @@ def train_model(records: Sequence[str]) -> tuple[BeatModel, dict]:
     feature_set, threshold, rules, inner = choose_s_recipe(records)
     names = FEATURE_SETS[feature_set]
     x, y = training_set(records)
-    model = BeatModel(_train(x[:, CLASS_COLUMNS], y, CLASS_MODEL_FEATURES),
-                      _train(x, y, FEATURE_NAMES),
-                      fit_s_model(*s_training_set(records, names), threshold, names),
-                      irregularity_limit(records), p_wave_limit(records), v_p_wave_limit(records),
-                      rules["runs"], rules["af"])
-    choices = {"s_feature_set": feature_set, "s_threshold": threshold, "s_rules": rules,
-               "s_irregularity_limit": round(model.s_irregularity_limit, 4),
-               "s_p_wave_limit": round(model.s_p_wave_limit, 4),
-               "v_p_wave_limit": round(model.v_p_wave_limit, 4)} | inner
+    model = BeatModel(
+        _train(x[:, CLASS_COLUMNS], y, CLASS_MODEL_FEATURES),
+        _train(x, y, FEATURE_NAMES),
+        fit_s_model(*s_training_set(records, names), threshold, names),
+        irregularity_limit(records),
+        p_wave_limit(records),
+        v_p_wave_limit(records),
+        rules["runs"],
+        rules["af"],
+    )
+    choices = {
+        "s_feature_set": feature_set,
+        "s_threshold": threshold,
+        "s_rules": rules,
+        "s_irregularity_limit": round(model.s_irregularity_limit, 4),
+        "s_p_wave_limit": round(model.s_p_wave_limit, 4),
+        "v_p_wave_limit": round(model.v_p_wave_limit, 4),
+    } | inner
     return model, choices
 
 
 def _train(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> lgb.Booster:
-    data = lgb.Dataset(x, label=y, weight=class_weights(y), feature_name=list(names),
-                       free_raw_data=True)
+    data = lgb.Dataset(x, label=y, weight=class_weights(y), feature_name=list(names), free_raw_data=True)
     return lgb.train(PARAMS, data, num_boost_round=ROUNDS)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     args = parser.parse_args(argv)
@@ -278,21 +293,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     model.classes.save_model(str(args.out / "model.txt"))
     model.paced.save_model(str(args.out / "paced_gate.txt"))
-    meta = {"version": MODEL_VERSION, "classes": list(AAMI_CLASSES), "features": list(FEATURE_NAMES),
-            "class_model_features": list(CLASS_MODEL_FEATURES),
-            "trained_on": {"records": list(DS1), "paced_q_only": list(PACED)},
-            "beats_per_class": {c: counts.get(c, 0) for c in AAMI_CLASSES},
-            "params": PARAMS, "rounds": ROUNDS,
-            "s_irregularity_limit": model.s_irregularity_limit,
-            "s_irregularity_percentile": IRREGULARITY_PERCENTILE,
-            "s_p_wave_limit": model.s_p_wave_limit, "s_p_wave_percentile": P_WAVE_PERCENTILE,
-            "s_run_rr_ratio": RUN_RR_RATIO, "s_rules": choices["s_rules"],
-            "s_feature_set": choices["s_feature_set"],
-            "v_p_wave_limit": model.v_p_wave_limit, "v_p_wave_percentile": V_P_WAVE_PERCENTILE,
-            "on_time_tolerance": ON_TIME_TOLERANCE,
-            "s_model": model.supraventricular.to_dict() | {
-                k: choices[k] for k in ("inner_Se", "inner_+P", "inner_records_by_rule")}
-                | {"min_inner_ppv": MIN_S_PPV, "min_records_helped": MIN_RECORDS_HELPED}}
+    meta = {
+        "version": MODEL_VERSION,
+        "classes": list(AAMI_CLASSES),
+        "features": list(FEATURE_NAMES),
+        "class_model_features": list(CLASS_MODEL_FEATURES),
+        "trained_on": {"records": list(DS1), "paced_q_only": list(PACED)},
+        "beats_per_class": {c: counts.get(c, 0) for c in AAMI_CLASSES},
+        "params": PARAMS,
+        "rounds": ROUNDS,
+        "s_irregularity_limit": model.s_irregularity_limit,
+        "s_irregularity_percentile": IRREGULARITY_PERCENTILE,
+        "s_p_wave_limit": model.s_p_wave_limit,
+        "s_p_wave_percentile": P_WAVE_PERCENTILE,
+        "s_run_rr_ratio": RUN_RR_RATIO,
+        "s_rules": choices["s_rules"],
+        "s_feature_set": choices["s_feature_set"],
+        "v_p_wave_limit": model.v_p_wave_limit,
+        "v_p_wave_percentile": V_P_WAVE_PERCENTILE,
+        "on_time_tolerance": ON_TIME_TOLERANCE,
+        "s_model": model.supraventricular.to_dict()
+        | {k: choices[k] for k in ("inner_Se", "inner_+P", "inner_records_by_rule")}
+        | {"min_inner_ppv": MIN_S_PPV, "min_records_helped": MIN_RECORDS_HELPED},
+    }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     log.info("saved %s", args.out / "model.txt")
 

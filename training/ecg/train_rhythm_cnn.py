@@ -1,7 +1,7 @@
 """Train the rhythm CNN and its ensemble with the LightGBM feature model (CinC 2017 split of train_rhythm).
 
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m classifier.ecg.train_rhythm_cnn [--epochs 24] [--minutes 60]
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m classifier.ecg.train_rhythm_cnn --pool-only
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m training.ecg.train_rhythm_cnn [--epochs 24] [--minutes 60]
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m training.ecg.train_rhythm_cnn --pool-only
 
 1. Every record goes through the serving ``prepare`` and :func:`rhythm_cnn.cnn_input`; the inputs
    are cached under ``data/cache/`` (keyed by the pipeline fingerprint).
@@ -16,13 +16,11 @@
 Writes cnn.safetensors, cnn.json and ensemble.json next to the LightGBM model (which it needs and
 does not change). ``--pool-only`` keeps the committed CNN and refits only step 3: what a new
 LightGBM model needs, as the CNN input does not depend on the features. Evaluate with
-``python -m classifier.ecg.evaluate_rhythm``.
+``python -m training.ecg.evaluate_rhythm``.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
-import inspect
 import json
 import logging
 import time
@@ -32,13 +30,15 @@ import numpy as np
 import torch
 
 from classifier import signals
-from classifier.ecg import cinc2017, preprocess, qrs, rhythm_cnn
-from classifier.ecg.calibration import calibrated, expected_calibration_error, fit_temperature
+from classifier.calibration import calibrated, expected_calibration_error, fit_temperature
+from classifier.ecg import preprocess, qrs, rhythm_cnn
 from classifier.ecg.rhythm import prepare
 from classifier.ecg.rhythm_cnn import CNN_RATE, CROP_S, RhythmCnn, cnn_input
 from classifier.ecg.rhythm_model import ENSEMBLE_FILE, MODEL_DIR, RhythmModel, pooled_scores
-from classifier.ecg.train_rhythm import out_of_fold_scores
 from classifier.paths import data_dir
+from training.cache import cached_arrays, source_digest
+from training.ecg import cinc2017
+from training.ecg.train_rhythm import out_of_fold_scores
 
 log = logging.getLogger("train_rhythm_cnn")
 
@@ -56,30 +56,25 @@ def input_fingerprint() -> str:
     The shared signal functions, the conditioning, the R-peak detector (polarity uses the peaks),
     ``prepare`` and ``cnn_input`` with its constants.
     """
-    digest = hashlib.sha1()
-    for source in (signals, preprocess, qrs, prepare, cnn_input):
-        digest.update(inspect.getsource(source).encode())
-    digest.update(str((CNN_RATE, CROP_S, rhythm_cnn.CLIP)).encode())
-    return f"cnn_{digest.hexdigest()[:12]}"
+    return "cnn_" + source_digest(signals, preprocess, qrs, prepare, cnn_input,
+                                  extra=str((CNN_RATE, CROP_S, rhythm_cnn.CLIP)))
 
 
 def record_inputs(folder: Path, ids: list[str]) -> list[np.ndarray]:
     """The CNN input of every record (whole record, one analysis window), cached on disk."""
-    cache = data_dir() / "cache" / f"cinc2017_cnn_inputs_{input_fingerprint()}.npz"
-    if cache.exists():
-        stored = np.load(cache, allow_pickle=False)
-        if list(stored["ids"]) == ids:
-            return np.split(stored["values"], stored["offsets"][1:-1])
-    inputs, start = [], time.perf_counter()
-    for n, record_id in enumerate(ids, 1):
-        prepared = prepare(cinc2017.read_signal(folder, record_id), cinc2017.FS)
-        inputs.append(cnn_input(prepared.cleaned, cinc2017.FS))
-        if n % 1000 == 0:
-            log.info("inputs: %d/%d records, %.0f s", n, len(ids), time.perf_counter() - start)
-    offsets = np.cumsum([0] + [len(x) for x in inputs])
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, ids=np.array(ids), values=np.concatenate(inputs), offsets=offsets)
-    return inputs
+    def compute() -> dict[str, np.ndarray]:
+        inputs, start = [], time.perf_counter()
+        for n, record_id in enumerate(ids, 1):
+            prepared = prepare(cinc2017.read_signal(folder, record_id), cinc2017.FS)
+            inputs.append(cnn_input(prepared.cleaned, cinc2017.FS))
+            if n % 1000 == 0:
+                log.info("inputs: %d/%d records, %.0f s", n, len(ids), time.perf_counter() - start)
+        offsets = np.cumsum([0] + [len(x) for x in inputs])
+        return {"ids": np.array(ids), "values": np.concatenate(inputs), "offsets": offsets}
+
+    stored = cached_arrays(f"cinc2017_cnn_inputs_{input_fingerprint()}.npz", compute,
+                           lambda stored: list(stored["ids"]) == ids)
+    return np.split(stored["values"], stored["offsets"][1:-1])
 
 
 def random_crops(inputs: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
@@ -154,7 +149,7 @@ def fit_ensemble(lgbm_proba: np.ndarray, cnn_logits: np.ndarray, labels: np.ndar
                                     "ensemble": round(max(scores), 4)}}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=data_dir() / "training2017")
@@ -164,7 +159,7 @@ def main() -> None:
     parser.add_argument("--pool-only", action="store_true",
                         help="keep the committed CNN; refit only the pool weight and temperature")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)
     reference = cinc2017.read_reference(args.data)
     ids = sorted(reference)

@@ -18,7 +18,6 @@ DS1 = ("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "12
        "201", "203", "205", "207", "208", "209", "215", "220", "223", "230")
 PACED = ("102", "104", "107", "217")
 SAMPLING_RATE = 360.0
-AAMI_CLASSES = ("N", "S", "V", "F", "Q")
 _AAMI = {**dict.fromkeys("NLRej", "N"), **dict.fromkeys("AaJS", "S"), **dict.fromkeys("VE", "V"),
          "F": "F", **dict.fromkeys("/fQ", "Q")}
 

@@ -1,7 +1,7 @@
 """Inter-patient evaluation of QRS detection and beat classification on MIT-BIH DS1 (AAMI EC57).
 
-    OMP_NUM_THREADS=1 python -m classifier.ecg.evaluate_beats            # cross-validation
-    OMP_NUM_THREADS=1 python -m classifier.ecg.evaluate_beats --qrs-only # detector alone
+    OMP_NUM_THREADS=1 python -m training.ecg.evaluate_beats            # cross-validation
+    OMP_NUM_THREADS=1 python -m training.ecg.evaluate_beats --qrs-only # detector alone
 
 Leave-one-record-out cross-validation (GroupKFold over the 22 DS1 records, 22 folds by default),
 grouped by record so that no patient is in both the training and the test part of a fold; each
@@ -18,26 +18,26 @@ are excluded, fusion and unclassifiable beats called V do not count against V +P
 unclassifiable beats called S not against S +P (``EC57_NOT_COUNTED``); ``+P_all`` counts every
 false call.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import time
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.model_selection import GroupKFold
 
-from classifier.ecg.beat_dataset import RecordBeats, record_beats
 from classifier.ecg.beat_features import ABSOLUTE_BIN_NAMES, FEATURE_NAMES
-from classifier.ecg.mitdb import AAMI_CLASSES, DS1
-from classifier.ecg.train_beats import (MODEL_DIR, train_model, training_set,
-                                        without_s_in_rhythm_af)
+from classifier.ecg.beats import AAMI_CLASSES
+from training.ecg.beat_dataset import RecordBeats, record_beats
+from training.ecg.mitdb import DS1
+from training.ecg.train_beats import MODEL_DIR, train_model, training_set, without_s_in_rhythm_af
 
 MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected
-EXTRA = len(AAMI_CLASSES)   # confusion row: detection without a reference beat
+EXTRA = len(AAMI_CLASSES)  # confusion row: detection without a reference beat
 # Reference classes whose beats, when called the key class, do not count against its +P (EC57;
 # bxb: VEB +P = Vv / (Vv + Nv + Sv + Ov), SVEB +P = Ss / (Ss + Ns + Vs + Fs + Os)). A fusion beat
 # is partly ventricular, and an unclassifiable beat has no class to be wrong about.
@@ -60,18 +60,25 @@ def confusion(beats: RecordBeats, predicted: np.ndarray) -> np.ndarray:
 def statistics(matrix: np.ndarray) -> dict:
     """QRS detection and per-class Se / +P (in %) from a gross confusion matrix."""
     detected_ref = matrix[:EXTRA, :MISSED].sum()
-    stats = {"qrs": {"Se": 100 * detected_ref / matrix[:EXTRA].sum(),
-                     "+P": 100 * detected_ref / matrix[:, :MISSED].sum(),
-                     "reference_beats": int(matrix[:EXTRA].sum()),
-                     "missed": int(matrix[:EXTRA, MISSED].sum()),
-                     "false_detections": int(matrix[EXTRA, :MISSED].sum())}}
+    stats = {
+        "qrs": {
+            "Se": 100 * detected_ref / matrix[:EXTRA].sum(),
+            "+P": 100 * detected_ref / matrix[:, :MISSED].sum(),
+            "reference_beats": int(matrix[:EXTRA].sum()),
+            "missed": int(matrix[:EXTRA, MISSED].sum()),
+            "false_detections": int(matrix[EXTRA, :MISSED].sum()),
+        }
+    }
     for i, name in enumerate(AAMI_CLASSES):
         row, col = matrix[i].sum(), matrix[:, i].sum()
         counted = col - sum(matrix[AAMI_CLASSES.index(c), i] for c in EC57_NOT_COUNTED.get(name, ()))
-        stats[name] = {"Se": 100 * matrix[i, i] / row if row else None,
-                       "+P": 100 * matrix[i, i] / counted if counted else None,
-                       "+P_all": 100 * matrix[i, i] / col if col else None,
-                       "reference_beats": int(row), "predicted_beats": int(col)}
+        stats[name] = {
+            "Se": 100 * matrix[i, i] / row if row else None,
+            "+P": 100 * matrix[i, i] / counted if counted else None,
+            "+P_all": 100 * matrix[i, i] / col if col else None,
+            "reference_beats": int(row),
+            "predicted_beats": int(col),
+        }
     return stats
 
 
@@ -89,11 +96,14 @@ def cross_validate(folds: int) -> tuple[dict[str, np.ndarray], list[dict]]:
             per_record[str(name)] = confusion(beats, without_s_in_rhythm_af(predicted, name))
         splits.append({"test": sorted(records[test].tolist())} | choices)
         kept = ", ".join(r for r, on in choices["s_rules"].items() if on) or "none"
-        print(f"fold {k + 1}/{folds}: test {', '.join(sorted(records[test]))}; S features "
-              f"{choices['s_feature_set']}, threshold {choices['s_threshold']:.2f}, rules kept: "
-              f"{kept} (inner S Se {choices['inner_Se']:.1f}%, +P {choices['inner_+P']:.1f}%; "
-              f"records helped/hurt {choices['inner_records_by_rule']}); "
-              f"V P-wave limit {choices['v_p_wave_limit']:.3f}", flush=True)
+        print(
+            f"fold {k + 1}/{folds}: test {', '.join(sorted(records[test]))}; S features "
+            f"{choices['s_feature_set']}, threshold {choices['s_threshold']:.2f}, rules kept: "
+            f"{kept} (inner S Se {choices['inner_Se']:.1f}%, +P {choices['inner_+P']:.1f}%; "
+            f"records helped/hurt {choices['inner_records_by_rule']}); "
+            f"V P-wave limit {choices['v_p_wave_limit']:.3f}",
+            flush=True,
+        )
     return per_record, splits
 
 
@@ -120,8 +130,7 @@ def cross_validate_de_chazal(folds: int) -> tuple[dict[str, np.ndarray], list[li
     for train, test in GroupKFold(n_splits=folds).split(records, groups=records):
         x, y = training_set(records[train], paced=())
         keep = y != AAMI_CLASSES.index("Q")
-        model = LinearDiscriminantAnalysis(priors=np.full(4, 0.25)).fit(
-            de_chazal_features(x[keep]), y[keep])
+        model = LinearDiscriminantAnalysis(priors=np.full(4, 0.25)).fit(de_chazal_features(x[keep]), y[keep])
         for name in records[test]:
             beats = record_beats(name)
             predicted = model.predict(de_chazal_features(beats.features)).astype(np.int64)
@@ -139,11 +148,15 @@ def ectopy_by_record(per_record: dict[str, np.ndarray]) -> dict[str, dict]:
         rows[name] = {}
         for c in ("S", "V"):
             i = AAMI_CLASSES.index(c)
-            rows[name].update({f"{c}_reference": int(m[i, :MISSED].sum() + m[i, MISSED]),
-                               f"{c}_correct": int(m[i, i]),
-                               f"{c}_false": int(m[:, i].sum() - m[i, i]),
-                               f"{c}_Se": _rounded(stats[c]["Se"]),
-                               f"{c}_+P": _rounded(stats[c]["+P"])})
+            rows[name].update(
+                {
+                    f"{c}_reference": int(m[i, :MISSED].sum() + m[i, MISSED]),
+                    f"{c}_correct": int(m[i, i]),
+                    f"{c}_false": int(m[:, i].sum() - m[i, i]),
+                    f"{c}_Se": _rounded(stats[c]["Se"]),
+                    f"{c}_+P": _rounded(stats[c]["+P"]),
+                }
+            )
     return rows
 
 
@@ -157,10 +170,12 @@ def format_by_record(rows: dict[str, dict]) -> str:
 
     lines = ["record  S ref  S ok  S false   S Se   S +P  V ref  V ok  V false   V Se   V +P"]
     for name, r in rows.items():
-        lines.append(f"{name:>6} {r['S_reference']:6d} {r['S_correct']:5d} {r['S_false']:8d} "
-                     f"{pct(r['S_Se'])} {pct(r['S_+P'])} "
-                     f"{r['V_reference']:6d} {r['V_correct']:5d} {r['V_false']:8d} "
-                     f"{pct(r['V_Se'])} {pct(r['V_+P'])}")
+        lines.append(
+            f"{name:>6} {r['S_reference']:6d} {r['S_correct']:5d} {r['S_false']:8d} "
+            f"{pct(r['S_Se'])} {pct(r['S_+P'])} "
+            f"{r['V_reference']:6d} {r['V_correct']:5d} {r['V_false']:8d} "
+            f"{pct(r['V_Se'])} {pct(r['V_+P'])}"
+        )
     return "\n".join(lines)
 
 
@@ -174,32 +189,39 @@ def qrs_only() -> np.ndarray:
 
 def format_table(stats: dict, with_classes: bool) -> str:
     q = stats["qrs"]
-    lines = [f"QRS detection: Se {q['Se']:.2f}%  +P {q['+P']:.2f}%  "
-             f"({q['reference_beats']} reference beats, {q['missed']} missed, "
-             f"{q['false_detections']} false detections)"]
+    lines = [
+        f"QRS detection: Se {q['Se']:.2f}%  +P {q['+P']:.2f}%  "
+        f"({q['reference_beats']} reference beats, {q['missed']} missed, "
+        f"{q['false_detections']} false detections)"
+    ]
     if with_classes:
         lines.append("class  reference  predicted     Se%     +P%  +P% all")
         for name in AAMI_CLASSES:
             s = stats[name]
-            se, pp, pp_all = (f"{s[k]:7.2f}" if s[k] is not None else "      -"
-                              for k in ("Se", "+P", "+P_all"))
-            lines.append(f"{name:>5}  {s['reference_beats']:9d}  {s['predicted_beats']:9d} "
-                         f"{se} {pp}  {pp_all}")
-        lines.append("(+P as EC57: fusion and unclassifiable beats called V, and unclassifiable beats "
-                     "called S, are not counted; +P all counts every false call)")
+            se, pp, pp_all = (f"{s[k]:7.2f}" if s[k] is not None else "      -" for k in ("Se", "+P", "+P_all"))
+            lines.append(f"{name:>5}  {s['reference_beats']:9d}  {s['predicted_beats']:9d} {se} {pp}  {pp_all}")
+        lines.append(
+            "(+P as EC57: fusion and unclassifiable beats called V, and unclassifiable beats "
+            "called S, are not counted; +P all counts every false call)"
+        )
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--folds", type=int, default=22,
-                        help="GroupKFold splits over the 22 DS1 records (22, the default, leaves "
-                             "one record out)")
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=22,
+        help="GroupKFold splits over the 22 DS1 records (22, the default, leaves one record out)",
+    )
     parser.add_argument("--qrs-only", action="store_true", help="score the detector alone")
-    parser.add_argument("--de-chazal", action="store_true",
-                        help="score the de Chazal 2004 LDA baseline instead of the served model")
-    parser.add_argument("--out", type=Path, default=MODEL_DIR / "metrics.json",
-                        help="where the cross-validation metrics are written")
+    parser.add_argument(
+        "--de-chazal", action="store_true", help="score the de Chazal 2004 LDA baseline instead of the served model"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=MODEL_DIR / "metrics.json", help="where the cross-validation metrics are written"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.qrs_only:
@@ -217,17 +239,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("confusion (rows reference N S V F Q extra; columns predicted N S V F Q missed):")
     print(matrix)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "protocol": f"GroupKFold({args.folds}) over MIT-BIH DS1 records (22: leave one record out), "
-                    "S threshold and S rules chosen by an inner GroupKFold(5) over each fold's "
-                    "training records (nested), paced records for Q training only, 150 ms "
-                    "matching, VF episodes excluded, gross statistics",
-        "model": "de Chazal 2004 LDA baseline" if args.de_chazal else "served pipeline",
-        "folds": splits, "statistics": stats, "confusion": matrix.tolist(),
-        "ectopy_by_record": by_record,
-        "confusion_axes": {"rows": list(AAMI_CLASSES) + ["no reference beat"],
-                           "columns": list(AAMI_CLASSES) + ["missed"]},
-        "seconds": round(time.perf_counter() - started, 1)}, indent=2) + "\n")
+    args.out.write_text(
+        json.dumps(
+            {
+                "protocol": f"GroupKFold({args.folds}) over MIT-BIH DS1 records (22: leave one record out), "
+                "S threshold and S rules chosen by an inner GroupKFold(5) over each fold's "
+                "training records (nested), paced records for Q training only, 150 ms "
+                "matching, VF episodes excluded, gross statistics",
+                "model": "de Chazal 2004 LDA baseline" if args.de_chazal else "served pipeline",
+                "folds": splits,
+                "statistics": stats,
+                "confusion": matrix.tolist(),
+                "ectopy_by_record": by_record,
+                "confusion_axes": {
+                    "rows": list(AAMI_CLASSES) + ["no reference beat"],
+                    "columns": list(AAMI_CLASSES) + ["missed"],
+                },
+                "seconds": round(time.perf_counter() - started, 1),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {args.out} in {time.perf_counter() - started:.0f} s")
 
 

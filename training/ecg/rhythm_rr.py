@@ -1,6 +1,6 @@
 """RR evidence of atrial fibrillation, and how it would join the rhythm model's probabilities.
 
-Evaluated, not served: under ``python -m classifier.ecg.evaluate_af`` (leave one MIT-BIH DS1
+Evaluated, not served: under ``python -m training.ecg.evaluate_af`` (leave one MIT-BIH DS1
 record out) the combination found no AF window the rhythm model missed and called AF in windows
 of frequent ventricular ectopy (record 208), and on the CinC test split it added one false AF
 call and no AF found, so ``classify_rhythm`` uses the rhythm model alone (model card, *Long
@@ -9,12 +9,13 @@ recordings*).
 A logistic regression over the RR-irregularity features of one window (``features.rr_features``,
 already computed for the rhythm model) gives an AF probability from the beat timing alone. Where
 that probability reaches ``threshold`` (strong evidence: the regression is fitted on the CinC
-development records by ``classifier.ecg.train_rr_af``, the threshold chosen on MIT-BIH DS1 by
+development records by ``training.ecg.train_rr_af``, the threshold chosen on MIT-BIH DS1 by
 ``evaluate_af``) and exceeds the rhythm model's own AF probability, the window's AF
 probability becomes the RR model's and the other classes share the rest in the model's proportions
 (``combine``). A window the model calls ``Noisy Recording`` is left as it is: false detections in
 noise are irregular too.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,7 @@ class RrAfModel(StandardisedLogistic):
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
-def combine(probabilities: np.ndarray, rr_af: np.ndarray, classes: Sequence[str],
-            threshold: float) -> np.ndarray:
+def combine(probabilities: np.ndarray, rr_af: np.ndarray, classes: Sequence[str], threshold: float) -> np.ndarray:
     """Per-window probabilities with strong RR evidence of AF joined in (module docstring).
 
     ``probabilities`` is (windows, classes) from the rhythm model, ``rr_af`` the RR model's AF

@@ -1,11 +1,11 @@
 """Repeated grouped cross-validation of the EEG pipeline on the training side only.
 
-    OMP_NUM_THREADS=1 python -m classifier.eeg.crossval [--seeds 5] [--windows 4 6 8]
-    OMP_NUM_THREADS=1 python -m classifier.eeg.crossval --all-segments [--seeds 5]
+    OMP_NUM_THREADS=1 python -m training.eeg.crossval [--seeds 5] [--windows 4 6 8]
+    OMP_NUM_THREADS=1 python -m training.eeg.crossval --all-segments [--seeds 5]
 
 How stable the model card's out-of-fold figures are, how much of them is owed to correlated
 segments, and whether a longer analysis window would do better. For each window length and two
-groupings, by segment (as ``classifier.eeg.train``) and by groups of correlated segments
+groupings, by segment (as ``training.eeg.train``) and by groups of correlated segments
 (``bonn.correlated_groups``), the trained LightGBM recipe is cross-validated over several fold
 draws. Each line gives the mean and the (min-max) over the draws of: segment accuracy with argmax
 decisions, segment accuracy and seizure sensitivity with the committed model's temperature and
@@ -16,7 +16,7 @@ single-split figures coarse.
 
 With ``--all-segments`` (see ``nested``): a nested cross-validation over all 500 segments instead,
 grouped by correlated groups, each outer fold running the whole training recipe of
-``classifier.eeg.train`` on its training segments; no model is chosen or saved by it.
+``training.eeg.train`` on its training segments; no model is chosen or saved by it.
 """
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ from scipy import stats
 from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedGroupKFold
 
-from classifier.eeg import bonn, model, preprocess
-from classifier.eeg.evaluate import metrics
-from classifier.eeg.train import (N_FOLDS, calibration, lightgbm, out_of_fold, segment_means,
-                                  segment_probabilities)
+from classifier.eeg import model, preprocess
+from training.eeg import bonn
+from training.eeg.evaluate import metrics
+from training.eeg.train import N_FOLDS, calibration, lightgbm, out_of_fold, segment_means, segment_probabilities
 
 
 def draw_figures(scores: np.ndarray, groups: np.ndarray, seg_labels: np.ndarray,
@@ -42,11 +42,11 @@ def draw_figures(scores: np.ndarray, groups: np.ndarray, seg_labels: np.ndarray,
     """[argmax accuracy, accuracy and seizure sensitivity under the committed rule, lowest
     P(seizure) of a seizure segment, log loss] of one draw's out-of-fold window scores."""
     plain = segment_probabilities(scores, groups)
-    ruled = model.decide(segment_probabilities(scores, groups, temperature), bonn.SEIZURE, threshold)
-    seizure = seg_labels == bonn.SEIZURE
+    ruled = model.decide(segment_probabilities(scores, groups, temperature), model.SEIZURE, threshold)
+    seizure = seg_labels == model.SEIZURE
     return [np.mean(plain.argmax(axis=1) == seg_labels), np.mean(ruled == seg_labels),
-            np.mean(ruled[seizure] == bonn.SEIZURE), plain[seizure, bonn.SEIZURE].min(),
-            log_loss(seg_labels, np.clip(plain, 1e-12, 1.0), labels=range(len(bonn.CLASSES)))]
+            np.mean(ruled[seizure] == model.SEIZURE), plain[seizure, model.SEIZURE].min(),
+            log_loss(seg_labels, np.clip(plain, 1e-12, 1.0), labels=range(len(model.CLASSES)))]
 
 
 def outer_folds(labels: np.ndarray, groups: np.ndarray,
@@ -61,7 +61,7 @@ def nested_draw(table: dict[str, np.ndarray], segments: list[bonn.Segment],
                 correlated: dict[str, int], seed: int) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
     """One fold draw of the nested cross-validation over all segments.
 
-    In every outer fold the recipe of classifier.eeg.train runs on the outer-training segments only:
+    In every outer fold the recipe of training.eeg.train runs on the outer-training segments only:
     inner out-of-fold LightGBM scores (folds grouped by correlated groups, drawn with ``seed``), the
     temperature and seizure threshold fitted on them (``train.calibration``), and LightGBM fitted on
     all outer-training windows. The outer-test segments are decided as the service decides: softmax
@@ -74,7 +74,7 @@ def nested_draw(table: dict[str, np.ndarray], segments: list[bonn.Segment],
     labels = np.array([s.label for s in segments])
     groups = np.array([correlated[i] for i in ids])
     window_groups = np.array([correlated[i] for i in table["segment"]])
-    decided, probabilities = np.full(len(ids), -1), np.zeros((len(ids), len(bonn.CLASSES)))
+    decided, probabilities = np.full(len(ids), -1), np.zeros((len(ids), len(model.CLASSES)))
     calibrations = []
     for fit, test in outer_folds(labels, groups, seed):
         on_fit = np.isin(table["segment"], ids[fit])
@@ -87,22 +87,22 @@ def nested_draw(table: dict[str, np.ndarray], segments: list[bonn.Segment],
         seg_p = segment_probabilities(scores, table["segment"][on_test], temperature)
         rows = [row[i] for i in np.unique(table["segment"][on_test])]  # segment_probabilities' order
         probabilities[rows] = seg_p
-        decided[rows] = model.decide(seg_p, bonn.SEIZURE, threshold)
+        decided[rows] = model.decide(seg_p, model.SEIZURE, threshold)
         calibrations.append((temperature, threshold))
     assert (decided >= 0).all(), "every segment is tested once"
     return decided, probabilities, calibrations
 
 
-NESTED_FIGURES = ["accuracy"] + [f"{name} {kind}" for name in bonn.CLASSES
+NESTED_FIGURES = ["accuracy"] + [f"{name} {kind}" for name in model.CLASSES
                                  for kind in ("sensitivity", "specificity")] + ["seizure missed", "ECE"]
 
 
 def nested_figures(labels: np.ndarray, decided: np.ndarray, probabilities: np.ndarray) -> list[float]:
     """NESTED_FIGURES of these segments (ECE over the probability of the reported label)."""
     m = metrics(labels, decided, probabilities[np.arange(len(decided)), decided])
-    per_class = [m["per_class"][name][kind] for name in bonn.CLASSES
+    per_class = [m["per_class"][name][kind] for name in model.CLASSES
                  for kind in ("sensitivity", "specificity")]
-    missed = int(np.sum((labels == bonn.SEIZURE) & (decided != bonn.SEIZURE)))
+    missed = int(np.sum((labels == model.SEIZURE) & (decided != model.SEIZURE)))
     return [m["accuracy"], *per_class, missed, m["ece"]]
 
 
@@ -114,7 +114,7 @@ def all_segments(seeds: int) -> int:
     labels = np.array([s.label for s in segments])
     held_out = np.isin([s.segment_id for s in segments], held_out_ids)
     subsets = [("all", np.ones(len(segments), bool)), ("held-out", held_out)]
-    n_seizure = {name: int(np.sum(labels[mask] == bonn.SEIZURE)) for name, mask in subsets}
+    n_seizure = {name: int(np.sum(labels[mask] == model.SEIZURE)) for name, mask in subsets}
     print(f"nested CV over all {len(segments)} segments ({len(set(correlated.values()))} correlated "
           f"groups): {N_FOLDS} outer folds stratified by class and grouped by correlated groups, "
           f"{seeds} fold draws;\nin each outer fold the training recipe on the outer-training "
@@ -141,9 +141,9 @@ def all_segments(seeds: int) -> int:
                      f"{time.perf_counter() - start:>9.0f}") if name == "all" else ""
             print(f"{seed:<5}{name:<10}{cells}{extra}", flush=True)
         missed = [s.segment_id + ("*" if h else "") for s, d, h in zip(segments, decided, held_out)
-                  if s.label == bonn.SEIZURE and d != bonn.SEIZURE]
+                  if s.label == model.SEIZURE and d != model.SEIZURE]
         false_calls = [s.segment_id + ("*" if h else "") for s, d, h in zip(segments, decided, held_out)
-                       if s.label != bonn.SEIZURE and d == bonn.SEIZURE]
+                       if s.label != model.SEIZURE and d == model.SEIZURE]
         print(f"{'':<5}seizure segments missed: {', '.join(missed) or '-'}; called seizure but not: "
               f"{', '.join(false_calls) or '-'} (* = fixed held-out)")
     print(f"\nmean (min-max) over {seeds} fold draws")
@@ -159,7 +159,7 @@ def all_segments(seeds: int) -> int:
     return 0
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5, help="fold draws per line")
     parser.add_argument("--windows", type=float, nargs="+", default=[4.0, 6.0, 8.0],
@@ -167,7 +167,7 @@ def main() -> int:
     parser.add_argument("--all-segments", action="store_true",
                         help="nested CV over all 500 segments grouped by correlated groups, the "
                              "full training recipe in every outer fold (4 s windows only)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.all_segments:
         return all_segments(args.seeds)
 
