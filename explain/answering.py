@@ -11,6 +11,7 @@ import re
 from typing import Any, Mapping, Optional, Sequence
 
 import knowledge_base as kb
+from classifier.signal_types import NOISY_RECORDING
 from explain.request import ExplainRequest
 from knowledge_base import red_flags
 from knowledge_base import topics as kb_topics
@@ -34,7 +35,7 @@ def emergency_first(text: str, *texts: Optional[str]) -> str:
 
 
 def _finding_line(label: str, confidence: float, inconclusive: bool) -> str:
-    if inconclusive or label == kb.NOISY_LABEL:
+    if inconclusive or label == NOISY_RECORDING:
         return (f"About this result: it is inconclusive ({confidence:.0%} confidence), so it does "
                 "not show whether the patient has any finding.")
     band = kb.confidence_band(confidence)
@@ -62,7 +63,7 @@ def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[
              if 20 <= float(m.group(1)) <= 300]
     if facts is None:
         return _rate_words(asked[0]) if asked else None
-    if facts.get("quality") == "poor" or facts.get("label") == kb.NOISY_LABEL:
+    if facts.get("quality") == "poor" or facts.get("label") == NOISY_RECORDING:
         return ("This recording was too noisy to measure the heart rate or count beats reliably, so "
                 "no numbers are given. Repeat the recording with the patient still and good "
                 "electrode contact, or count the pulse by hand for a full minute.")

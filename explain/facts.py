@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from classifier.finding import QUALITY_POOR, Finding
+from classifier.signal_types import NOISY_RECORDING
 
 PER_HOUR_FROM_S = 3600.0        # a rate per hour only from at least an hour of recording
 FREQUENT_SHARE = 0.1            # more than 1 in 10 beats is frequent (the PVC entry's words)
-NOISY_LABEL = "Noisy Recording"
 ECTOPY = {"V": ("pvc", "premature ventricular contraction (PVC)",
                 "premature ventricular contractions (PVCs)"),
           "S": ("pac", "premature atrial contraction (PAC)", "premature atrial contractions (PACs)")}
@@ -30,7 +30,7 @@ def _atrial_fibrillation_or_flutter(label: str) -> bool:
 def measurable(finding: Finding) -> bool:
     """Whether the recording is clean enough for a heart rate and beat counts."""
     summary = finding.beat_summary or {}
-    return (finding.quality != QUALITY_POOR and finding.label != NOISY_LABEL
+    return (finding.quality != QUALITY_POOR and finding.label != NOISY_RECORDING
             and summary.get("quality") != QUALITY_POOR)
 
 

@@ -5,6 +5,7 @@ them into an answer with :func:`render_answer`, and the safety guard uses their 
 (:func:`find_mentions`) to check that a generated text names the right finding and no other.
 The format and the confidence bands are described in ``README.md`` next to this file.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,10 +28,9 @@ REQUIRED_KEYS = ("label", "signal_type", "synonyms", *TEXT_KEYS, "red_flags", "q
 # classifier.inconclusive.INCONCLUSIVE_BELOW it is inconclusive). README.md explains the choice.
 LIKELY_BELOW = 0.8
 
-DECISION_SUPPORT = ("This is decision support, not a diagnosis: a qualified clinician must confirm "
-                    "the finding.")
-HEADINGS = ("1. Explanation of the finding", "2. Clinical significance",
-            "3. Recommended follow-up actions")
+DECISION_SUPPORT = "This is decision support, not a diagnosis: a qualified clinician must confirm the finding."
+HEADINGS = ("1. Explanation of the finding", "2. Clinical significance", "3. Recommended follow-up actions")
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -58,6 +58,7 @@ def _nonempty_text(value: object) -> bool:
 
 def _entry_from_file(path: Path) -> Entry:
     """Read and validate one entry file; a ValueError names the file and what is wrong with it."""
+
     def fail(reason: str) -> ValueError:
         return ValueError(f"knowledge-base entry {path.name}: {reason}")
 
@@ -89,12 +90,18 @@ def _entry_from_file(path: Path) -> Entry:
         raise fail(f"questions must have exactly the keys {list(TOPICS)}")
     if not all(map(_nonempty_text, questions.values())):
         raise fail("questions has an empty answer")
-    return Entry(label=data["label"], signal_type=data["signal_type"],
-                 synonyms=tuple(data["synonyms"]), summary=data["summary"],
-                 explanation=data["explanation"], significance=data["significance"],
-                 follow_up=data["follow_up"], red_flags=tuple(data["red_flags"]),
-                 questions={topic: questions[topic] for topic in TOPICS},
-                 limitations=data["limitations"])
+    return Entry(
+        label=data["label"],
+        signal_type=data["signal_type"],
+        synonyms=tuple(data["synonyms"]),
+        summary=data["summary"],
+        explanation=data["explanation"],
+        significance=data["significance"],
+        follow_up=data["follow_up"],
+        red_flags=tuple(data["red_flags"]),
+        questions={topic: questions[topic] for topic in TOPICS},
+        limitations=data["limitations"],
+    )
 
 
 @lru_cache(maxsize=4)
@@ -108,8 +115,7 @@ def _entries(directory: Path) -> dict[str, Entry]:
         entry = _entry_from_file(path)
         for name in {entry.label.lower(), *entry.synonyms}:
             if owner.get(name, entry.label) != entry.label:
-                raise ValueError(f"knowledge-base entry {path.name}: name {name!r} is already "
-                                 f"used by {owner[name]!r}")
+                raise ValueError(f"knowledge-base entry {path.name}: name {name!r} is already used by {owner[name]!r}")
             owner[name] = entry.label
         entries[entry.label] = entry
     return entries
@@ -132,8 +138,7 @@ def get_entry(label: str) -> Optional[Entry]:
 def labels(signal_type: Optional[str] = None) -> list[str]:
     """The known class labels, optionally only those of one signal type ("ECG" or "EEG")."""
     wanted = signal_type.upper() if signal_type else None
-    return sorted(label for label, entry in load_entries().items()
-                  if wanted is None or entry.signal_type == wanted)
+    return sorted(label for label, entry in load_entries().items() if wanted is None or entry.signal_type == wanted)
 
 
 def _name_pattern(name: str) -> str:
@@ -148,10 +153,13 @@ def _name_pattern(name: str) -> str:
 
 @lru_cache(maxsize=4)
 def _mention_patterns(directory: Path) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((entry.label, re.compile("|".join(_name_pattern(name) for name in
-                                                   (entry.label.lower(), *entry.synonyms)),
-                                          re.IGNORECASE))
-                 for entry in _entries(directory).values())
+    return tuple(
+        (
+            entry.label,
+            re.compile("|".join(_name_pattern(name) for name in (entry.label.lower(), *entry.synonyms)), re.IGNORECASE),
+        )
+        for entry in _entries(directory).values()
+    )
 
 
 def find_mentions(text: str) -> set[str]:
@@ -164,7 +172,7 @@ def find_mentions(text: str) -> set[str]:
 
 
 def confidence_band(confidence: float) -> str:
-    """"inconclusive" below 0.6, "possible" from 0.6 to below 0.8, "likely" from 0.8."""
+    """ "inconclusive" below 0.6, "possible" from 0.6 to below 0.8, "likely" from 0.8."""
     if confidence < INCONCLUSIVE_BELOW:
         return "inconclusive"
     if confidence < LIKELY_BELOW:
@@ -172,13 +180,12 @@ def confidence_band(confidence: float) -> str:
     return "likely"
 
 
-def _sections(headline: str, explanation: str, significance: str, follow_up: str,
-              entry: Entry) -> str:
+def _sections(headline: str, explanation: str, significance: str, follow_up: str, entry: Entry) -> str:
     parts = [headline]
     for heading, body in zip(HEADINGS, (explanation, significance, follow_up)):
         parts += [heading, body]
-    parts += ["Seek urgent care if: " + "; ".join(entry.red_flags) + ".",
-              entry.limitations, "", DECISION_SUPPORT]
+    flags = ". ".join(flag[0].upper() + flag[1:] for flag in entry.red_flags)
+    parts += [f"Seek urgent care if: {flags}.", entry.limitations, "", DECISION_SUPPORT]
     return "\n".join(parts)
 
 
@@ -189,7 +196,7 @@ def _confirmation_step(entry: Entry) -> str:
 
 
 def inconclusive_headline(confidence: float, reason: Optional[str] = None) -> str:
-    """"Result: inconclusive (...)", followed by why when the reason is known."""
+    """ "Result: inconclusive (...)", followed by why when the reason is known."""
     headline = f"Result: inconclusive ({confidence:.0%} confidence)."
     return f"{headline} Why: {reason}." if reason else headline
 
@@ -197,25 +204,32 @@ def inconclusive_headline(confidence: float, reason: Optional[str] = None) -> st
 def _inconclusive(entry: Entry, confidence: float, reason: Optional[str] = None) -> str:
     """Wording that never presents the class as the patient's diagnosis."""
     if entry.label == NOISY_RECORDING:
-        headline = ("Result: inconclusive. This is a noisy recording that could not be read "
-                    "reliably.")
+        headline = "Result: inconclusive. This is a noisy recording that could not be read reliably."
         return _sections(headline, entry.explanation, entry.significance, entry.follow_up, entry)
     headline = inconclusive_headline(confidence, reason)
-    leaning = (f"The model's likeliest class was {entry.label}, but it is not reported as a finding."
-               if reason else f"The model leaned towards {entry.label}, but not strongly enough to "
-               "report it as a finding.")
-    explanation = (f"The {entry.signal_type} analysis could not reach a reliable result. {leaning} "
-                   f"For background only: {entry.summary}")
-    significance = (f"No conclusion about {entry.label} should be drawn from this recording "
-                    "alone. Judge the patient by their symptoms and history, not by this result.")
-    follow_up = (f"Repeat the recording with the patient still and relaxed and with good electrode "
-                 f"contact, or ask a specialist to review it; {_confirmation_step(entry)} can "
-                 "settle the question.")
+    leaning = (
+        f"The model's likeliest class was {entry.label}, but it is not reported as a finding."
+        if reason
+        else f"The model leaned towards {entry.label}, but not strongly enough to report it as a finding."
+    )
+    explanation = (
+        f"The {entry.signal_type} analysis could not reach a clear result. {leaning} "
+        f"For background only: {entry.summary}"
+    )
+    significance = (
+        f"No conclusion about {entry.label} should be drawn from this recording "
+        "alone. Judge the patient by their symptoms and history, not by this result."
+    )
+    step = _confirmation_step(entry)
+    follow_up = (
+        "Repeat the recording. Keep the patient still and relaxed, with good electrode "
+        f"contact. Or ask a specialist to review it. {step[0].upper()}{step[1:]} can "
+        "settle the question."
+    )
     return _sections(headline, explanation, significance, follow_up, entry)
 
 
-def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None,
-                  reason: Optional[str] = None) -> str:
+def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None, reason: Optional[str] = None) -> str:
     """The knowledge-base text for a finding of ``entry`` at ``confidence``, worded by band.
 
     "likely" states the finding; "possible" words it as possible and asks for confirmation;
@@ -228,19 +242,20 @@ def render_answer(entry: Entry, confidence: float, topic: Optional[str] = None,
     if reason or band == "inconclusive" or entry.label == NOISY_RECORDING:
         text = _inconclusive(entry, confidence, reason)
         if entry.label != NOISY_RECORDING:
-            preface = (f"General information about {entry.label}, which this result does not "
-                       "confirm: ")
+            preface = f"General information about {entry.label}, which this result does not confirm: "
     elif band == "possible":
-        headline = (f"Result: possible {entry.label} ({confidence:.0%} confidence). "
-                    "This needs confirmation before any decision is made.")
-        follow_up = (f"Because the result is not certain, confirm it with a repeat recording or "
-                     f"{_confirmation_step(entry)}. {entry.follow_up}")
-        text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance,
-                         follow_up, entry)
+        headline = (
+            f"Result: possible {entry.label} ({confidence:.0%} confidence). "
+            "This needs confirmation before any decision is made."
+        )
+        follow_up = (
+            f"The result is not certain. Confirm it with a repeat recording or "
+            f"{_confirmation_step(entry)}. {entry.follow_up}"
+        )
+        text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance, follow_up, entry)
     else:
         headline = f"Result: {entry.label} (likely, {confidence:.0%} confidence)."
-        text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance,
-                         entry.follow_up, entry)
+        text = _sections(headline, f"{entry.summary} {entry.explanation}", entry.significance, entry.follow_up, entry)
     return _with_topic(entry, topic, text, preface)
 
 

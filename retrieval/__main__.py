@@ -1,9 +1,10 @@
 """``python -m retrieval build | recall | compare``.
 
 build    build (or rebuild) the index under data/retrieval/
-recall   recall@1/@5 and p50 latency of the index on held-out MedQuAD questions
+recall   recall@1/@5 and p50 latency of the index on MedQuAD questions (--sample tune | held-out)
 compare  the same for SQLite FTS5 and bm25s over the same passages (how the index was chosen)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,7 @@ import sys
 import time
 
 from retrieval import index as ix
-from retrieval.evaluate import held_out_questions, recall
+from retrieval.evaluate import SAMPLES, held_out_questions, recall
 
 
 def _fts5_search(index: ix.Index):
@@ -27,22 +28,31 @@ def _bm25s_search(corpus_dir):
     passages = list(all_passages(corpus_dir))
     doc_ids = [p.doc_id for p in passages]
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize([f"{p.title} {p.text}" for p in passages], stopwords="en",
-                                   show_progress=False), show_progress=False)
+    retriever.index(
+        bm25s.tokenize([f"{p.title} {p.text}" for p in passages], stopwords="en", show_progress=False),
+        show_progress=False,
+    )
 
     def search(question: str, k: int) -> list[str]:
-        results, _ = retriever.retrieve(bm25s.tokenize([question], stopwords="en",
-                                                       show_progress=False),
-                                        k=k * 4, show_progress=False)
+        results, _ = retriever.retrieve(
+            bm25s.tokenize([question], stopwords="en", show_progress=False), k=k * 4, show_progress=False
+        )
         return list(dict.fromkeys(doc_ids[i] for i in results[0]))[:k]
 
     return search
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m retrieval", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m retrieval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["build", "recall", "compare"])
+    parser.add_argument(
+        "--sample",
+        choices=SAMPLES,
+        default="held-out",
+        help="MedQuAD question sample: tune (choices made there) or held-out",
+    )
     args = parser.parse_args(argv)
     corpus_dir, index_path = ix.default_paths()
     if args.command == "build":
@@ -54,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if index is None:
         print("no corpus: run scripts/fetch_data.py corpus first", file=sys.stderr)
         return 1
-    questions = held_out_questions(corpus_dir)
+    questions = held_out_questions(corpus_dir, args.sample)
     results = {"SQLite FTS5": recall(_fts5_search(index), questions).as_dict()}
     if args.command == "compare":
         started = time.perf_counter()

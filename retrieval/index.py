@@ -4,6 +4,7 @@ Chosen over ``bm25s`` by measured recall and latency (``python -m retrieval comp
 README.md). The file records a hash of every source it was built from, so a changed source is
 noticed at start-up and the index rebuilt.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,12 +28,14 @@ TITLE_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 # rows; they are left out of the match (unless nothing else is left).
 COMMON_TERM_SHARE = 0.03
 MAX_CACHED_TERMS = 50_000
-LAYOUT = "fts5 porter unicode61; v3"  # change it when build() changes
-STOPWORDS = frozenset("""a an and are as at be been being but by can could did do does doing for from
+LAYOUT = "fts5 porter unicode61; v5"  # change it when build() changes
+STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could did do does doing for from
 had has have having he her him his how i if in into is it its me my no not of on or our pt patient
 she should so than that the their them then there these they this those to too us was we were what
 when where which who why will with would you your is are about any also get got just like may
-might much many must tell know""".split())
+might much many must tell know""".split()
+)
 
 
 def default_paths() -> tuple[Path, Path]:
@@ -57,11 +60,12 @@ def build(corpus_dir: Path, index_path: Path) -> int:
     connection = sqlite3.connect(partial)
     with connection:
         connection.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-        connection.execute("CREATE VIRTUAL TABLE passages USING fts5(title, text, doc_id UNINDEXED, "
-                           "origin UNINDEXED, url UNINDEXED, licence UNINDEXED, "
-                           "tokenize='porter unicode61 remove_diacritics 2')")
-        rows = ((p.title, p.text, p.doc_id, p.origin, p.url, p.licence)
-                for p in all_passages(corpus_dir))
+        connection.execute(
+            "CREATE VIRTUAL TABLE passages USING fts5(title, text, doc_id UNINDEXED, "
+            "origin UNINDEXED, url UNINDEXED, licence UNINDEXED, "
+            "tokenize='porter unicode61 remove_diacritics 2')"
+        )
+        rows = ((p.title, p.text, p.doc_id, p.origin, p.url, p.licence) for p in all_passages(corpus_dir))
         connection.executemany("INSERT INTO passages VALUES (?, ?, ?, ?, ?, ?)", rows)
         count = connection.execute("SELECT count(*) FROM passages").fetchone()[0]
         connection.execute("INSERT INTO passages(passages) VALUES ('optimize')")
@@ -70,6 +74,15 @@ def build(corpus_dir: Path, index_path: Path) -> int:
     connection.close()
     partial.replace(index_path)
     return count
+
+
+# A question asking what something is wants the overview passage: MedQuAD titles it "(information)".
+DEFINITION_QUESTION = re.compile(
+    r"^\W*(what\s+(is|are)|define|definition|meaning)\b(?!.*\b(caus|symptom|"
+    r"treat|sign|test|inherit|outlook|risk|prevent)\w*)",
+    re.I,
+)
+DEFINITION_TERM = "information"
 
 
 def query_terms(text: str) -> list[str]:
@@ -97,8 +110,7 @@ class Index:
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                         check_same_thread=False)
+            connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
             self._local.connection = connection
         return connection
 
@@ -119,8 +131,11 @@ class Index:
         if term not in self._counts:
             if len(self._counts) > MAX_CACHED_TERMS:  # clients choose the words: bound the cache
                 self._counts.clear()
-            self._counts[term] = self._connection().execute(
-                "SELECT count(*) FROM passages WHERE passages MATCH ?", (f'"{term}"',)).fetchone()[0]
+            self._counts[term] = (
+                self._connection()
+                .execute("SELECT count(*) FROM passages WHERE passages MATCH ?", (f'"{term}"',))
+                .fetchone()[0]
+            )
         return self._counts[term]
 
     def search(self, text: str, k: int = 5, origin: Optional[str] = None) -> list[Hit]:
@@ -129,12 +144,21 @@ class Index:
         if not terms:
             return []
         match = self._match(terms)
+        if DEFINITION_QUESTION.search(text):  # ranks the overview first, matches no more rows
+            every = " OR ".join(f'"{term}"' for term in terms)
+            match = f'({match}) AND ({every} OR title : "{DEFINITION_TERM}")'
         where = "passages MATCH ?" + (" AND origin = ?" if origin else "")
         params = (match, origin) if origin else (match,)
-        rows = self._connection().execute(
-            f"SELECT title, text, doc_id, origin, url, licence, "
-            f"bm25(passages, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS rank FROM passages "
-            f"WHERE {where} ORDER BY rank LIMIT ?", (*params, k * 4)).fetchall()
+        rows = (
+            self._connection()
+            .execute(
+                f"SELECT title, text, doc_id, origin, url, licence, "
+                f"bm25(passages, {TITLE_WEIGHT}, {TEXT_WEIGHT}) AS rank FROM passages "
+                f"WHERE {where} ORDER BY rank LIMIT ?",
+                (*params, k * 4),
+            )
+            .fetchall()
+        )
         hits, seen = [], set()
         for title, body, doc_id, row_origin, url, licence, rank in rows:
             if doc_id in seen:
@@ -146,8 +170,9 @@ class Index:
         return hits
 
 
-def load(corpus_dir: Optional[Path] = None, index_path: Optional[Path] = None,
-         rebuild_if_stale: bool = True) -> Optional[Index]:
+def load(
+    corpus_dir: Optional[Path] = None, index_path: Optional[Path] = None, rebuild_if_stale: bool = True
+) -> Optional[Index]:
     """The index, rebuilt first when missing or built from other sources; None without a corpus."""
     default_corpus, default_index = default_paths()
     corpus_dir, index_path = corpus_dir or default_corpus, index_path or default_index
@@ -165,4 +190,3 @@ def load(corpus_dir: Optional[Path] = None, index_path: Optional[Path] = None,
     count = build(corpus_dir, index_path)
     log.info("retrieval index built: %d passages in %.1f s", count, time.perf_counter() - started)
     return Index(index_path)
-

@@ -62,7 +62,7 @@ def register_security(app: Flask, config: Config) -> None:
 
     if config.cors_origins:
         CORS(app, origins=[origin.strip() for origin in config.cors_origins.split(",") if origin.strip()],
-             methods=["GET", "POST"], allow_headers=["Content-Type", "Authorization", KEY_HEADER],
+             methods=["GET", "POST", "DELETE"], allow_headers=["Content-Type", "Authorization", KEY_HEADER],
              max_age=600)
 
     @app.after_request

@@ -1,4 +1,5 @@
 """What the blueprints share, kept on the app: the configuration, the store and the explainer chain."""
+
 from __future__ import annotations
 
 import logging
@@ -9,6 +10,7 @@ from flask import current_app
 
 from explain.chain import Explainer
 from retrieval.index import Index
+from service import provenance
 from service.config import Config
 from storage import Store, StoreUnavailable
 
@@ -36,8 +38,15 @@ def record_interpretation(**record: Any) -> Optional[str]:
     The answer itself does not depend on the store: a clinician still gets the finding when the
     database is down, only without an id to rate it by.
     """
+    generator = record["generator"]
     try:
-        return state().store.save_interpretation(**record)
+        return state().store.save_interpretation(
+            **record,
+            language_model_version=provenance.language_model_version(
+                generator, state().generator_status.get("model_path")
+            ),
+            knowledge_base_version=provenance.knowledge_base_version(),
+        )
     except StoreUnavailable as exc:
         log.warning("interpretation not stored: %s", exc)
         return None

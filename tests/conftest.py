@@ -1,6 +1,11 @@
 """Shared fixtures: the real datasets (unpacked by scripts/fetch_data.py) and the GPT-2 tokenizer."""
+
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +29,44 @@ def dataset():
     return get
 
 
+POSTGRES_URL_VARIABLE = "TEST_POSTGRES_URL"
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database on the server ``TEST_POSTGRES_URL`` names (``.ci/run`` starts one),
+    dropped afterwards. In CI a missing server fails the test; elsewhere it is skipped, saying why."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not url:
+        message = f"{POSTGRES_URL_VARIABLE} is not set: run `bash .ci/start_postgres.sh` and export what it prints"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"clinical_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """The URL of an empty database on each backend the service supports."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        with fresh_postgres_database() as url:
+            yield url
+
+
 @pytest.fixture()
 def make_app(tmp_path, monkeypatch):
     """``make_app(**overrides) -> Flask app`` on a fresh SQLite file, with no GPT-2 unless asked."""
@@ -31,8 +74,13 @@ def make_app(tmp_path, monkeypatch):
 
     def build(**overrides):
         from api import create_app
-        config = {"database_url": f"sqlite:///{tmp_path / 'test.db'}", "use_base_gpt2": False,
-                  "warm_up_models": False, **overrides}
+
+        config = {
+            "database_url": f"sqlite:///{tmp_path / 'test.db'}",
+            "use_base_gpt2": False,
+            "warm_up_models": False,
+            **overrides,
+        }
         return create_app(config)
 
     return build

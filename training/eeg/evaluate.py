@@ -48,7 +48,7 @@ def abstention(y_true: np.ndarray, findings: list[Finding]) -> dict:
     true_names = [model.CLASSES[k] for k in y_true]
     sets = [f.windows["prediction_set"] for f in findings]
     inconclusive = np.array([inference.is_inconclusive(f) for f in findings])
-    seizure = y_true == bonn.SEIZURE
+    seizure = y_true == model.SEIZURE
     called_seizure = np.array([f.label == model.CLASSES[model.SEIZURE] for f in findings])
     return {"coverage_90": round(float(np.mean([t in s for t, s in zip(true_names, sets)])), 4),
             "set_sizes": {str(k): int(v) for k, v in

@@ -104,8 +104,8 @@ def main() -> int:
                 counts["refused"] += 1
                 continue
             inconclusive = inference.is_inconclusive(finding)
-            seizure = seg.label == bonn.SEIZURE
-            kept = finding.label == bonn.CLASSES[seg.label]
+            seizure = seg.label == model.SEIZURE
+            kept = finding.label == model.CLASSES[seg.label]
             counts["n"] += 1
             counts["inconclusive"] += inconclusive
             counts["seizure n"] += seizure

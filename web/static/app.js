@@ -260,10 +260,12 @@ $("ask-form").addEventListener("submit", async (e) => {
   const question = $("question").value.trim();
   if (!question) return;
   const body = { prompt: question };
-  if (current) {
+  if (current && current.result.interpretation_id) {
+    // the stored result: its finding and its measured values (heart rate, beat counts, quality)
+    body.interpretation_id = current.result.interpretation_id;
+  } else if (current) {  // nothing stored (the database is down): the finding itself
     body.classification = { prediction: current.result.classification, confidence: current.result.confidence };
     body.signal_type = current.result.signal_type;
-    if (current.result.interpretation_id) body.interpretation_id = current.result.interpretation_id;
   }
   $("ask-button").disabled = true; $("ask-status").textContent = "Answering…";
   try {

@@ -1,0 +1,12 @@
+"""Alembic environment: run by ``storage.migrate`` with the connection it passes in."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from storage.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()
