@@ -124,21 +124,22 @@ def _sample_entropy(windows: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
         first, second, third = window[:-2], window[1:-1], window[2:]
         order = np.argsort(first, kind="stable")
         ordered = first[order]
-        slack = r * 1e-9 + 1e-300  # a wider candidate range; the exact test below decides
-        lo = np.searchsorted(ordered, ordered - r - slack, "left")
-        hi = np.searchsorted(ordered, ordered + r + slack, "right")
-        counts = hi - lo
+        # each unordered pair once: from every template to those after it in sorted order up to
+        # r above it (a little wider; the exact test below decides), counted twice at the end
+        after = np.arange(1, len(first) + 1)
+        reach = np.searchsorted(ordered, ordered + r + (r * 1e-9 + 1e-300), "right")
+        counts = np.maximum(reach - after, 0)
         anchor = np.repeat(np.arange(len(first)), counts)
-        position = lo[anchor] + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        position = after[anchor] + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         a, b = order[anchor], order[position]
-        two = ((np.abs(first[a] - first[b]) <= r) & (np.abs(second[a] - second[b]) <= r))
+        two = (np.abs(first[a] - first[b]) <= r) & (np.abs(second[a] - second[b]) <= r)
         three = two & (np.abs(third[a] - third[b]) <= r)
         templates = len(first)
-        phi = np.array([np.count_nonzero(two) - templates, np.count_nonzero(three) - templates]
-                       ) / (templates * (templates - 1))
-        if np.isclose(phi[0], 0):
+        phi = 2 * np.array([np.count_nonzero(two), np.count_nonzero(three)]) / (templates * (templates - 1))
+        # NeuroKit2's _phi_divide; np.isclose(x, 0) is |x| <= 1e-8
+        if abs(phi[0]) <= 1e-8:
             out[i] = -np.inf
-        elif np.isclose(phi[1] / phi[0], 0):
+        elif abs(phi[1] / phi[0]) <= 1e-8:
             out[i] = np.inf
         else:
             out[i] = -np.log(phi[1] / phi[0])
@@ -257,7 +258,7 @@ def recording_features(signal: np.ndarray, sampling_rate: float,
     X = np.full((len(bounds), len(FEATURE_NAMES)), np.nan)
     rows = np.flatnonzero(usable)
     if len(rows):
-        windows = np.stack([signals.robust_scale(prepared[start:stop])
-                            for start, stop in (bounds[i] for i in rows)])
+        windows = signals.robust_scale(np.stack([prepared[start:stop]
+                                                 for start, stop in (bounds[i] for i in rows)]))
         X[rows] = windows_features(windows, preprocess.TARGET_RATE)
     return X, usable, bounds
