@@ -44,19 +44,19 @@ def resample(signal: np.ndarray, sampling_rate: float, target_rate: float) -> np
 
 
 def robust_scale(signal: np.ndarray) -> np.ndarray:
-    """Centre on the median and divide by the inter-quartile range, along the last axis (so a 2-D
-    array of windows is scaled row by row, at once).
+    """Centre on the median and divide by the inter-quartile range.
 
     Makes a recording's units irrelevant: millivolts, microvolts and raw ADC counts give the same
     output. A flat signal (zero spread) is returned as zeros rather than divided by zero.
     """
-    centred = signal - np.median(signal, axis=-1, keepdims=True)
-    q75, q25 = np.percentile(centred, [75, 25], axis=-1, keepdims=True)
+    centred = signal - np.median(signal)
+    q75, q25 = np.percentile(centred, [75, 25])
     spread = q75 - q25
-    usable = (spread > 0) & np.isfinite(spread)
-    spread = np.where(usable, spread, np.max(np.abs(centred), axis=-1, keepdims=True))
-    usable = (spread > 0) & np.isfinite(spread)
-    return np.where(usable, centred / np.where(usable, spread, 1.0), 0.0)
+    if spread <= 0 or not np.isfinite(spread):
+        spread = np.max(np.abs(centred))
+    if spread <= 0 or not np.isfinite(spread):
+        return np.zeros_like(centred)
+    return centred / spread
 
 
 def sliding_windows(n_samples: int, window: int, step: int) -> list[tuple[int, int]]:

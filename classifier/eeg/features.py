@@ -258,7 +258,7 @@ def recording_features(signal: np.ndarray, sampling_rate: float,
     X = np.full((len(bounds), len(FEATURE_NAMES)), np.nan)
     rows = np.flatnonzero(usable)
     if len(rows):
-        windows = signals.robust_scale(np.stack([prepared[start:stop]
-                                                 for start, stop in (bounds[i] for i in rows)]))
+        windows = np.stack([signals.robust_scale(prepared[start:stop])
+                            for start, stop in (bounds[i] for i in rows)])
         X[rows] = windows_features(windows, preprocess.TARGET_RATE)
     return X, usable, bounds
