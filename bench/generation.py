@@ -16,6 +16,7 @@ which refuses random-weight text so the knowledge base answers, storing the reco
 ``/ask``: as served (int8 on CPU by default), then with ``GEN_INT8=0`` (fp32), so the int8 share
 of the gain is visible.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,8 +60,7 @@ class TokenCounter:
         GenerationMixin.generate = self._original
 
 
-def tokens_per_second(counter: TokenCounter, calls: dict[str, Callable[[], object]], repeats: int
-                      ) -> dict[str, float]:
+def tokens_per_second(counter: TokenCounter, calls: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
     """Best tokens/s of each call over ``repeats`` rounds, after one warm-up each. The calls take
     turns within every round, so a change in the machine's load falls on all of them alike."""
     best = dict.fromkeys(calls, 0.0)
@@ -77,9 +77,14 @@ def tokens_per_second(counter: TokenCounter, calls: dict[str, Callable[[], objec
 
 def ask_call(model_dir: Path, tmp: str, new_tokens: int, int8: bool) -> Callable[[], None]:
     """A ``POST /ask`` about a confident finding, so the language model is asked first."""
-    app = create_app({"database_url": f"sqlite:///{tmp}/bench-{int8}.db", "medical_gpt2_path": str(model_dir),
-                      "warm_up_models": False,
-                      "generation": {"max_new_tokens": new_tokens, "timeout_s": 120, "int8": int8}})
+    app = create_app(
+        {
+            "database_url": f"sqlite:///{tmp}/bench-{int8}.db",
+            "medical_gpt2_path": str(model_dir),
+            "warm_up_models": False,
+            "generation": {"max_new_tokens": new_tokens, "timeout_s": 120, "int8": int8},
+        }
+    )
     client = app.test_client()
 
     def ask() -> None:
@@ -96,9 +101,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     s = GenerationSettings()
-    sampling = {"do_sample": True, "temperature": s.temperature, "top_p": s.top_p,
-                "repetition_penalty": s.repetition_penalty, "max_new_tokens": args.new_tokens,
-                "min_new_tokens": args.new_tokens}
+    sampling = {
+        "do_sample": True,
+        "temperature": s.temperature,
+        "top_p": s.top_p,
+        "repetition_penalty": s.repetition_penalty,
+        "max_new_tokens": args.new_tokens,
+        "min_new_tokens": args.new_tokens,
+    }
 
     with tempfile.TemporaryDirectory() as tmp, TokenCounter() as counter:
         model_dir = Path(tmp) / "gpt2-124m-random"
@@ -106,19 +116,24 @@ def main(argv: list[str] | None = None) -> None:
         GPT2LMHeadModel(GPT2Config()).save_pretrained(model_dir)
         bundled_tokenizer().save_pretrained(model_dir)
 
-        naive = pipeline("text-generation", model=str(model_dir), tokenizer=str(model_dir),
-                         device="cpu")
-        prompt = prompts.clinical_query_prompt(QUESTION, CLASSIFICATION["prediction"],
-                                               CLASSIFICATION["confidence"])
-        print(f"GPT-2 124M (random weights), {args.new_tokens} new tokens, best of {args.repeats} "
-              f"interleaved rounds, {torch.get_num_threads()} thread")
+        naive = pipeline("text-generation", model=str(model_dir), tokenizer=str(model_dir), device="cpu")
+        prompt = prompts.clinical_query_prompt(QUESTION, CLASSIFICATION["prediction"], CLASSIFICATION["confidence"])
+        print(
+            f"GPT-2 124M (random weights), {args.new_tokens} new tokens, best of {args.repeats} "
+            f"interleaved rounds, {torch.get_num_threads()} thread"
+        )
         print(f"{'path':<42}{'tokens/s':>10}{'x pipeline':>12}")
         # One phase per /ask setting: the service keeps one chain per process, so each phase builds
         # its app and times it in turns with the pipeline.
         for label, int8 in [("as served (int8)", True), ("GEN_INT8=0 (fp32)", False)]:
-            best = tokens_per_second(counter, {
-                "pipeline": lambda: naive(prompt, return_full_text=False, **sampling),
-                "ask": ask_call(model_dir, tmp, args.new_tokens, int8)}, args.repeats)
+            best = tokens_per_second(
+                counter,
+                {
+                    "pipeline": lambda: naive(prompt, return_full_text=False, **sampling),
+                    "ask": ask_call(model_dir, tmp, args.new_tokens, int8),
+                },
+                args.repeats,
+            )
             print(f"{'transformers pipeline, fp32':<42}{best['pipeline']:>10.1f}{1:>12.2f}")
             print(f"{'POST /ask, ' + label:<42}{best['ask']:>10.1f}{best['ask'] / best['pipeline']:>12.2f}")
 

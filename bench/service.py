@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> None:
             line = (f"{name:<22}{baseline:>12.3f}{service:>18.3f}{service / baseline:>8.2f}"
                     f"{len(body) / 1e6:>9.1f}")
             if len(samples) / rate <= 60:  # the peers on the 60 s record only (minutes each on 30 min)
-                process = median_seconds(lambda: nk.ecg_process(samples, sampling_rate=int(rate)), args.repeats)
-                peaks = median_seconds(lambda: nk.ecg_peaks(samples, sampling_rate=int(rate)), args.repeats)
+                fs = int(rate)
+                process = median_seconds(lambda s=samples: nk.ecg_process(s, sampling_rate=fs), args.repeats)
+                peaks = median_seconds(lambda s=samples: nk.ecg_peaks(s, sampling_rate=fs), args.repeats)
                 line += f"{process:>18.3f}{process / service:>8.1f}{peaks:>16.3f}{peaks / service:>8.2f}"
             print(line)
 

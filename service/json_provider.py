@@ -3,6 +3,7 @@ standard library's parser was most of the HTTP layer's cost. Bodies orjson refus
 Infinity literals Python's parser accepts, integers beyond 64 bits, invalid JSON) go to the standard
 parser, so what is accepted and every error message stay as they were. Responses are small and keep
 Flask's default encoder."""
+
 from __future__ import annotations
 
 import json

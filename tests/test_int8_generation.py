@@ -4,6 +4,7 @@ A small GPT-2-architecture model is trained here, briefly, on the bundled medica
 the comparison is between a model that has learnt something and its int8 copy, not between two
 random ones. Speed is measured in bench/generation.py, never here.
 """
+
 from __future__ import annotations
 
 import copy
@@ -36,8 +37,9 @@ def trained():
     every_tenth = torch.arange(len(blocks)) % 10 == 9
     train, held_out = blocks[~every_tenth], blocks[every_tenth]
     torch.manual_seed(0)
-    config = GPT2Config(vocab_size=len(used), n_layer=2, n_head=2, n_embd=64, n_positions=BLOCK,
-                        bos_token_id=0, eos_token_id=0)
+    config = GPT2Config(
+        vocab_size=len(used), n_layer=2, n_head=2, n_embd=64, n_positions=BLOCK, bos_token_id=0, eos_token_id=0
+    )
     model = GPT2LMHeadModel(config)
     optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3)
     model.train()
@@ -56,9 +58,15 @@ def perplexity(model, blocks: torch.Tensor) -> float:
 
 def greedy(model, prompt: torch.Tensor) -> list[int]:
     with torch.no_grad():
-        out = model.generate(prompt[None], do_sample=False, max_new_tokens=NEW_TOKENS,
-                             min_new_tokens=NEW_TOKENS, use_cache=True, pad_token_id=0)
-    return out[0, prompt.shape[0]:].tolist()
+        out = model.generate(
+            prompt[None],
+            do_sample=False,
+            max_new_tokens=NEW_TOKENS,
+            min_new_tokens=NEW_TOKENS,
+            use_cache=True,
+            pad_token_id=0,
+        )
+    return out[0, prompt.shape[0] :].tolist()
 
 
 def test_conv1d_to_linear_changes_no_output(trained):
@@ -83,8 +91,10 @@ def test_int8_keeps_held_out_perplexity_within_two_percent_and_most_greedy_outpu
 
     prompts = held_out[:PROMPTS, :PROMPT_TOKENS]
     identical = sum(greedy(model, p) == greedy(int8, p) for p in prompts) / len(prompts)
-    print(f"\nheld-out perplexity fp32 {fp32_ppl:.2f}, int8 {int8_ppl:.2f}; "
-          f"greedy {NEW_TOKENS}-token outputs identical for {identical:.0%} of {len(prompts)} prompts")
+    print(
+        f"\nheld-out perplexity fp32 {fp32_ppl:.2f}, int8 {int8_ppl:.2f}; "
+        f"greedy {NEW_TOKENS}-token outputs identical for {identical:.0%} of {len(prompts)} prompts"
+    )
     assert identical >= 0.5
 
 
