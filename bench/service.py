@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> None:
                     f"{len(body) / 1e6:>9.1f}")
             if len(samples) / rate <= 60:  # the peers on the 60 s record only (minutes each on 30 min)
                 fs = int(rate)
-                process = median_seconds(lambda s=samples: nk.ecg_process(s, sampling_rate=fs), args.repeats)
-                peaks = median_seconds(lambda s=samples: nk.ecg_peaks(s, sampling_rate=fs), args.repeats)
+                process = median_seconds(lambda s=samples, f=fs: nk.ecg_process(s, sampling_rate=f), args.repeats)
+                peaks = median_seconds(lambda s=samples, f=fs: nk.ecg_peaks(s, sampling_rate=f), args.repeats)
                 line += f"{process:>18.3f}{process / service:>8.1f}{peaks:>16.3f}{peaks / service:>8.2f}"
             print(line)
 
