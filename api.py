@@ -17,6 +17,7 @@ import retrieval.index
 from service import ask, classify, feedback, health, openapi, page
 from service.config import Config
 from service.errors import register_error_handlers
+from service.json_provider import FastJSONProvider
 from service.security import register_security
 from service.state import EXTENSION_KEY, ServiceState
 from storage import Store
@@ -37,6 +38,7 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
 
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
+    app.json = FastJSONProvider(app)
     app.json.sort_keys = False
     retriever = retrieval.index.load() if settings.use_retrieval else None
     explainer, generator_status = inference.build_explainer(

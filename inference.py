@@ -54,7 +54,7 @@ def _language_model(model_path: Optional[str], settings: GenerationSettings,
             _announce(f"⚠ Fine-tuned model path {model_path} cannot be used: missing {', '.join(missing)}.")
         else:
             try:
-                model, tokenizer = load_model_and_tokenizer(model_path)
+                model, tokenizer = load_model_and_tokenizer(model_path, int8=settings.int8)
             except LOAD_ERRORS as exc:
                 _announce(f"⚠ Fine-tuned model at {model_path} could not be loaded: {type(exc).__name__}: {exc}")
             else:
@@ -62,7 +62,7 @@ def _language_model(model_path: Optional[str], settings: GenerationSettings,
                 return GPT2Generator(model, tokenizer, settings, FINE_TUNED), {"model_path": model_path}
     if try_base_model:
         try:
-            model, tokenizer = load_model_and_tokenizer(BASE_MODEL_NAME, local_files_only=True)
+            model, tokenizer = load_model_and_tokenizer(BASE_MODEL_NAME, int8=settings.int8)
         except LOAD_ERRORS:
             pass
         else:

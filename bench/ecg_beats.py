@@ -5,6 +5,7 @@
 Baseline, measured in the same run on the same record: R-peak detection alone
 (classifier.ecg.qrs), which any beat classifier must do. Each stage is timed on its own, then the
 whole ``classify_beats`` call; figures are medians over the repeats. Target: under 2 s end to end.
+Peers on the same record (time only): wfdb's XQRS detector and NeuroKit2's ``ecg_peaks``.
 """
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
+
+import neurokit2 as nk  # noqa: E402
+from wfdb import processing  # noqa: E402
 
 from bench.timing import median_seconds  # noqa: E402
 from classifier.ecg.beat_features import beat_features_and_look_alikes, rr_irregularity  # noqa: E402
@@ -46,6 +50,8 @@ def main(argv: list[str] | None = None) -> None:
         ("models (two LightGBM, linear S)", lambda: model.predict(features, irregularity,
                                                                   look_alikes)),
         ("classify_beats, end to end", lambda: classify_beats(x, fs)),
+        ("peer: wfdb XQRS (R peaks only)", lambda: processing.xqrs_detect(x, fs, verbose=False)),
+        ("peer: NeuroKit2 ecg_peaks", lambda: nk.ecg_peaks(x, sampling_rate=int(fs))),
     ]
     print(f"record {args.record}: {len(x) / fs / 60:.1f} min at {fs:g} Hz, {len(peaks)} beats, "
           f"median of {args.repeats}, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}")

@@ -7,6 +7,10 @@ Two recordings: a 60 s CinC 2017 ECG (the test fixture A02506 padded by repetiti
 is ``classifier.classify`` on the samples already in memory; the service figure is a full
 ``POST /classify`` through Flask's test client (JSON parsing, validation, classification,
 explanation by the knowledge base, storing the record in SQLite). Medians of the repeats.
+
+Peers on the 60 s record, what a user might run instead: NeuroKit2's ``ecg_process`` (cleaning,
+R peaks, delineation, heart rate, quality) and its ``ecg_peaks`` (R peaks alone), each as a
+multiple of ``POST /classify`` (above 1: the peer is slower than the whole service call).
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import neurokit2 as nk
 import numpy as np
 import wfdb
 
@@ -42,7 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"database_url": f"sqlite:///{tmp}/bench.db", "use_base_gpt2": False})
         client = app.test_client()
-        print(f"{'recording':<22}{'classify s':>12}{'POST /classify s':>18}{'ratio':>8}{'body MB':>9}")
+        print(f"{'recording':<22}{'classify s':>12}{'POST /classify s':>18}{'ratio':>8}{'body MB':>9}"
+              f"{'nk ecg_process s':>18}{'x POST':>8}{'nk ecg_peaks s':>16}{'x POST':>8}")
         for name, samples, rate in cases:
             body = json.dumps({"signal": samples.round(4).tolist(), "signal_type": "ECG",
                                "sampling_rate": rate})
@@ -53,8 +59,14 @@ def main(argv: list[str] | None = None) -> None:
                 assert response.status_code == 200, response.get_json()
 
             service = median_seconds(post, args.repeats)
-            print(f"{name:<22}{baseline:>12.3f}{service:>18.3f}{service / baseline:>8.2f}"
-                  f"{len(body) / 1e6:>9.1f}")
+            line = (f"{name:<22}{baseline:>12.3f}{service:>18.3f}{service / baseline:>8.2f}"
+                    f"{len(body) / 1e6:>9.1f}")
+            if len(samples) / rate <= 60:  # the peers on the 60 s record only (minutes each on 30 min)
+                fs = int(rate)
+                process = median_seconds(lambda s=samples, f=fs: nk.ecg_process(s, sampling_rate=f), args.repeats)
+                peaks = median_seconds(lambda s=samples, f=fs: nk.ecg_peaks(s, sampling_rate=f), args.repeats)
+                line += f"{process:>18.3f}{process / service:>8.1f}{peaks:>16.3f}{peaks / service:>8.2f}"
+            print(line)
 
 
 if __name__ == "__main__":

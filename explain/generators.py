@@ -87,11 +87,11 @@ class GPT2Generator:
         s = self.settings
         context_room = self.model.config.n_positions - s.max_new_tokens
         inputs = self.tokenizer(request.prompt, return_tensors="pt", truncation=True,
-                                max_length=max(context_room, 8))
+                                max_length=max(context_room, 8)).to(self.model.device)
         with self.slots.hold(), torch.no_grad():
             output = self.model.generate(
                 **inputs, do_sample=True, max_new_tokens=s.max_new_tokens, temperature=s.temperature,
-                top_p=s.top_p, repetition_penalty=s.repetition_penalty, max_time=s.timeout_s,
+                top_p=s.top_p, repetition_penalty=s.repetition_penalty, max_time=s.timeout_s, use_cache=True,
                 pad_token_id=self.tokenizer.eos_token_id, eos_token_id=self.tokenizer.eos_token_id)
         new_tokens = output[0, inputs["input_ids"].shape[1]:]
         return tidy_generated_text(self.tokenizer.decode(new_tokens, skip_special_tokens=True))

@@ -15,6 +15,17 @@ BOUNDS = {
 }
 
 
+def parse_bool(value: str | bool) -> bool:
+    """A switch from a string ("1", "true", "yes", "on" are true) or a bool."""
+    return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _convert(value: str | float | int | bool, kind) -> int | float | bool:
+    if kind in (bool, "bool"):
+        return parse_bool(value)
+    return int(value) if kind in (int, "int") else float(value)
+
+
 @dataclass(frozen=True)
 class GenerationSettings:
     max_new_tokens: int = 220
@@ -23,9 +34,12 @@ class GenerationSettings:
     repetition_penalty: float = 1.3
     timeout_s: float = 20.0
     max_waiting: int = 4            # generations queued behind the running one; more fall back
+    int8: bool = True               # CPU: Conv1D -> Linear, dynamic int8 (explain/model_loading.py)
 
     def __post_init__(self) -> None:
         for f in fields(self):
+            if f.name not in BOUNDS:
+                continue
             low, high = BOUNDS[f.name]
             value = getattr(self, f.name)
             if not low <= value <= high:
@@ -37,5 +51,5 @@ class GenerationSettings:
         kwargs = {}
         for f in fields(cls):
             if f.name in values and values[f.name] not in (None, ""):
-                kwargs[f.name] = int(values[f.name]) if f.type in (int, "int") else float(values[f.name])
+                kwargs[f.name] = _convert(values[f.name], f.type)
         return cls(**kwargs)

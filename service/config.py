@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from explain.settings import GenerationSettings
+from explain.settings import GenerationSettings, parse_bool
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'clinical.db'}"
@@ -33,11 +33,8 @@ GENERATION_ENVIRONMENT = {
     "GEN_REPETITION_PENALTY": "repetition_penalty",
     "GEN_TIMEOUT_S": "timeout_s",
     "GEN_MAX_WAITING": "max_waiting",
+    "GEN_INT8": "int8",
 }
-
-
-def _parse_bool(value: str) -> bool:
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,7 @@ class Config:
         for key, value in values.items():
             kind = types[key]
             if kind in ("bool", bool):
-                converted[key] = value if isinstance(value, bool) else _parse_bool(value)
+                converted[key] = parse_bool(value)
             elif kind in ("int", int):
                 converted[key] = int(value)
             elif key == "generation":

@@ -69,10 +69,16 @@ def signal(payload: Mapping[str, Any], kind: str, rate: float) -> np.ndarray:
     if not isinstance(values, list):
         raise ApiError("signal must be a JSON array of numbers")
     _within_limits(len(values), rate, kind)  # first, so an oversized list is refused before conversion
-    for index, value in enumerate(values):
-        if not _is_number(value):
-            raise ApiError(f"signal[{index}] is not a number (or too large for one)")
-    return _finite(np.asarray(values, dtype=np.float64))
+    samples = None
+    if set(map(type, values)) <= {int, float}:  # one pass in C; bool is its own type, refused
+        try:
+            samples = np.asarray(values, dtype=np.float64)
+        except OverflowError:  # an integer too large for a float: named below
+            pass
+    if samples is None:
+        index = next(i for i, value in enumerate(values) if not _is_number(value))
+        raise ApiError(f"signal[{index}] is not a number (or too large for one)")
+    return _finite(samples)
 
 
 def recorded_signal(samples: np.ndarray, kind: str, rate: float) -> np.ndarray:

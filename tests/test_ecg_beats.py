@@ -6,6 +6,7 @@ trained, so these tests pin the deployed pipeline end to end (detection, feature
 handling); generalisation to unseen patients is what ``python -m training.ecg.evaluate_beats``
 measures by leave-records-out cross-validation.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,9 @@ from classifier.ecg.beat_features import (
 )
 from classifier.ecg.beat_neighbours import look_alikes, nearest_neighbours
 from classifier.ecg.beat_peaks import MIN_BEAT_GAP_S, drop_close_detections
-from classifier.ecg.beat_supraventricular import SupraventricularModel
+from classifier.ecg.beat_supraventricular import SupraventricularModel, preceding_rr_ratios
 from classifier.ecg.beats import (
+    apply_s_rules,
     classify_beats,
     conducted,
     continue_supraventricular_runs,
@@ -41,6 +43,7 @@ from classifier.signals import bandpass, resample
 from training.ecg.beat_dataset import match_beats
 from training.ecg.evaluate_beats import statistics
 from training.ecg.mitdb import load_record
+from training.ecg.train_beats import best_s_threshold
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +111,13 @@ def test_the_reported_heart_rate_does_not_count_tall_p_waves_as_beats(mitdb):
 
 
 def test_a_beat_is_pooled_half_and_half_with_its_look_alikes():
-    probabilities = np.array([[0.6, 0.0, 0.4, 0.0, 0.0],    # an ambiguous beat
-                              [0.1, 0.0, 0.9, 0.0, 0.0],    # two clear PVCs that look like it
-                              [0.1, 0.0, 0.9, 0.0, 0.0]])
+    probabilities = np.array(
+        [
+            [0.6, 0.0, 0.4, 0.0, 0.0],  # an ambiguous beat
+            [0.1, 0.0, 0.9, 0.0, 0.0],  # two clear PVCs that look like it
+            [0.1, 0.0, 0.9, 0.0, 0.0],
+        ]
+    )
     look_alikes = np.array([[1, 2], [0, 2], [0, 1]])
     pooled = pool_over_look_alikes(probabilities, look_alikes)
     assert pooled[0] == pytest.approx([0.35, 0.0, 0.65, 0.0, 0.0])
@@ -127,8 +134,9 @@ def test_other_sampling_rates_give_the_same_ectopy_in_the_input_frame(mitdb):
         assert abs(summary["counts"]["V"] - at_360["counts"]["V"]) <= 0.05 * at_360["counts"]["V"]
         # Beat positions are in the resampled signal's own frame: they match the annotation.
         reference = record.beat_samples[record.beat_samples < len(five_minutes)] * rate / record.sampling_rate
-        matched = match_beats(np.rint(reference).astype(np.int64),
-                              np.array([b["sample"] for b in beats]), int(0.15 * rate))
+        matched = match_beats(
+            np.rint(reference).astype(np.int64), np.array([b["sample"] for b in beats]), int(0.15 * rate)
+        )
         assert np.mean(matched >= 0) >= 0.99
         assert all(b["time_s"] == pytest.approx(b["sample"] / rate, abs=1e-3) for b in beats)
 
@@ -162,16 +170,29 @@ def test_premature_beats_count_as_s_in_regular_rhythm_but_not_in_atrial_fibrilla
     assert np.median(p_wave_presence(sinus_features)) > p_limit
     called = np.array([1, 1, 1, 2, 0])  # S, S, S, V, N (indices into N S V F Q)
     kept = suppress_s_in_atrial_fibrillation(
-        called, np.array([limit / 2, 2 * limit, 2 * limit, 2 * limit, 0.0]), limit,
-        np.array([0.0, 0.0, 2 * p_limit, 0.0, 0.0]), p_limit)
+        called,
+        np.array([limit / 2, 2 * limit, 2 * limit, 2 * limit, 0.0]),
+        limit,
+        np.array([0.0, 0.0, 2 * p_limit, 0.0, 0.0]),
+        p_limit,
+    )
     assert kept.tolist() == [1, 0, 1, 2, 0]  # only the irregular S without P waves is dropped
 
 
 def test_s_beats_inside_atrial_fibrillation_are_counted_as_n_in_beats_and_summary():
-    beats = [{"sample": 360 * t, "time_s": float(t), "class": c}
-             for t, c in [(1, "S"), (2, "N"), (65, "S"), (70, "V"), (125, "S")]]
-    summary = {"duration_s": 180.0, "total_beats": 5, "counts": dict.fromkeys("NSVFQ", 0),
-               "per_minute": {}, "per_hour": {}, "low_confidence_beats": 0, "model_version": "m"}
+    beats = [
+        {"sample": 360 * t, "time_s": float(t), "class": c}
+        for t, c in [(1, "S"), (2, "N"), (65, "S"), (70, "V"), (125, "S")]
+    ]
+    summary = {
+        "duration_s": 180.0,
+        "total_beats": 5,
+        "counts": dict.fromkeys("NSVFQ", 0),
+        "per_minute": {},
+        "per_hour": {},
+        "low_confidence_beats": 0,
+        "model_version": "m",
+    }
     summary["counts"].update(N=1, S=3, V=1)
     kept, counted = without_s_in_atrial_fibrillation(beats, summary, [(60.0, 120.0)])
     assert [b["class"] for b in kept] == ["S", "N", "N", "V", "S"]
@@ -180,7 +201,7 @@ def test_s_beats_inside_atrial_fibrillation_are_counted_as_n_in_beats_and_summar
 
 
 def test_a_fast_run_started_by_an_s_call_stays_s_until_the_rate_slows():
-    called = np.array([0, 1, 0, 0, 0, 2, 0, 0])   # N S N N N V N N
+    called = np.array([0, 1, 0, 0, 0, 2, 0, 0])  # N S N N N V N N
     pre_ratio = np.array([1.0, 0.6, 0.65, 0.6, 0.95, 0.5, 0.6, 1.0])
     assert continue_supraventricular_runs(called, pre_ratio).tolist() == [0, 1, 1, 1, 0, 2, 0, 0]
 
@@ -188,10 +209,12 @@ def test_a_fast_run_started_by_an_s_call_stays_s_until_the_rate_slows():
 def test_a_v_call_on_a_beat_on_time_behind_a_sinus_p_wave_becomes_n():
     columns = [FEATURE_NAMES.index(n) for n in ("pre_median", "post_pre", "corr_p")]
     features = np.zeros((4, len(FEATURE_NAMES)))
-    features[:, columns] = [[1.02, 0.97, 0.9],   # on time, P wave like the dominant beat's
-                            [0.60, 1.80, 0.9],   # premature with a pause: a PVC whatever precedes it
-                            [1.00, 1.00, 0.1],   # on time without the sinus P wave (ventricular rhythm)
-                            [1.02, 0.97, 0.9]]   # as the first, but called S
+    features[:, columns] = [
+        [1.02, 0.97, 0.9],  # on time, P wave like the dominant beat's
+        [0.60, 1.80, 0.9],  # premature with a pause: a PVC whatever precedes it
+        [1.00, 1.00, 0.1],  # on time without the sinus P wave (ventricular rhythm)
+        [1.02, 0.97, 0.9],
+    ]  # as the first, but called S
     called = np.array([2, 2, 2, 1])
     assert veto_v_for_conducted_beats(called, features, p_wave_limit=0.55).tolist() == [0, 2, 2, 1]
 
@@ -275,3 +298,46 @@ def test_the_linear_s_model_puts_atrial_premature_beats_above_its_threshold(mitd
     assert np.mean(s_model.is_s(features)[~is_s]) < 0.02
     stored = SupraventricularModel.from_dict(json.loads(json.dumps(s_model.to_dict())))
     assert np.allclose(stored.probability(features), p)
+
+
+def test_prematurity_is_measured_against_the_beats_just_before_not_the_recording():
+    # Ten beats at 1.0 s, then a long run of atrial bigeminy (0.6 s early beats, 1.0 s after them):
+    # deep in the run the early beats are a third of the recording's RR intervals and still early
+    # against the 8 RR intervals before them.
+    pre = np.array([1.0] * 10 + [0.6, 1.0] * 20)
+    features = np.zeros((len(pre), len(FEATURE_NAMES)))
+    features[:, FEATURE_NAMES.index("pre_rr_s")] = pre
+    features[:, FEATURE_NAMES.index("post_rr_s")] = np.append(pre[1:], pre[-1])
+    ratios = preceding_rr_ratios(features)
+    assert ratios[10, 0] == pytest.approx(0.6)  # first early beat: 0.6 / 1.0
+    assert ratios[10, 2] == pytest.approx(0.8)  # (0.6 + 1.0) / 2: no full compensatory pause
+    assert ratios[40, 0] == pytest.approx(0.6 / 0.8)  # in the run: 0.6 over the mean of 0.6 and 1.0
+    assert ratios[41, 0] == pytest.approx(1.0 / 0.8)
+    assert ratios[0, 0] == 1.0  # the first beat, against itself
+
+
+def test_the_s_rules_apply_only_where_training_kept_them():
+    called = np.array([0, 1, 0, 0, 1])  # N S N N S
+    features = np.zeros((5, len(FEATURE_NAMES)))
+    features[:, FEATURE_NAMES.index("pre_ratio")] = [1.0, 0.6, 0.6, 1.0, 0.6]
+    features[:, FEATURE_NAMES.index("corr_p")] = 0.0  # no P waves anywhere
+    irregular = np.ones(5)
+    kept = apply_s_rules(called, features, irregular, runs=False, irregularity_limit=np.inf, p_wave_limit=0.5)
+    assert kept.tolist() == called.tolist()
+    assert apply_s_rules(
+        called, features, 0 * irregular, runs=True, irregularity_limit=0.5, p_wave_limit=0.5
+    ).tolist() == [0, 1, 1, 0, 1]
+    assert apply_s_rules(called, features, irregular, runs=True, irregularity_limit=0.5, p_wave_limit=0.5).tolist() == [
+        0,
+        0,
+        0,
+        0,
+        0,
+    ]
+
+
+def test_the_s_threshold_is_the_most_sensitive_one_whose_inner_ppv_reaches_sixty_percent():
+    hits, calls = np.array([90.0, 80.0, 50.0]), np.array([200.0, 120.0, 60.0])  # +P 45, 67, 83
+    assert best_s_threshold(hits, calls, 100) == (1, 180.0)
+    best, score = best_s_threshold(hits, np.array([400.0, 300.0, 100.0]), 100)  # +P 22, 27, 50
+    assert best == 2 and score == pytest.approx(-50.0)

@@ -18,6 +18,7 @@ from classifier.signal_types import EEG_CLASSES
 from training.eeg import bonn
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bonn" / "segments.npz"
+PER_WINDOW_FEATURES = FIXTURE.with_name("features_per_window.npz")
 RATE = bonn.SAMPLING_RATE
 EXPECTED = {"Z": "Normal EEG", "O": "Normal EEG", "N": "Interictal Epileptiform Activity",
             "F": "Interictal Epileptiform Activity", "S": "Seizure Activity"}
@@ -59,6 +60,17 @@ def test_units_do_not_change_the_finding(segments):
     assert millivolts.label == raw.label
     for name, p in raw.probabilities.items():
         assert millivolts.probabilities[name] == pytest.approx(p, abs=1e-6)
+
+
+def test_all_windows_at_once_match_the_one_window_at_a_time_features(segments):
+    """The recorded matrices of the per-window implementation (NeuroKit2's entropies and fractal
+    measures, one window at a time), to 1e-9 relative: the model was trained on those features."""
+    with np.load(PER_WINDOW_FEATURES) as expected:
+        for segment_id, signal in segments.items():
+            X, usable, _ = features.recording_features(signal, RATE)
+            assert X.shape == expected[segment_id].shape and usable.all()
+            np.testing.assert_allclose(X, expected[segment_id], rtol=1e-9, atol=1e-12,
+                                       err_msg=segment_id)
 
 
 @pytest.mark.parametrize("gain, offset", [(0.001, 3.0), (0.195, 2048.0), (12.0, -30000.0)])

@@ -1,4 +1,5 @@
 """ECG analysis: rhythm (CinC 2017 model) and beat-by-beat ectopy (MIT-BIH model)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,29 +21,31 @@ def analyze_ecg(signal: np.ndarray, sampling_rate: float) -> Finding:
     """
     from classifier.ecg.beats import classify_beats, without_s_in_atrial_fibrillation
     from classifier.ecg.qrs import heart_rate_bpm
-    from classifier.ecg.rhythm import AF, classify_rhythm
+    from classifier.ecg.rhythm import af_spans_s, classify_rhythm
+
     finding = classify_rhythm(signal, sampling_rate)
     peaks = np.asarray(finding.r_peaks, dtype=np.int64) if len(finding.r_peaks) else None
     beats, summary = classify_beats(signal, sampling_rate, peaks)
-    if finding.label == AF:
-        af_spans = [(0.0, len(signal) / sampling_rate)]
-    else:
-        af_spans = [(e["start_s"], e["end_s"]) for e in (finding.windows or {}).get("af_episodes", [])]
-    beats, summary = without_s_in_atrial_fibrillation(beats, summary, af_spans)
+    beats, summary = without_s_in_atrial_fibrillation(beats, summary, af_spans_s(finding, len(signal) / sampling_rate))
     r_peaks = tuple(b["sample"] for b in beats)
-    heart_rate = (None if finding.heart_rate_bpm is None
-                  else heart_rate_bpm(np.asarray(r_peaks), sampling_rate))
-    return dataclasses.replace(finding, r_peaks=r_peaks, heart_rate_bpm=heart_rate,
-                               beats=tuple(beats),
-                               beat_summary={**summary, "quality": finding.quality})
+    heart_rate = None if finding.heart_rate_bpm is None else heart_rate_bpm(np.asarray(r_peaks), sampling_rate)
+    return dataclasses.replace(
+        finding,
+        r_peaks=r_peaks,
+        heart_rate_bpm=heart_rate,
+        beats=tuple(beats),
+        beat_summary={**summary, "quality": finding.quality},
+    )
 
 
 def models_info() -> list[dict]:
     from classifier.ecg import beats, rhythm
+
     return [rhythm.model_info(), beats.model_info()]
 
 
 def warm_up() -> None:
     from classifier.ecg import beats, rhythm
+
     rhythm.load_model()
     beats.load_model()

@@ -1,4 +1,5 @@
 """Beat-by-beat AAMI classification (N, S, V, F, Q) with the MIT-BIH-trained LightGBM models."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,9 @@ LOW_CONFIDENCE = 0.6
 _N, _S, _V, _F, _Q = (AAMI_CLASSES.index(c) for c in "NSVFQ")
 _NOT_Q = np.arange(len(AAMI_CLASSES)) != _Q
 CLASS_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in CLASS_MODEL_FEATURES])
-_PRE_RATIO, _PRE_MEDIAN, _POST_PRE, _CORR_P = (FEATURE_NAMES.index(name) for name in
-                                                ("pre_ratio", "pre_median", "post_pre", "corr_p"))
+_PRE_RATIO, _PRE_MEDIAN, _POST_PRE, _CORR_P = (
+    FEATURE_NAMES.index(name) for name in ("pre_ratio", "pre_median", "post_pre", "corr_p")
+)
 # A beat right after an S call continues a supraventricular run when both arrive faster than 0.8
 # of the recording's median RR: a run of SVT keeps the rate its first premature beat set, and
 # once the local rhythm is fast only the recording-level RR still marks its beats as early.
@@ -49,14 +51,16 @@ class BeatModel:
     ``classes`` gives N S V F Q probabilities from ``CLASS_MODEL_FEATURES`` (nothing absolute);
     learning Q keeps paced-looking training beats from distorting N, S, V and F, but its Q column
     is not used. A beat is V or F where that is the likeliest of N, S, V and F once its
-    probabilities are pooled with its look-alikes' (``pool_over_look_alikes``), otherwise N or S
-    by its own probabilities. ``paced`` is the same five-class model over all features, the
+    probabilities are pooled with its look-alikes' (``pool_over_look_alikes``),
+    otherwise N. ``paced`` is the same five-class model over all features, the
     absolute window included; a beat is Q where Q is its most probable class, since only absolute
-    shape tells a paced recording's dominant beat. A beat still N becomes S
-    where ``supraventricular`` says S, and so does a beat that continues a fast run started by an
-    S call (``continue_supraventricular_runs``); then no S stays where the rhythm is irregular and
-    without P waves (``suppress_s_in_atrial_fibrillation``), and no V stays on a beat that arrives
-    on time behind the recording's own P wave (``veto_v_for_conducted_beats``).
+    shape tells a paced recording's dominant beat. A beat still N becomes S where
+    ``supraventricular`` says S (the trees' own S probability is not used: S against N is the
+    linear model's alone). The two S rules apply where training kept them (``s_runs``,
+    ``s_af_rule``; ``train_beats.choose_s_recipe``): a beat that continues a fast run started by
+    an S call becomes S (``continue_supraventricular_runs``), and no S stays where the rhythm is
+    irregular and without P waves (``suppress_s_in_atrial_fibrillation``). Finally no V stays on a
+    beat that arrives on time behind the recording's own P wave (``veto_v_for_conducted_beats``).
     """
 
     classes: lgb.Booster
@@ -65,24 +69,49 @@ class BeatModel:
     s_irregularity_limit: float
     s_p_wave_limit: float
     v_p_wave_limit: float
+    s_runs: bool = True
+    s_af_rule: bool = True
 
-    def predict(self, features: np.ndarray, irregularity: np.ndarray,
-                look_alikes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def predict(
+        self, features: np.ndarray, irregularity: np.ndarray, look_alikes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Class indices into ``AAMI_CLASSES`` and the class model's probabilities, per beat."""
         if len(features) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(AAMI_CLASSES)))
         probabilities = self.classes.predict(features[:, CLASS_COLUMNS])
         pooled = pool_over_look_alikes(probabilities, look_alikes)
-        predicted = np.where(probabilities[:, _S] > probabilities[:, _N], _S, _N)
+        predicted = np.full(len(features), _N, dtype=np.int64)
         likeliest = np.argmax(np.where(_NOT_Q, pooled, -1.0), axis=1)
         ventricular = (likeliest == _V) | (likeliest == _F)
         predicted[ventricular] = likeliest[ventricular]
         predicted[np.argmax(self.paced.predict(features), axis=1) == _Q] = _Q
         predicted[(predicted == _N) & self.supraventricular.is_s(features)] = _S
-        predicted = continue_supraventricular_runs(predicted, features[:, _PRE_RATIO])
-        predicted = suppress_s_in_atrial_fibrillation(predicted, irregularity, self.s_irregularity_limit,
-                                                      p_wave_presence(features), self.s_p_wave_limit)
+        predicted = apply_s_rules(
+            predicted,
+            features,
+            irregularity,
+            self.s_runs,
+            self.s_irregularity_limit if self.s_af_rule else np.inf,
+            self.s_p_wave_limit,
+        )
         return veto_v_for_conducted_beats(predicted, features, self.v_p_wave_limit), probabilities
+
+
+def apply_s_rules(
+    predicted: np.ndarray,
+    features: np.ndarray,
+    irregularity: np.ndarray,
+    runs: bool,
+    irregularity_limit: float,
+    p_wave_limit: float,
+) -> np.ndarray:
+    """The S rules on class indices: runs continued where ``runs``, then S dropped in atrial
+    fibrillation (an infinite ``irregularity_limit`` turns that rule off)."""
+    if runs:
+        predicted = continue_supraventricular_runs(predicted, features[:, _PRE_RATIO])
+    return suppress_s_in_atrial_fibrillation(
+        predicted, irregularity, irregularity_limit, p_wave_presence(features), p_wave_limit
+    )
 
 
 def pool_over_look_alikes(probabilities: np.ndarray, look_alikes: np.ndarray) -> np.ndarray:
@@ -100,12 +129,19 @@ def load(directory: Path = MODEL_DIR) -> tuple[BeatModel, dict]:
     """The model in ``directory`` and its metadata (classes, feature names, version)."""
     meta = json.loads((directory / "meta.json").read_text())
     if tuple(meta["features"]) != FEATURE_NAMES:
-        raise RuntimeError("ecg_beats model was trained on other features; retrain it with "
-                           "python -m training.ecg.train_beats")
-    model = BeatModel(lgb.Booster(model_file=str(directory / "model.txt")),
-                      lgb.Booster(model_file=str(directory / "paced_gate.txt")),
-                      SupraventricularModel.from_dict(meta["s_model"]), meta["s_irregularity_limit"],
-                      meta["s_p_wave_limit"], meta["v_p_wave_limit"])
+        raise RuntimeError(
+            "ecg_beats model was trained on other features; retrain it with python -m training.ecg.train_beats"
+        )
+    model = BeatModel(
+        lgb.Booster(model_file=str(directory / "model.txt")),
+        lgb.Booster(model_file=str(directory / "paced_gate.txt")),
+        SupraventricularModel.from_dict(meta["s_model"]),
+        meta["s_irregularity_limit"],
+        meta["s_p_wave_limit"],
+        meta["v_p_wave_limit"],
+        meta["s_rules"]["runs"],
+        meta["s_rules"]["af"],
+    )
     return model, meta
 
 
@@ -119,13 +155,18 @@ def load_model() -> tuple[BeatModel, dict]:
 
 def model_info() -> dict:
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
-    return {"name": "ecg_beats", "version": meta["version"], "classes": meta["classes"],
-            "trained_on": "MIT-BIH Arrhythmia Database DS1 (de Chazal 2004 split) + paced records",
-            "loaded": COMMITTED.loaded}
+    return {
+        "name": "ecg_beats",
+        "version": meta["version"],
+        "classes": meta["classes"],
+        "trained_on": "MIT-BIH Arrhythmia Database DS1 (de Chazal 2004 split) + paced records",
+        "loaded": COMMITTED.loaded,
+    }
 
 
-def classify_beats(signal: np.ndarray, sampling_rate: float,
-                   r_peaks: np.ndarray | None = None) -> tuple[list[dict], dict]:
+def classify_beats(
+    signal: np.ndarray, sampling_rate: float, r_peaks: np.ndarray | None = None
+) -> tuple[list[dict], dict]:
     """Each beat's AAMI class and a summary of counts and rates.
 
     ``r_peaks`` (indices in ``signal``'s frame) are detected when not given. Returns
@@ -141,13 +182,13 @@ def classify_beats(signal: np.ndarray, sampling_rate: float,
     features, look_alikes = beat_features_and_look_alikes(x, sampling_rate, peaks)
     if len(features) == 0:  # fewer than two beats: nothing to compare a beat with
         peaks = peaks[:0]
-    predicted, probabilities = model.predict(features, rr_irregularity(peaks, sampling_rate),
-                                             look_alikes)
+    predicted, probabilities = model.predict(features, rr_irregularity(peaks, sampling_rate), look_alikes)
     low_confidence = int(np.count_nonzero(probabilities.max(axis=1) < LOW_CONFIDENCE))
-    beats = [{"sample": int(p), "time_s": round(float(p) / sampling_rate, 3), "class": classes[c]}
-             for p, c in zip(peaks, predicted)]
-    return beats, _summary(predicted, classes, len(x) / sampling_rate, low_confidence,
-                           meta["version"])
+    beats = [
+        {"sample": int(p), "time_s": round(float(p) / sampling_rate, 3), "class": classes[c]}
+        for p, c in zip(peaks, predicted)
+    ]
+    return beats, _summary(predicted, classes, len(x) / sampling_rate, low_confidence, meta["version"])
 
 
 def continue_supraventricular_runs(predicted: np.ndarray, pre_ratio: np.ndarray) -> np.ndarray:
@@ -166,9 +207,9 @@ def continue_supraventricular_runs(predicted: np.ndarray, pre_ratio: np.ndarray)
     return predicted
 
 
-def suppress_s_in_atrial_fibrillation(predicted: np.ndarray, irregularity: np.ndarray,
-                                      irregularity_limit: float, p_wave: np.ndarray,
-                                      p_wave_limit: float) -> np.ndarray:
+def suppress_s_in_atrial_fibrillation(
+    predicted: np.ndarray, irregularity: np.ndarray, irregularity_limit: float, p_wave: np.ndarray, p_wave_limit: float
+) -> np.ndarray:
     """Class indices with S calls turned into N where the rhythm looks like atrial fibrillation.
 
     That is where the RR irregularity around the beat exceeds ``irregularity_limit`` and the P-wave
@@ -186,8 +227,9 @@ def suppress_s_in_atrial_fibrillation(predicted: np.ndarray, irregularity: np.nd
 def on_time(features: np.ndarray) -> np.ndarray:
     """Per beat of a ``FEATURE_NAMES`` matrix: neither premature nor followed by a pause
     (``ON_TIME_TOLERANCE``)."""
-    return ((np.abs(features[:, _PRE_MEDIAN] - 1.0) < ON_TIME_TOLERANCE)
-            & (np.abs(features[:, _POST_PRE] - 1.0) < ON_TIME_TOLERANCE))
+    return (np.abs(features[:, _PRE_MEDIAN] - 1.0) < ON_TIME_TOLERANCE) & (
+        np.abs(features[:, _POST_PRE] - 1.0) < ON_TIME_TOLERANCE
+    )
 
 
 def conducted(features: np.ndarray, p_wave_limit: float) -> np.ndarray:
@@ -197,8 +239,7 @@ def conducted(features: np.ndarray, p_wave_limit: float) -> np.ndarray:
     return on_time(features) & (features[:, _CORR_P] > p_wave_limit)
 
 
-def veto_v_for_conducted_beats(predicted: np.ndarray, features: np.ndarray,
-                               p_wave_limit: float) -> np.ndarray:
+def veto_v_for_conducted_beats(predicted: np.ndarray, features: np.ndarray, p_wave_limit: float) -> np.ndarray:
     """Class indices with V calls turned into N on beats conducted from the atria (``conducted``).
 
     A ventricular ectopic beat is premature, or an escape after a pause, or part of a ventricular
@@ -213,25 +254,37 @@ def veto_v_for_conducted_beats(predicted: np.ndarray, features: np.ndarray,
     return predicted
 
 
-def without_s_in_atrial_fibrillation(beats: list[dict], summary: dict,
-                                     spans_s: list[tuple[float, float]]) -> tuple[list[dict], dict]:
+def without_s_in_atrial_fibrillation(
+    beats: list[dict], summary: dict, spans_s: list[tuple[float, float]]
+) -> tuple[list[dict], dict]:
     """Beats and summary with every S beat inside an AF span (seconds) counted as N instead.
 
     The spans are where the rhythm model calls atrial fibrillation: there is no sinus rhythm for a
     beat to come early against, so a supraventricular premature beat has no meaning (AAMI).
     """
-    def inside(t: float) -> bool:
-        return any(start <= t <= end for start, end in spans_s)
-
-    beats = [{**b, "class": "N"} if b["class"] == "S" and inside(b["time_s"]) else b for b in beats]
+    inside = inside_spans(np.array([b["time_s"] for b in beats], dtype=np.float64), spans_s)
+    beats = [{**b, "class": "N"} if b["class"] == "S" and within else b for b, within in zip(beats, inside)]
     classes = list(summary["counts"])
     predicted = np.array([classes.index(b["class"]) for b in beats], dtype=np.int64)
-    return beats, {**summary, **_summary(predicted, classes, summary["duration_s"],
-                                         summary["low_confidence_beats"], summary["model_version"])}
+    return beats, {
+        **summary,
+        **_summary(
+            predicted, classes, summary["duration_s"], summary["low_confidence_beats"], summary["model_version"]
+        ),
+    }
 
 
-def _summary(predicted: np.ndarray, classes: list[str], duration_s: float, low_confidence: int,
-             version: str) -> dict[str, Any]:
+def inside_spans(times_s: np.ndarray, spans_s: list[tuple[float, float]]) -> np.ndarray:
+    """Per time (seconds): whether it lies in one of the spans (ends included)."""
+    inside = np.zeros(len(times_s), dtype=bool)
+    for start, end in spans_s:
+        inside |= (times_s >= start) & (times_s <= end)
+    return inside
+
+
+def _summary(
+    predicted: np.ndarray, classes: list[str], duration_s: float, low_confidence: int, version: str
+) -> dict[str, Any]:
     counts = np.bincount(predicted, minlength=len(classes))
     minutes = duration_s / 60.0
     return {

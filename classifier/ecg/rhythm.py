@@ -10,6 +10,7 @@ windows labelled AF and the AF burden is the share of the recording inside them.
 probabilities are the mean of its windows' and its label the likeliest of those, so a recording is
 called AF when AF dominates it, and AF in part of it shows as burden and episodes.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,6 +40,7 @@ TRAINED_MIN_S = 9.0
 @dataclass(frozen=True)
 class Prepared:
     """One recording at the model rate: unfiltered-scaled, cleaned-oriented, and its R peaks."""
+
     raw: np.ndarray
     cleaned: np.ndarray
     r_peaks: np.ndarray
@@ -118,11 +120,22 @@ def window_summary(per_window: np.ndarray, classes: list[str], n_samples: int) -
     """``Finding.windows`` of a long recording (``n_samples`` at the model rate): each window's
     label and probability, the AF episodes and the AF burden, times in seconds."""
     fs = preprocess.MODEL_RATE
-    items = [window_item(start / fs, stop / fs, classes[int(np.argmax(p))], float(np.max(p)))
-             for (start, stop), p in zip(window_bounds(n_samples), per_window)]
+    items = [
+        window_item(start / fs, stop / fs, classes[int(np.argmax(p))], float(np.max(p)))
+        for (start, stop), p in zip(window_bounds(n_samples), per_window)
+    ]
     episodes = af_episodes(items)
-    return windows_summary(WINDOW_S, STEP_S, items, af_burden=round(af_burden(episodes, n_samples / fs), 4),
-                           af_episodes=episodes)
+    return windows_summary(
+        WINDOW_S, STEP_S, items, af_burden=round(af_burden(episodes, n_samples / fs), 4), af_episodes=episodes
+    )
+
+
+def af_spans_s(finding: Finding, duration_s: float) -> list[tuple[float, float]]:
+    """Where a rhythm finding calls atrial fibrillation, in seconds: the whole recording when its
+    label is AF, else its AF episodes (none for a recording of one window)."""
+    if finding.label == AF:
+        return [(0.0, duration_s)]
+    return [(e["start_s"], e["end_s"]) for e in (finding.windows or {}).get("af_episodes", [])]
 
 
 def model_info() -> dict:
@@ -131,9 +144,14 @@ def model_info() -> dict:
     metrics_file = MODEL_DIR / "metrics.json"
     metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
     summary = {k: metrics[k] for k in ("challenge_score", "f1", "ece", "n_records") if k in metrics}
-    return {"name": "ecg_rhythm", "version": model.version, "classes": list(model.classes),
-            "trained_on": "PhysioNet/CinC Challenge 2017 training set", "metrics": summary,
-            "loaded": COMMITTED.loaded}
+    return {
+        "name": "ecg_rhythm",
+        "version": model.version,
+        "classes": list(model.classes),
+        "trained_on": "PhysioNet/CinC Challenge 2017 training set",
+        "metrics": summary,
+        "loaded": COMMITTED.loaded,
+    }
 
 
 def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:

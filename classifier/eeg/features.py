@@ -15,7 +15,8 @@ probability of a seizure segment (see the model card).
 """
 from __future__ import annotations
 
-import neurokit2 as nk
+import math
+
 import numpy as np
 import pywt
 from scipy import signal as sps
@@ -52,96 +53,196 @@ FEATURE_NAMES = tuple(
 )
 
 
-def _spectrum(window: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """Welch power spectrum restricted to 0.5-40 Hz, normalised to sum to 1."""
-    freqs, power = sps.welch(window, fs=rate, nperseg=min(len(window), int(2 * rate)))
+# Every function below takes a 2-D array, one robust-scaled window per row, and returns one column
+# per feature: all windows of a recording are computed at once. The entropies and fractal measures
+# are NeuroKit2's definitions (entropy_permutation, entropy_sample, fractal_petrosian, fractal_dfa,
+# fractal_higuchi, fractal_katz with the parameters named at each), written over rows.
+
+
+def _spectral_features(windows: np.ndarray, rate: float) -> list[np.ndarray]:
+    """Welch power spectrum restricted to 0.5-40 Hz and normalised to sum to 1, then its shape."""
+    freqs, power = sps.welch(windows, fs=rate, nperseg=min(windows.shape[1], int(2 * rate)), axis=-1)
     keep = (freqs >= 0.5) & (freqs <= 40.0)
-    freqs, power = freqs[keep], power[keep]
-    total = power.sum()
-    return freqs, (power / total if total > 0 else np.full_like(power, 1.0 / len(power)))
+    freqs, power = freqs[keep], power[:, keep]
+    total = power.sum(axis=1, keepdims=True)
+    density = np.where(total > 0, power / np.where(total > 0, total, 1.0), 1.0 / len(freqs))
 
+    def share(lo: float, hi: float) -> np.ndarray:
+        return density[:, (freqs >= lo) & (freqs < hi)].sum(axis=1)
 
-def _spectral_features(window: np.ndarray, rate: float) -> list[float]:
-    freqs, density = _spectrum(window, rate)
+    cumulative = np.cumsum(density, axis=1)
 
-    def share(lo: float, hi: float) -> float:
-        return float(density[(freqs >= lo) & (freqs < hi)].sum())
+    def edge(fraction: float) -> np.ndarray:  # np.searchsorted(cumulative, fraction) per row
+        return freqs[np.minimum((cumulative < fraction).sum(axis=1), len(freqs) - 1)]
 
-    def edge(fraction: float) -> float:
-        return float(freqs[min(np.searchsorted(np.cumsum(density), fraction), len(freqs) - 1)])
-
+    entropy = -(density * np.log(density + 1e-12)).sum(axis=1) / np.log(len(freqs))
+    prominence = np.log(density.max(axis=1) / np.maximum(np.median(density, axis=1), 1e-12))
     return ([share(lo, hi) for lo, hi in BANDS_HZ.values()]
             + [np.log(share(lo, lo + 2) + _FLOOR) for lo in BIN_EDGES_HZ]
-            + [edge(0.5), edge(0.9), float(freqs[np.argmax(density)]),
-               float(-(density * np.log(density + 1e-12)).sum() / np.log(len(density))),
-               float(np.log(density.max() / max(np.median(density), 1e-12)))])
+            + [edge(0.5), edge(0.9), freqs[np.argmax(density, axis=1)], entropy, prominence])
 
 
-def _wavelet_energies(window: np.ndarray) -> list[float]:
+def _wavelet_energies(windows: np.ndarray) -> list[np.ndarray]:
     """Log relative energy of each discrete-wavelet sub-band (a5, d5 ... d1)."""
-    energy = np.array([np.sum(c ** 2) for c in pywt.wavedec(window, WAVELET, level=WAVELET_LEVELS)])
-    total = energy.sum()
-    return list(np.log(energy / total + _FLOOR) if total > 0 else np.log(np.full(len(energy), _FLOOR)))
+    energy = np.stack([np.sum(c ** 2, axis=1)
+                       for c in pywt.wavedec(windows, WAVELET, level=WAVELET_LEVELS, axis=-1)], axis=1)
+    total = energy.sum(axis=1, keepdims=True)
+    relative = np.where(total > 0, energy / np.where(total > 0, total, 1.0), 0.0)
+    return list(np.log(relative + _FLOOR).T)
 
 
-def _autocorrelation_features(window: np.ndarray, rate: float) -> list[float]:
+def _autocorrelation_features(windows: np.ndarray, rate: float) -> list[np.ndarray]:
     """Highest normalised autocorrelation at lags of 0.08-1 s (how rhythmic the window is), then the
     autocorrelation at each of ACF_LAGS_S."""
-    centred = window - window.mean()
-    acf = np.correlate(centred, centred, "full")[len(centred) - 1:]
-    if acf[0] <= 0:
-        return [0.0] * (1 + len(ACF_LAGS_S))
-    acf = acf / acf[0]
+    n = windows.shape[1]
+    centred = windows - windows.mean(axis=1, keepdims=True)
+    spectrum = np.fft.rfft(centred, n=2 * n, axis=1)
+    acf = np.fft.irfft(spectrum * np.conj(spectrum), n=2 * n, axis=1)[:, :n]
+    positive = acf[:, :1] > 0
+    acf = np.where(positive, acf / np.where(positive, acf[:, :1], 1.0), 0.0)
     lo, hi = (int(s * rate) for s in RHYTHM_LAGS_S)
-    return [float(acf[lo:hi].max())] + [float(acf[int(lag * rate)]) for lag in ACF_LAGS_S]
+    return [acf[:, lo:hi].max(axis=1)] + [acf[:, int(lag * rate)] for lag in ACF_LAGS_S]
 
 
-def _shape_features(window: np.ndarray, rate: float, iqr: float) -> list[float]:
+def _permutation_entropy(windows: np.ndarray, dimension: int = 4) -> np.ndarray:
+    """NeuroKit2 ``entropy_permutation(delay=1, dimension=4, corrected=True)``."""
+    order = np.lib.stride_tricks.sliding_window_view(windows, dimension, axis=1).argsort(kind="quicksort")
+    codes = order @ (dimension ** np.arange(dimension))
+    counts = np.stack([np.bincount(row, minlength=dimension ** dimension) for row in codes])
+    p = counts / counts.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entropy = -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=1)
+    return entropy / np.log2(math.factorial(dimension))
+
+
+def _sample_entropy(windows: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
+    """NeuroKit2 ``entropy_sample(delay=1, dimension=2, tolerance)``: ordered pairs of the n-2
+    templates of length 2 and of length 3 within ``tolerance`` in every sample (Chebyshev), self-pairs
+    excluded. Candidate pairs come from sorting the first sample, so only near pairs are compared."""
+    out = np.empty(len(windows))
+    for i, (window, r) in enumerate(zip(windows, tolerance)):
+        first, second, third = window[:-2], window[1:-1], window[2:]
+        order = np.argsort(first, kind="stable")
+        ordered = first[order]
+        # each unordered pair once: from every template to those after it in sorted order up to
+        # r above it (a little wider; the exact test below decides), counted twice at the end
+        after = np.arange(1, len(first) + 1)
+        reach = np.searchsorted(ordered, ordered + r + (r * 1e-9 + 1e-300), "right")
+        counts = np.maximum(reach - after, 0)
+        anchor = np.repeat(np.arange(len(first)), counts)
+        position = after[anchor] + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        a, b = order[anchor], order[position]
+        two = (np.abs(first[a] - first[b]) <= r) & (np.abs(second[a] - second[b]) <= r)
+        three = two & (np.abs(third[a] - third[b]) <= r)
+        templates = len(first)
+        phi = 2 * np.array([np.count_nonzero(two), np.count_nonzero(three)]) / (templates * (templates - 1))
+        # NeuroKit2's _phi_divide; np.isclose(x, 0) is |x| <= 1e-8
+        if abs(phi[0]) <= 1e-8:
+            out[i] = -np.inf
+        elif abs(phi[1] / phi[0]) <= 1e-8:
+            out[i] = np.inf
+        else:
+            out[i] = -np.log(phi[1] / phi[0])
+    return out
+
+
+def _petrosian_fd(windows: np.ndarray) -> np.ndarray:
+    """NeuroKit2 ``fractal_petrosian`` (symbolised by the sign of the slope)."""
+    symbolic = np.signbit(np.diff(windows, axis=1))
+    inversions = (symbolic[:, 1:] != symbolic[:, :-1]).sum(axis=1)
+    n = symbolic.shape[1]
+    return np.log10(n) / (np.log10(n) + np.log10(n / (n + 0.4 * inversions)))
+
+
+def _dfa_alpha(centred: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """NeuroKit2 ``fractal_dfa(scale=scales)``: integrated signal, half-overlapping boxes, linear
+    detrending, q = 2."""
+    n = centred.shape[1]
+    profile = np.cumsum(centred - centred.mean(axis=1, keepdims=True), axis=1)
+    fluctuation = np.empty((len(centred), len(scales)))
+    for j, box in enumerate(scales):
+        starts = np.arange(0, n - box, box // 2)
+        segments = np.lib.stride_tricks.sliding_window_view(profile, box, axis=1)[:, starts]
+        x = np.arange(box) - (box - 1) / 2
+        slope = (segments @ x) / (x @ x)
+        residual = segments - segments.mean(axis=2, keepdims=True) - slope[..., None] * x
+        variance = (residual ** 2).mean(axis=2)
+        kept = variance > 1e-8 * variance.max(axis=1, keepdims=True)
+        fluctuation[:, j] = np.sqrt((variance * kept).sum(axis=1) / kept.sum(axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.polyfit(np.log2(scales), np.log2(fluctuation).T, 1)[0]
+
+
+def _higuchi_fd(windows: np.ndarray, k_max: int = 10) -> np.ndarray:
+    """NeuroKit2 ``fractal_higuchi(k_max=10)``."""
+    n = windows.shape[1]
+    ks = np.arange(1, k_max + 1)
+    lengths = np.empty((len(windows), k_max))
+    for j, k in enumerate(ks):
+        total = np.zeros(len(windows))
+        for m in range(k):
+            normalisation = (n - 1) / (((n - m - 1) // k) * k)
+            total += np.abs(np.diff(windows[:, m::k], axis=1)).sum(axis=1) * normalisation / k
+        lengths[:, j] = total / k
+    return -np.polyfit(np.log(ks), np.log(lengths).T, 1)[0]
+
+
+def _katz_fd(windows: np.ndarray) -> np.ndarray:
+    """NeuroKit2 ``fractal_katz``."""
+    steps = np.abs(np.diff(windows, axis=1))
+    mean_step = steps.mean(axis=1)
+    extent = np.abs(windows - windows[:, :1]).max(axis=1)
+    return np.log10(steps.sum(axis=1) / mean_step) / np.log10(extent / mean_step)
+
+
+def _shape_features(windows: np.ndarray, rate: float, iqr: np.ndarray) -> list[np.ndarray]:
     """Amplitude-distribution tails and zero crossings (relative to the IQR), envelope steadiness,
     fractal measures and the slope's skewness and kurtosis."""
-    centred = window - np.median(window)
-    if iqr <= 0:
-        iqr = max(float(np.abs(centred).max()), _FLOOR)
-    p1, p5, p95, p99 = np.percentile(centred, TAIL_PERCENTILES)
+    centred = windows - np.median(windows, axis=1, keepdims=True)
     magnitude = np.abs(centred)
-    envelope = np.abs(sps.hilbert(centred))
-    slope = np.diff(window)
+    iqr = np.where(iqr > 0, iqr, np.maximum(magnitude.max(axis=1), _FLOOR))[:, None]
+    p1, p5, p95, p99 = np.percentile(centred, TAIL_PERCENTILES, axis=1)[..., None]
+    envelope = np.abs(sps.hilbert(centred, axis=1))
+    envelope_mean = envelope.mean(axis=1)
+    slope = np.diff(windows, axis=1)
     scales = np.array([int(round(s * rate)) for s in DFA_SCALES_S])
-    dfa = nk.fractal_dfa(centred, scale=scales)[0] if len(centred) >= 2 * scales[-1] else 1.0
-    return [(p99 - p1) / iqr, (p95 - p5) / iqr, magnitude.max() / iqr,
-            float(np.mean(magnitude > 3 * iqr)), float(np.mean(magnitude > 2 * iqr)),
-            float(np.median(magnitude)) / iqr,
-            np.count_nonzero(np.diff(np.sign(centred)) != 0) / (len(window) / rate),
-            float(envelope.std() / envelope.mean()) if envelope.mean() > 0 else 0.0,
-            float(np.percentile(envelope, 90) / max(np.median(envelope), _FLOOR)),
-            float(dfa), float(nk.fractal_higuchi(centred, k_max=10)[0]),
-            float(nk.fractal_katz(centred)[0]),
-            float(stats.skew(slope)), float(stats.kurtosis(slope))]
+    dfa = (_dfa_alpha(centred, scales) if centred.shape[1] >= 2 * scales[-1]
+           else np.ones(len(windows)))
+    return [((p99 - p1) / iqr)[:, 0], ((p95 - p5) / iqr)[:, 0], magnitude.max(axis=1) / iqr[:, 0],
+            np.mean(magnitude > 3 * iqr, axis=1), np.mean(magnitude > 2 * iqr, axis=1),
+            np.median(magnitude, axis=1) / iqr[:, 0],
+            np.count_nonzero(np.diff(np.sign(centred), axis=1) != 0, axis=1) / (windows.shape[1] / rate),
+            np.where(envelope_mean > 0, envelope.std(axis=1) / np.where(envelope_mean > 0, envelope_mean, 1.0),
+                     0.0),
+            np.percentile(envelope, 90, axis=1) / np.maximum(np.median(envelope, axis=1), _FLOOR),
+            dfa, _higuchi_fd(centred), _katz_fd(centred),
+            stats.skew(slope, axis=1), stats.kurtosis(slope, axis=1)]
 
 
-def window_features(window: np.ndarray, rate: float) -> np.ndarray:
-    """Feature vector (in FEATURE_NAMES order) of one robust-scaled window sampled at ``rate``."""
-    d1, d2 = np.diff(window), np.diff(window, n=2)
-    var0, var1, var2 = window.var(), d1.var(), d2.var()
-    mobility = np.sqrt(var1 / var0) if var0 > 0 else 0.0
-    complexity = np.sqrt(var2 / var1) / mobility if var1 > 0 and mobility > 0 else 0.0
-    iqr = np.subtract(*np.percentile(window, [75, 25]))
-    seconds = len(window) / rate
-    extrema = np.count_nonzero(np.diff(np.sign(d1)) != 0)
-    rhythm_peak, *lagged = _autocorrelation_features(window, rate)
+def windows_features(windows: np.ndarray, rate: float) -> np.ndarray:
+    """Feature matrix (rows: windows; columns: FEATURE_NAMES) of robust-scaled windows at ``rate``."""
+    d1, d2 = np.diff(windows, axis=1), np.diff(windows, n=2, axis=1)
+    var0, var1, var2 = windows.var(axis=1), d1.var(axis=1), d2.var(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mobility = np.where(var0 > 0, np.sqrt(var1 / var0), 0.0)
+        complexity = np.where((var1 > 0) & (mobility > 0), np.sqrt(var2 / var1) / mobility, 0.0)
+        q75, q25 = np.percentile(windows, [75, 25], axis=1)
+        iqr = q75 - q25
+        seconds = windows.shape[1] / rate
+        line_length = np.where(iqr > 0, np.abs(d1).sum(axis=1) / (iqr * seconds), 0.0)
+        std_over_iqr = np.where(iqr > 0, windows.std(axis=1) / iqr, 0.0)
+    extrema = np.count_nonzero(np.diff(np.sign(d1), axis=1) != 0, axis=1)
+    rhythm_peak, *lagged = _autocorrelation_features(windows, rate)
 
-    values = (
-        _spectral_features(window, rate) + _wavelet_energies(window)
-        + [rhythm_peak, mobility, complexity,
-           float(np.abs(d1).sum() / (iqr * seconds)) if iqr > 0 else 0.0,
-           float(window.std() / iqr) if iqr > 0 else 0.0,
-           float(stats.skew(window)), float(stats.kurtosis(window)), extrema / seconds,
-           nk.entropy_permutation(window, delay=1, dimension=4, corrected=True)[0],
-           nk.entropy_sample(window, delay=1, dimension=2, tolerance=0.2 * window.std())[0],
-           nk.fractal_petrosian(window)[0]]
-        + lagged + _shape_features(window, rate, iqr)
+    columns = (
+        _spectral_features(windows, rate) + _wavelet_energies(windows)
+        + [rhythm_peak, mobility, complexity, line_length, std_over_iqr,
+           stats.skew(windows, axis=1), stats.kurtosis(windows, axis=1), extrema / seconds,
+           _permutation_entropy(windows), _sample_entropy(windows, 0.2 * windows.std(axis=1)),
+           _petrosian_fd(windows)]
+        + lagged + _shape_features(windows, rate, iqr)
     )
-    return np.array(values, dtype=np.float64)
+    return np.column_stack(columns).astype(np.float64)
 
 
 def recording_features(signal: np.ndarray, sampling_rate: float,
@@ -155,7 +256,9 @@ def recording_features(signal: np.ndarray, sampling_rate: float,
     bounds = preprocess.window_bounds(len(prepared), preprocess.TARGET_RATE, window_seconds)
     usable = preprocess.usable_windows(signal, sampling_rate, bounds)
     X = np.full((len(bounds), len(FEATURE_NAMES)), np.nan)
-    for i in np.flatnonzero(usable):
-        start, stop = bounds[i]
-        X[i] = window_features(signals.robust_scale(prepared[start:stop]), preprocess.TARGET_RATE)
+    rows = np.flatnonzero(usable)
+    if len(rows):
+        windows = np.stack([signals.robust_scale(prepared[start:stop])
+                            for start, stop in (bounds[i] for i in rows)])
+        X[rows] = windows_features(windows, preprocess.TARGET_RATE)
     return X, usable, bounds

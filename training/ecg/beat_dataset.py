@@ -5,13 +5,18 @@ on the same inputs it meets in service. A detection is labelled with the AAMI cl
 beat it matches within 150 ms (EC57); unmatched detections get no label. Features are cached under
 ``data/cache/ecg_beats`` keyed by a digest of the feature and detector code.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from classifier.ecg import beat_features, beat_neighbours, beat_peaks, qrs
+from classifier.ecg.beats import inside_spans
+from classifier.ecg.rhythm import af_spans_s, classify_rhythm
+from classifier.ecg.rhythm import load_model as load_rhythm_model
 from training.cache import cached_arrays, source_digest
 from training.ecg.mitdb import load_record, outside_excluded
 
@@ -21,14 +26,14 @@ MATCH_WINDOW_S = 0.15
 @dataclass(frozen=True)
 class RecordBeats:
     name: str
-    detected: np.ndarray       # detected R peaks (samples) outside excluded VF ranges
-    features: np.ndarray       # one row per detected beat
-    labels: np.ndarray         # AAMI class of the matched reference beat, "" when unmatched
-    reference: np.ndarray      # reference beat samples outside excluded ranges
+    detected: np.ndarray  # detected R peaks (samples) outside excluded VF ranges
+    features: np.ndarray  # one row per detected beat
+    labels: np.ndarray  # AAMI class of the matched reference beat, "" when unmatched
+    reference: np.ndarray  # reference beat samples outside excluded ranges
     reference_classes: np.ndarray
     matched_reference: np.ndarray  # per reference beat: index of its detection, -1 when missed
-    irregularity: np.ndarray   # per detected beat: beat_features.rr_irregularity
-    look_alikes: np.ndarray    # per detected beat: rows of its look-alikes (beat_neighbours)
+    irregularity: np.ndarray  # per detected beat: beat_features.rr_irregularity
+    look_alikes: np.ndarray  # per detected beat: rows of its look-alikes (beat_neighbours)
 
 
 def match_beats(reference: np.ndarray, detected: np.ndarray, tolerance: int) -> np.ndarray:
@@ -67,19 +72,23 @@ def _code_digest() -> str:
     return source_digest(beat_features, beat_neighbours, beat_peaks, qrs)
 
 
+@lru_cache(maxsize=32)
 def record_beats(name: str) -> RecordBeats:
-    """Detect, featurise and label one record (cached on disk)."""
-    arrays = cached_arrays(f"ecg_beats/{name}-{_code_digest()}.npz",
-                           lambda: {k: v for k, v in _detect_and_label(name).__dict__.items() if k != "name"})
+    """Detect, featurise and label one record (cached on disk, and in memory for the nested
+    cross-validation, which reads every training record many times)."""
+    arrays = cached_arrays(
+        f"ecg_beats/{name}-{_code_digest()}.npz",
+        lambda: {k: v for k, v in _detect_and_label(name).__dict__.items() if k != "name"},
+    )
     return RecordBeats(name, **arrays)
 
 
 def _detect_and_label(name: str) -> RecordBeats:
     record = load_record(name)
     detected = beat_peaks.drop_close_detections(
-        record.signal, record.sampling_rate, qrs.detect_r_peaks(record.signal, record.sampling_rate))
-    features, look_alikes = beat_features.beat_features_and_look_alikes(
-        record.signal, record.sampling_rate, detected)
+        record.signal, record.sampling_rate, qrs.detect_r_peaks(record.signal, record.sampling_rate)
+    )
+    features, look_alikes = beat_features.beat_features_and_look_alikes(record.signal, record.sampling_rate, detected)
     irregularity = beat_features.rr_irregularity(detected, record.sampling_rate)
     keep = outside_excluded(detected, record.excluded)
     ref_keep = outside_excluded(record.beat_samples, record.excluded)
@@ -89,5 +98,23 @@ def _detect_and_label(name: str) -> RecordBeats:
     matched = match_beats(reference, detected, int(MATCH_WINDOW_S * record.sampling_rate))
     labels = np.full(len(detected), "", dtype="<U1")
     labels[matched[matched >= 0]] = reference_classes[matched >= 0]
-    return RecordBeats(name, detected, features, labels, reference, reference_classes, matched,
-                       irregularity, look_alikes)
+    return RecordBeats(
+        name, detected, features, labels, reference, reference_classes, matched, irregularity, look_alikes
+    )
+
+
+@lru_cache(maxsize=32)
+def in_rhythm_af(name: str) -> np.ndarray:
+    """Per detected beat of ``record_beats(name)``: whether the rhythm model puts it in atrial
+    fibrillation (``rhythm.af_spans_s``), where ``/classify`` counts no S beat. The rhythm model
+    learned from CinC 2017 alone, so no MIT-BIH record is seen here; its spans (start and end in
+    seconds) are cached on disk by its version."""
+    record = load_record(name)
+
+    def spans() -> dict[str, np.ndarray]:
+        finding = classify_rhythm(record.signal, record.sampling_rate)
+        found = af_spans_s(finding, len(record.signal) / record.sampling_rate)
+        return {"spans_s": np.array(found, dtype=np.float64).reshape(-1, 2)}
+
+    stored = cached_arrays(f"ecg_beats/{name}-rhythm-af-{load_rhythm_model().version}.npz", spans)
+    return inside_spans(record_beats(name).detected / record.sampling_rate, [tuple(span) for span in stored["spans_s"]])

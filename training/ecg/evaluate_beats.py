@@ -3,11 +3,13 @@
     OMP_NUM_THREADS=1 python -m training.ecg.evaluate_beats            # cross-validation
     OMP_NUM_THREADS=1 python -m training.ecg.evaluate_beats --qrs-only # detector alone
 
-Leave-records-out cross-validation: GroupKFold (11 folds of two records by default) over the 22
-DS1 records, grouped by record so that no patient is in both the training and the test part of a
-fold; each fold's model also learns the Q class from the paced records, which are never
-evaluated. Every threshold is set inside the fold from its training records alone: the
-atrial-fibrillation limits, and the S model's threshold by an inner cross-validation (nested).
+Leave-one-record-out cross-validation (GroupKFold over the 22 DS1 records, 22 folds by default),
+grouped by record so that no patient is in both the training and the test part of a fold; each
+fold's model also learns the Q class from the paced records, which are never evaluated. Every
+choice is made inside the fold from its training records alone: the atrial-fibrillation and
+V-veto limits, and, by an inner cross-validation (nested), the S model's threshold and which S
+rules stay (``train_beats.choose_s_recipe``). As ``/classify`` does, no beat inside the rhythm
+model's atrial fibrillation (CinC-trained, so it has seen no MIT-BIH record) counts as S.
 Statistics are gross: one confusion matrix summed over all folds. A detection matches a
 reference beat within 150 ms; a missed reference beat counts against its class's sensitivity, a
 detection with no reference beat against its predicted class's positive predictivity. As EC57
@@ -16,6 +18,7 @@ are excluded, fusion and unclassifiable beats called V do not count against V +P
 unclassifiable beats called S not against S +P (``EC57_NOT_COUNTED``); ``+P_all`` counts every
 false call.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,18 +34,10 @@ from classifier.ecg.beat_features import ABSOLUTE_BIN_NAMES, FEATURE_NAMES
 from classifier.ecg.beats import AAMI_CLASSES
 from training.ecg.beat_dataset import RecordBeats, record_beats
 from training.ecg.mitdb import DS1
-from training.ecg.train_beats import (
-    MODEL_DIR,
-    choose_s_threshold,
-    fit,
-    irregularity_limit,
-    p_wave_limit,
-    training_set,
-    v_p_wave_limit,
-)
+from training.ecg.train_beats import MODEL_DIR, train_model, training_set, without_s_in_rhythm_af
 
 MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected
-EXTRA = len(AAMI_CLASSES)   # confusion row: detection without a reference beat
+EXTRA = len(AAMI_CLASSES)  # confusion row: detection without a reference beat
 # Reference classes whose beats, when called the key class, do not count against its +P (EC57;
 # bxb: VEB +P = Vv / (Vv + Nv + Sv + Ov), SVEB +P = Ss / (Ss + Ns + Vs + Fs + Os)). A fusion beat
 # is partly ventricular, and an unclassifiable beat has no class to be wrong about.
@@ -65,40 +60,50 @@ def confusion(beats: RecordBeats, predicted: np.ndarray) -> np.ndarray:
 def statistics(matrix: np.ndarray) -> dict:
     """QRS detection and per-class Se / +P (in %) from a gross confusion matrix."""
     detected_ref = matrix[:EXTRA, :MISSED].sum()
-    stats = {"qrs": {"Se": 100 * detected_ref / matrix[:EXTRA].sum(),
-                     "+P": 100 * detected_ref / matrix[:, :MISSED].sum(),
-                     "reference_beats": int(matrix[:EXTRA].sum()),
-                     "missed": int(matrix[:EXTRA, MISSED].sum()),
-                     "false_detections": int(matrix[EXTRA, :MISSED].sum())}}
+    stats = {
+        "qrs": {
+            "Se": 100 * detected_ref / matrix[:EXTRA].sum(),
+            "+P": 100 * detected_ref / matrix[:, :MISSED].sum(),
+            "reference_beats": int(matrix[:EXTRA].sum()),
+            "missed": int(matrix[:EXTRA, MISSED].sum()),
+            "false_detections": int(matrix[EXTRA, :MISSED].sum()),
+        }
+    }
     for i, name in enumerate(AAMI_CLASSES):
         row, col = matrix[i].sum(), matrix[:, i].sum()
         counted = col - sum(matrix[AAMI_CLASSES.index(c), i] for c in EC57_NOT_COUNTED.get(name, ()))
-        stats[name] = {"Se": 100 * matrix[i, i] / row if row else None,
-                       "+P": 100 * matrix[i, i] / counted if counted else None,
-                       "+P_all": 100 * matrix[i, i] / col if col else None,
-                       "reference_beats": int(row), "predicted_beats": int(col)}
+        stats[name] = {
+            "Se": 100 * matrix[i, i] / row if row else None,
+            "+P": 100 * matrix[i, i] / counted if counted else None,
+            "+P_all": 100 * matrix[i, i] / col if col else None,
+            "reference_beats": int(row),
+            "predicted_beats": int(col),
+        }
     return stats
 
 
-def cross_validate(folds: int, s_rule: bool = True) -> tuple[dict[str, np.ndarray], list[list[str]]]:
-    """Per held-out record, its confusion matrix under the fold model that never saw it."""
+def cross_validate(folds: int) -> tuple[dict[str, np.ndarray], list[dict]]:
+    """Per held-out record, its confusion matrix under the fold model that never saw it, and what
+    each fold chose from its own training records (S threshold, S rules kept, V limit)."""
     records = np.array(DS1)
     per_record = {}
     splits = []
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(records, groups=records)):
-        x, y = training_set(records[train])
-        threshold, inner = choose_s_threshold(records[train], s_rule)
-        v_limit = v_p_wave_limit(records[train])
-        model = fit(x, y, irregularity_limit(records[train]) if s_rule else np.inf,
-                    p_wave_limit(records[train]), threshold, v_limit)
+        model, choices = train_model(records[train])
         for name in records[test]:
             beats = record_beats(name)
             predicted, _ = model.predict(beats.features, beats.irregularity, beats.look_alikes)
-            per_record[str(name)] = confusion(beats, predicted)
-        splits.append(sorted(records[test].tolist()))
-        print(f"fold {k + 1}/{folds}: test {', '.join(sorted(records[test]))}; S threshold "
-              f"{threshold:.2f} (inner S Se {inner['inner_Se']:.1f}%, +P {inner['inner_+P']:.1f}%); "
-              f"V P-wave limit {v_limit:.3f}", flush=True)
+            per_record[str(name)] = confusion(beats, without_s_in_rhythm_af(predicted, name))
+        splits.append({"test": sorted(records[test].tolist())} | choices)
+        kept = ", ".join(r for r, on in choices["s_rules"].items() if on) or "none"
+        print(
+            f"fold {k + 1}/{folds}: test {', '.join(sorted(records[test]))}; S features "
+            f"{choices['s_feature_set']}, threshold {choices['s_threshold']:.2f}, rules kept: "
+            f"{kept} (inner S Se {choices['inner_Se']:.1f}%, +P {choices['inner_+P']:.1f}%; "
+            f"records helped/hurt {choices['inner_records_by_rule']}); "
+            f"V P-wave limit {choices['v_p_wave_limit']:.3f}",
+            flush=True,
+        )
     return per_record, splits
 
 
@@ -125,35 +130,52 @@ def cross_validate_de_chazal(folds: int) -> tuple[dict[str, np.ndarray], list[li
     for train, test in GroupKFold(n_splits=folds).split(records, groups=records):
         x, y = training_set(records[train], paced=())
         keep = y != AAMI_CLASSES.index("Q")
-        model = LinearDiscriminantAnalysis(priors=np.full(4, 0.25)).fit(
-            de_chazal_features(x[keep]), y[keep])
+        model = LinearDiscriminantAnalysis(priors=np.full(4, 0.25)).fit(de_chazal_features(x[keep]), y[keep])
         for name in records[test]:
             beats = record_beats(name)
             predicted = model.predict(de_chazal_features(beats.features)).astype(np.int64)
             per_record[str(name)] = confusion(beats, predicted)
-        splits.append(sorted(records[test].tolist()))
+        splits.append({"test": sorted(records[test].tolist())})
     return per_record, splits
 
 
-def ectopy_by_record(per_record: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
-    """For S and V in each record: reference beats, correctly called, and false calls (all of them,
-    fusion beats called V included)."""
+def ectopy_by_record(per_record: dict[str, np.ndarray]) -> dict[str, dict]:
+    """For S and V in each record: reference beats, correctly called, false calls (all of them,
+    fusion beats called V included), and Se and +P in % as EC57 counts them (None where undefined)."""
     rows = {}
     for name, m in sorted(per_record.items()):
+        stats = statistics(m)
         rows[name] = {}
         for c in ("S", "V"):
             i = AAMI_CLASSES.index(c)
-            rows[name].update({f"{c}_reference": int(m[i, :MISSED].sum() + m[i, MISSED]),
-                               f"{c}_correct": int(m[i, i]),
-                               f"{c}_false": int(m[:, i].sum() - m[i, i])})
+            rows[name].update(
+                {
+                    f"{c}_reference": int(m[i, :MISSED].sum() + m[i, MISSED]),
+                    f"{c}_correct": int(m[i, i]),
+                    f"{c}_false": int(m[:, i].sum() - m[i, i]),
+                    f"{c}_Se": _rounded(stats[c]["Se"]),
+                    f"{c}_+P": _rounded(stats[c]["+P"]),
+                }
+            )
     return rows
 
 
-def format_by_record(rows: dict[str, dict[str, int]]) -> str:
-    lines = ["record  S ref  S ok  S false  V ref  V ok  V false"]
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def format_by_record(rows: dict[str, dict]) -> str:
+    def pct(value: float | None) -> str:
+        return f"{value:6.1f}" if value is not None else "     -"
+
+    lines = ["record  S ref  S ok  S false   S Se   S +P  V ref  V ok  V false   V Se   V +P"]
     for name, r in rows.items():
-        lines.append(f"{name:>6} {r['S_reference']:6d} {r['S_correct']:5d} {r['S_false']:8d} "
-                     f"{r['V_reference']:6d} {r['V_correct']:5d} {r['V_false']:8d}")
+        lines.append(
+            f"{name:>6} {r['S_reference']:6d} {r['S_correct']:5d} {r['S_false']:8d} "
+            f"{pct(r['S_Se'])} {pct(r['S_+P'])} "
+            f"{r['V_reference']:6d} {r['V_correct']:5d} {r['V_false']:8d} "
+            f"{pct(r['V_Se'])} {pct(r['V_+P'])}"
+        )
     return "\n".join(lines)
 
 
@@ -167,33 +189,39 @@ def qrs_only() -> np.ndarray:
 
 def format_table(stats: dict, with_classes: bool) -> str:
     q = stats["qrs"]
-    lines = [f"QRS detection: Se {q['Se']:.2f}%  +P {q['+P']:.2f}%  "
-             f"({q['reference_beats']} reference beats, {q['missed']} missed, "
-             f"{q['false_detections']} false detections)"]
+    lines = [
+        f"QRS detection: Se {q['Se']:.2f}%  +P {q['+P']:.2f}%  "
+        f"({q['reference_beats']} reference beats, {q['missed']} missed, "
+        f"{q['false_detections']} false detections)"
+    ]
     if with_classes:
         lines.append("class  reference  predicted     Se%     +P%  +P% all")
         for name in AAMI_CLASSES:
             s = stats[name]
-            se, pp, pp_all = (f"{s[k]:7.2f}" if s[k] is not None else "      -"
-                              for k in ("Se", "+P", "+P_all"))
-            lines.append(f"{name:>5}  {s['reference_beats']:9d}  {s['predicted_beats']:9d} "
-                         f"{se} {pp}  {pp_all}")
-        lines.append("(+P as EC57: fusion and unclassifiable beats called V, and unclassifiable beats "
-                     "called S, are not counted; +P all counts every false call)")
+            se, pp, pp_all = (f"{s[k]:7.2f}" if s[k] is not None else "      -" for k in ("Se", "+P", "+P_all"))
+            lines.append(f"{name:>5}  {s['reference_beats']:9d}  {s['predicted_beats']:9d} {se} {pp}  {pp_all}")
+        lines.append(
+            "(+P as EC57: fusion and unclassifiable beats called V, and unclassifiable beats "
+            "called S, are not counted; +P all counts every false call)"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--folds", type=int, default=11,
-                        help="GroupKFold splits over the 22 DS1 records (22 = leave one record out)")
-    parser.add_argument("--keep-s-in-irregular-rhythm", action="store_true",
-                        help="score the model without the atrial-fibrillation S rule (beats.py)")
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=22,
+        help="GroupKFold splits over the 22 DS1 records (22, the default, leaves one record out)",
+    )
     parser.add_argument("--qrs-only", action="store_true", help="score the detector alone")
-    parser.add_argument("--de-chazal", action="store_true",
-                        help="score the de Chazal 2004 LDA baseline instead of the served model")
-    parser.add_argument("--out", type=Path, default=MODEL_DIR / "metrics.json",
-                        help="where the cross-validation metrics are written")
+    parser.add_argument(
+        "--de-chazal", action="store_true", help="score the de Chazal 2004 LDA baseline instead of the served model"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=MODEL_DIR / "metrics.json", help="where the cross-validation metrics are written"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.qrs_only:
@@ -202,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.de_chazal:
         per_record, splits = cross_validate_de_chazal(args.folds)
     else:
-        per_record, splits = cross_validate(args.folds, not args.keep_s_in_irregular_rhythm)
+        per_record, splits = cross_validate(args.folds)
     matrix = sum(per_record.values())
     stats = statistics(matrix)
     by_record = ectopy_by_record(per_record)
@@ -211,15 +239,28 @@ def main(argv: list[str] | None = None) -> None:
     print("confusion (rows reference N S V F Q extra; columns predicted N S V F Q missed):")
     print(matrix)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "protocol": f"GroupKFold({args.folds}) over MIT-BIH DS1 records, paced records for Q "
-                    "training only, 150 ms matching, VF episodes excluded, gross statistics",
-        "model": "de Chazal 2004 LDA baseline" if args.de_chazal else "served pipeline",
-        "folds": splits, "statistics": stats, "confusion": matrix.tolist(),
-        "ectopy_by_record": by_record,
-        "confusion_axes": {"rows": list(AAMI_CLASSES) + ["no reference beat"],
-                           "columns": list(AAMI_CLASSES) + ["missed"]},
-        "seconds": round(time.perf_counter() - started, 1)}, indent=2) + "\n")
+    args.out.write_text(
+        json.dumps(
+            {
+                "protocol": f"GroupKFold({args.folds}) over MIT-BIH DS1 records (22: leave one record out), "
+                "S threshold and S rules chosen by an inner GroupKFold(5) over each fold's "
+                "training records (nested), paced records for Q training only, 150 ms "
+                "matching, VF episodes excluded, gross statistics",
+                "model": "de Chazal 2004 LDA baseline" if args.de_chazal else "served pipeline",
+                "folds": splits,
+                "statistics": stats,
+                "confusion": matrix.tolist(),
+                "ectopy_by_record": by_record,
+                "confusion_axes": {
+                    "rows": list(AAMI_CLASSES) + ["no reference beat"],
+                    "columns": list(AAMI_CLASSES) + ["missed"],
+                },
+                "seconds": round(time.perf_counter() - started, 1),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {args.out} in {time.perf_counter() - started:.0f} s")
 
 

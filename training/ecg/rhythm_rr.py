@@ -15,6 +15,7 @@ probability becomes the RR model's and the other classes share the rest in the m
 (``combine``). A window the model calls ``Noisy Recording`` is left as it is: false detections in
 noise are irregular too.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,21 +26,15 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from classifier.ecg.rhythm import AF, NOISY
+from classifier.logistic import StandardisedLogistic
 from classifier.paths import MODELS_DIR
 
 RR_FILE = MODELS_DIR / "ecg_rhythm" / "rr_af.json"
 
 
 @dataclass(frozen=True)
-class RrAfModel:
+class RrAfModel(StandardisedLogistic):
     """Standardised logistic regression on RR features; NaN features (too few beats) count as the mean."""
-
-    feature_names: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    threshold: float
 
     def af_probability(self, windows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """The RR model's AF probability for each window's feature dict."""
@@ -47,25 +42,14 @@ class RrAfModel:
             return np.zeros(0)
         x = np.array([[w[name] for name in self.feature_names] for w in windows], dtype=np.float64)
         z = np.nan_to_num((x - self.mean) / self.scale, nan=0.0, posinf=20.0, neginf=-20.0)
-        return 1.0 / (1.0 + np.exp(-(np.clip(z, -20.0, 20.0) @ self.coef + self.intercept)))
-
-    def to_dict(self) -> dict:
-        return {"feature_names": list(self.feature_names), "mean": self.mean.tolist(),
-                "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "intercept": self.intercept, "threshold": self.threshold}
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> "RrAfModel":
-        return cls(tuple(data["feature_names"]), np.asarray(data["mean"]), np.asarray(data["scale"]),
-                   np.asarray(data["coef"]), float(data["intercept"]), float(data["threshold"]))
+        return self.probability_of_standardised(np.clip(z, -20.0, 20.0))
 
     @classmethod
     def load(cls, path: Path = RR_FILE) -> "RrAfModel":
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
-def combine(probabilities: np.ndarray, rr_af: np.ndarray, classes: Sequence[str],
-            threshold: float) -> np.ndarray:
+def combine(probabilities: np.ndarray, rr_af: np.ndarray, classes: Sequence[str], threshold: float) -> np.ndarray:
     """Per-window probabilities with strong RR evidence of AF joined in (module docstring).
 
     ``probabilities`` is (windows, classes) from the rhythm model, ``rr_af`` the RR model's AF

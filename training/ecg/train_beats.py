@@ -5,6 +5,7 @@
 Writes ``classifier/models/ecg_beats/model.txt`` (the beat class model), ``paced_gate.txt`` (paced
 beat or not) and ``meta.json`` (with the linear S model and the thresholds).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,16 +20,24 @@ import numpy as np
 from sklearn.model_selection import GroupKFold
 
 from classifier.ecg.beat_features import CLASS_MODEL_FEATURES, FEATURE_NAMES, p_wave_presence
-from classifier.ecg.beat_supraventricular import fit_s_model
-from classifier.ecg.beats import AAMI_CLASSES, CLASS_COLUMNS, ON_TIME_TOLERANCE, RUN_RR_RATIO, BeatModel, on_time
+from classifier.ecg.beat_supraventricular import FEATURE_SETS, fit_s_model, select
+from classifier.ecg.beats import (
+    AAMI_CLASSES,
+    CLASS_COLUMNS,
+    ON_TIME_TOLERANCE,
+    RUN_RR_RATIO,
+    BeatModel,
+    continue_supraventricular_runs,
+    on_time,
+)
 from classifier.paths import MODELS_DIR
-from training.ecg.beat_dataset import RecordBeats, record_beats
+from training.ecg.beat_dataset import RecordBeats, in_rhythm_af, record_beats
 from training.ecg.mitdb import DS1, PACED
 
 log = logging.getLogger(__name__)
 
 MODEL_DIR = MODELS_DIR / "ecg_beats"
-MODEL_VERSION = "ecg-beats-lgbm-8"
+MODEL_VERSION = "ecg-beats-lgbm-9"
 # Small trees with many beats per leaf: what generalises to unseen patients is coarse (premature
 # and wide), and larger trees learn the training patients' idiosyncrasies instead.
 PARAMS = {
@@ -52,7 +61,7 @@ V_P_WAVE_PERCENTILE = 90.0
 # The S model's threshold: the one with the highest S sensitivity among those whose S positive
 # predictivity is at least MIN_S_PPV in an inner cross-validation over the training records
 # (the target is 50%; the margin is for the step from the inner folds to unseen patients).
-S_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.05))
+S_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.05)) + (0.97, 0.98, 0.99)
 MIN_S_PPV = 60.0
 INNER_FOLDS = 5
 _N, _S = AAMI_CLASSES.index("N"), AAMI_CLASSES.index("S")
@@ -100,8 +109,7 @@ def p_wave_limit(records: Sequence[str]) -> float:
     """The P-wave presence under which an irregular rhythm counts as atrial fibrillation: the 10th
     percentile over the S beats of ``records`` (``beat_features.p_wave_presence``), so nine in ten
     training S beats sit where P waves are at least this clear."""
-    return _percentile(records, lambda b: p_wave_presence(b.features)[b.labels == "S"],
-                       P_WAVE_PERCENTILE)
+    return _percentile(records, lambda b: p_wave_presence(b.features)[b.labels == "S"], P_WAVE_PERCENTILE)
 
 
 def v_p_wave_limit(records: Sequence[str]) -> float:
@@ -109,70 +117,168 @@ def v_p_wave_limit(records: Sequence[str]) -> float:
     (``beats.veto_v_for_conducted_beats``): the 90th percentile over the on-time V beats of
     ``records``, so nine in ten of them keep their V."""
     corr_p = FEATURE_NAMES.index("corr_p")
-    return _percentile(records, lambda b: b.features[on_time(b.features) & (b.labels == "V"), corr_p],
-                       V_P_WAVE_PERCENTILE)
+    return _percentile(
+        records, lambda b: b.features[on_time(b.features) & (b.labels == "V"), corr_p], V_P_WAVE_PERCENTILE
+    )
 
 
-def _percentile(records: Sequence[str], values_of: Callable[[RecordBeats], np.ndarray],
-                percentile: float) -> float:
+def _percentile(records: Sequence[str], values_of: Callable[[RecordBeats], np.ndarray], percentile: float) -> float:
     """The percentile of the values ``values_of`` picks from each record's beats, pooled."""
     values = np.concatenate([values_of(b) for b in map(record_beats, records)])
     return float(np.percentile(values, percentile))
 
 
-def choose_s_threshold(records: Sequence[str], s_rule: bool = True) -> tuple[float, dict]:
-    """The S model's threshold, from ``records`` alone, and its inner Se and +P (in %).
+# The S rules whose place is decided inside the training records (``choose_s_recipe``): continuing
+# a fast run started by an S call, and dropping S in an irregular rhythm without P waves.
+S_RULES = ("runs", "af")
+# A rule stays only where, in the inner cross-validation, it raises (correct S - false S) in at
+# least this many held-out records, and in more records than it lowers it.
+MIN_RECORDS_HELPED = 3
+_COMBOS = tuple(dict(zip(S_RULES, on)) for on in ((False, False), (True, False), (False, True), (True, True)))
 
-    Inner GroupKFold over ``records``: the S model is fitted on the others and scored on the normal
-    and S beats of each held-out group, with the atrial-fibrillation rule of those others' limits
-    (``s_rule``). Returns the threshold with the highest gross S Se among those with +P >=
-    ``MIN_S_PPV``, or the one with the highest +P where none reaches it.
+
+def s_training_set(records: Sequence[str], names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The S model's features (``beat_supraventricular.select``, over each whole recording) of the
+    normal and S beats of ``records``, and whether each is S."""
+    xs, ys = [], []
+    for beats in map(record_beats, records):
+        keep = np.isin(beats.labels, ["N", "S"])
+        xs.append(select(beats.features, names)[keep])
+        ys.append(beats.labels[keep] == "S")
+    return np.vstack(xs), np.concatenate(ys)
+
+
+def choose_s_recipe(records: Sequence[str]) -> tuple[str, float, dict[str, bool], dict]:
+    """The S model's feature set and threshold and which S rules stay, from ``records`` alone
+    (nested), with the inner figures that chose them.
+
+    Inner GroupKFold over ``records``: for each of ``FEATURE_SETS`` the S model and the rules'
+    limits are fitted on the others, and every held-out record's beats are called with each
+    threshold and each on/off combination of ``S_RULES``. The ventricular, fusion and
+    unclassifiable beats are given their reference class (V is the trees' job and is not chosen
+    here), and the normal and S beats are scored outside the rhythm model's atrial fibrillation
+    (``beat_dataset.in_rhythm_af``: ``/classify`` counts no S there). With both rules on, the
+    feature set and threshold that score best (``best_s_threshold``); then a rule stays where, at
+    that threshold, turning it on raises (correct S - false S) in at least
+    ``MIN_RECORDS_HELPED`` held-out records and in more records than it lowers it; then the
+    threshold again for the rules kept.
     """
     records = np.asarray(records)
+    counts = {name: _inner_counts(records, names) for name, names in FEATURE_SETS.items()}
+    both = len(_COMBOS) - 1
+    scores = {
+        name: best_s_threshold(h[:, both].sum(axis=0), c[:, both].sum(axis=0), r.sum())
+        for name, (h, c, r) in counts.items()
+    }
+    feature_set = max(scores, key=lambda name: scores[name][1])
+    hits, calls, reference = counts[feature_set]
+    first = scores[feature_set][0]
+    net = 2 * hits[:, :, first] - calls[:, :, first]  # correct S - false S, per record and combo
+    kept, by_rule = {}, {}
+    for rule in S_RULES:
+        gain = net[:, both] - net[:, _COMBOS.index({**_COMBOS[both], rule: False})]
+        by_rule[rule] = {"helped": int(np.sum(gain > 0)), "hurt": int(np.sum(gain < 0))}
+        kept[rule] = by_rule[rule]["helped"] >= MIN_RECORDS_HELPED and by_rule[rule]["helped"] > by_rule[rule]["hurt"]
+    chosen = _COMBOS.index(kept)
+    best, _ = best_s_threshold(hits[:, chosen].sum(axis=0), calls[:, chosen].sum(axis=0), reference.sum())
+    se = 100 * hits[:, chosen, best].sum() / max(reference.sum(), 1)
+    ppv = 100 * hits[:, chosen, best].sum() / max(calls[:, chosen, best].sum(), 1)
+    return (
+        feature_set,
+        float(S_THRESHOLDS[best]),
+        kept,
+        {"inner_Se": round(float(se), 2), "inner_+P": round(float(ppv), 2), "inner_records_by_rule": by_rule},
+    )
+
+
+def _inner_counts(records: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inner cross-validation of one S feature set: per held-out record, correct S calls and S
+    calls per (rule combination, threshold), and its reference S beats."""
     thresholds = np.array(S_THRESHOLDS)
-    hits, calls, reference = np.zeros(len(thresholds)), np.zeros(len(thresholds)), 0
+    hits, calls, reference = [], [], []
     for train, test in GroupKFold(n_splits=INNER_FOLDS).split(records, groups=records):
-        x, y = training_set(records[train], paced=())
-        normal_or_s = (y == _N) | (y == _S)
-        model = fit_s_model(x[normal_or_s], y[normal_or_s] == _S, threshold=0.5)
-        limit = irregularity_limit(records[train]) if s_rule else np.inf
-        p_limit = p_wave_limit(records[train])
+        model = fit_s_model(*s_training_set(records[train], names), threshold=0.5, names=names)
+        limit, p_limit = irregularity_limit(records[train]), p_wave_limit(records[train])
         for beats in map(record_beats, records[test]):
-            keep = np.isin(beats.labels, ["N", "S"])
-            p = model.probability(beats.features[keep])[:, None]
-            fibrillation = ((beats.irregularity > limit)
-                            & (p_wave_presence(beats.features) < p_limit))[keep]
-            called = (p > thresholds) & ~fibrillation[:, None]
-            is_s = (beats.labels[keep] == "S")[:, None]
-            hits += np.sum(called & is_s, axis=0)
-            calls += np.sum(called, axis=0)
-            reference += int(is_s.sum())
+            scored = np.isin(beats.labels, ["N", "S"]) & ~in_rhythm_af(beats.name)
+            is_s = beats.labels == "S"
+            p = model.probability(beats.features)
+            base = np.full(len(p), _N)
+            other = np.isin(beats.labels, ["V", "F", "Q"])
+            base[other] = class_indices(beats.labels[other])
+            fibrillation = (beats.irregularity > limit) & (p_wave_presence(beats.features) < p_limit)
+            pre_ratio = beats.features[:, FEATURE_NAMES.index("pre_ratio")]
+            h, c = np.zeros((len(_COMBOS), len(thresholds))), np.zeros((len(_COMBOS), len(thresholds)))
+            for j, t in enumerate(thresholds):
+                single = np.where((base == _N) & (p > t), _S, base) == _S
+                with_runs = continue_supraventricular_runs(np.where(single, _S, base), pre_ratio) == _S
+                for i, combo in enumerate(_COMBOS):
+                    s_call = (with_runs if combo["runs"] else single) & scored
+                    if combo["af"]:
+                        s_call &= ~fibrillation
+                    h[i, j], c[i, j] = np.sum(s_call & is_s), np.sum(s_call)
+            hits.append(h)
+            calls.append(c)
+            reference.append(int(np.sum(is_s & scored)))
+    return np.array(hits), np.array(calls), np.array(reference)
+
+
+def best_s_threshold(hits: np.ndarray, calls: np.ndarray, reference: int) -> tuple[int, float]:
+    """Index of the threshold with the highest S Se among those with +P >= ``MIN_S_PPV``, or of the
+    one with the highest +P where none reaches it; and a score that ranks such choices (Se above
+    100 where +P reaches ``MIN_S_PPV``, else +P - 100)."""
     se = 100 * hits / max(reference, 1)
     ppv = 100 * hits / np.maximum(calls, 1)
     ok = ppv >= MIN_S_PPV
-    best = int(np.argmax(np.where(ok, se, -1.0))) if ok.any() else int(np.argmax(ppv))
-    return float(thresholds[best]), {"inner_Se": round(float(se[best]), 2),
-                                     "inner_+P": round(float(ppv[best]), 2)}
+    if ok.any():
+        best = int(np.argmax(np.where(ok, se, -1.0)))
+        return best, 100.0 + float(se[best])
+    best = int(np.argmax(ppv))
+    return best, float(ppv[best]) - 100.0
 
 
-def fit(x: np.ndarray, y: np.ndarray, s_irregularity_limit: float, s_p_wave_limit: float,
-        s_threshold: float, v_p_wave_limit: float) -> BeatModel:
-    """The class model over ``CLASS_MODEL_FEATURES`` and the paced gate, the same model over all
-    features (``BeatModel``); balanced class weights, one thread each.
+def without_s_in_rhythm_af(predicted: np.ndarray, name: str) -> np.ndarray:
+    """Class indices of ``record_beats(name)`` with S turned into N inside the rhythm model's
+    atrial fibrillation, as ``/classify`` counts them (``beats.without_s_in_atrial_fibrillation``)."""
+    return np.where((predicted == _S) & in_rhythm_af(name), _N, predicted)
 
-    A binary paced-or-not gate was tried first: with or without class weights it called hundreds
-    of normal beats of unseen patients paced in cross-validation.
+
+def train_model(records: Sequence[str]) -> tuple[BeatModel, dict]:
+    """The beat model trained on ``records`` (and the paced records' Q beats), every choice made
+    from ``records`` alone, and those choices (S feature set, threshold and rules, the limits).
+
+    The class model over ``CLASS_MODEL_FEATURES`` and the paced gate, the same model over all
+    features (``BeatModel``); balanced class weights, one thread each. A binary paced-or-not gate
+    was tried first: with or without class weights it called hundreds of normal beats of unseen
+    patients paced in cross-validation.
     """
-    normal_or_s = (y == _N) | (y == _S)
-    return BeatModel(_train(x[:, CLASS_COLUMNS], y, CLASS_MODEL_FEATURES),
-                     _train(x, y, FEATURE_NAMES),
-                     fit_s_model(x[normal_or_s], y[normal_or_s] == _S, s_threshold),
-                     s_irregularity_limit, s_p_wave_limit, v_p_wave_limit)
+    records = list(records)
+    feature_set, threshold, rules, inner = choose_s_recipe(records)
+    names = FEATURE_SETS[feature_set]
+    x, y = training_set(records)
+    model = BeatModel(
+        _train(x[:, CLASS_COLUMNS], y, CLASS_MODEL_FEATURES),
+        _train(x, y, FEATURE_NAMES),
+        fit_s_model(*s_training_set(records, names), threshold, names),
+        irregularity_limit(records),
+        p_wave_limit(records),
+        v_p_wave_limit(records),
+        rules["runs"],
+        rules["af"],
+    )
+    choices = {
+        "s_feature_set": feature_set,
+        "s_threshold": threshold,
+        "s_rules": rules,
+        "s_irregularity_limit": round(model.s_irregularity_limit, 4),
+        "s_p_wave_limit": round(model.s_p_wave_limit, 4),
+        "v_p_wave_limit": round(model.v_p_wave_limit, 4),
+    } | inner
+    return model, choices
 
 
 def _train(x: np.ndarray, y: np.ndarray, names: Sequence[str]) -> lgb.Booster:
-    data = lgb.Dataset(x, label=y, weight=class_weights(y), feature_name=list(names),
-                       free_raw_data=True)
+    data = lgb.Dataset(x, label=y, weight=class_weights(y), feature_name=list(names), free_raw_data=True)
     return lgb.train(PARAMS, data, num_boost_round=ROUNDS)
 
 
@@ -181,28 +287,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    x, y = training_set(DS1)
-    counts = Counter(AAMI_CLASSES[i] for i in y)
-    log.info("training on %d beats: %s", len(y), dict(counts))
-    threshold, inner = choose_s_threshold(DS1)
-    log.info("S model threshold %.2f (inner cross-validation S Se %.2f%%, +P %.2f%%)", threshold,
-             inner["inner_Se"], inner["inner_+P"])
-    model = fit(x, y, irregularity_limit(DS1), p_wave_limit(DS1), threshold, v_p_wave_limit(DS1))
+    model, choices = train_model(DS1)
+    counts = Counter(AAMI_CLASSES[i] for i in training_set(DS1)[1])
+    log.info("trained on %s beats; choices %s", dict(counts), choices)
     args.out.mkdir(parents=True, exist_ok=True)
     model.classes.save_model(str(args.out / "model.txt"))
     model.paced.save_model(str(args.out / "paced_gate.txt"))
-    meta = {"version": MODEL_VERSION, "classes": list(AAMI_CLASSES), "features": list(FEATURE_NAMES),
-            "class_model_features": list(CLASS_MODEL_FEATURES),
-            "trained_on": {"records": list(DS1), "paced_q_only": list(PACED)},
-            "beats_per_class": {c: counts.get(c, 0) for c in AAMI_CLASSES},
-            "params": PARAMS, "rounds": ROUNDS,
-            "s_irregularity_limit": model.s_irregularity_limit,
-            "s_irregularity_percentile": IRREGULARITY_PERCENTILE,
-            "s_p_wave_limit": model.s_p_wave_limit, "s_p_wave_percentile": P_WAVE_PERCENTILE,
-            "s_run_rr_ratio": RUN_RR_RATIO,
-            "v_p_wave_limit": model.v_p_wave_limit, "v_p_wave_percentile": V_P_WAVE_PERCENTILE,
-            "on_time_tolerance": ON_TIME_TOLERANCE,
-            "s_model": model.supraventricular.to_dict() | inner | {"min_inner_ppv": MIN_S_PPV}}
+    meta = {
+        "version": MODEL_VERSION,
+        "classes": list(AAMI_CLASSES),
+        "features": list(FEATURE_NAMES),
+        "class_model_features": list(CLASS_MODEL_FEATURES),
+        "trained_on": {"records": list(DS1), "paced_q_only": list(PACED)},
+        "beats_per_class": {c: counts.get(c, 0) for c in AAMI_CLASSES},
+        "params": PARAMS,
+        "rounds": ROUNDS,
+        "s_irregularity_limit": model.s_irregularity_limit,
+        "s_irregularity_percentile": IRREGULARITY_PERCENTILE,
+        "s_p_wave_limit": model.s_p_wave_limit,
+        "s_p_wave_percentile": P_WAVE_PERCENTILE,
+        "s_run_rr_ratio": RUN_RR_RATIO,
+        "s_rules": choices["s_rules"],
+        "s_feature_set": choices["s_feature_set"],
+        "v_p_wave_limit": model.v_p_wave_limit,
+        "v_p_wave_percentile": V_P_WAVE_PERCENTILE,
+        "on_time_tolerance": ON_TIME_TOLERANCE,
+        "s_model": model.supraventricular.to_dict()
+        | {k: choices[k] for k in ("inner_Se", "inner_+P", "inner_records_by_rule")}
+        | {"min_inner_ppv": MIN_S_PPV, "min_records_helped": MIN_RECORDS_HELPED},
+    }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     log.info("saved %s", args.out / "model.txt")
 
