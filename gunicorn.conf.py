@@ -10,6 +10,7 @@ answering while a few such clients hang on (tests/test_server.py; latency in BEN
 more slow clients than threads need a buffering reverse proxy in front (nginx buffers whole requests
 by default).
 """
+
 import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '3333')}"
@@ -17,8 +18,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 preload_app = True
-timeout = 120          # a guarded GPT-2 generation is capped well below this (GEN_TIMEOUT_S)
-keepalive = 5          # seconds an idle keep-alive connection is held
+timeout = 120  # a guarded GPT-2 generation is capped well below this (GEN_TIMEOUT_S)
+keepalive = 5  # seconds an idle keep-alive connection is held
 # Logs go to stdout/stderr. The app writes one line per request (method, route pattern, status,
 # time: api.py); gunicorn's own access line would carry the raw path and query string a client
 # typed, so it is off.

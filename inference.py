@@ -9,6 +9,7 @@ these functions serve scripts with a default chain built on first use. Whatever 
 writes passes the guard (``explain/guard.py``) or is replaced by the next generator's text; every
 reply says which generator wrote it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,11 +31,12 @@ from retrieval.passages import Passage
 log = logging.getLogger(__name__)
 
 FINE_TUNED_LINE = "✓ Fine-tuned medical GPT-2 model configured: {path}"
-BASE_LINE = ("⚠ Using base GPT-2 model (no fine-tuning). Set MEDICAL_GPT2_PATH for "
-             "domain-specific model.")
-NO_MODEL_LINE = ("⚠ No GPT-2 model available (MEDICAL_GPT2_PATH is not set or not usable, and no "
-                 "base gpt2 is cached on this machine): explanations come from the knowledge base, "
-                 "then from templates.")
+BASE_LINE = "⚠ Using base GPT-2 model (no fine-tuning). Set MEDICAL_GPT2_PATH for domain-specific model."
+NO_MODEL_LINE = (
+    "⚠ No GPT-2 model available (MEDICAL_GPT2_PATH is not set or not usable, and no "
+    "base gpt2 is cached on this machine): explanations come from the knowledge base, "
+    "then from templates."
+)
 
 _lock = threading.Lock()
 # The scripts' default chain and its status, built by initialize_llm or on first use.
@@ -45,8 +47,9 @@ def _announce(line: str) -> None:
     print(line, flush=True)
 
 
-def _language_model(model_path: Optional[str], settings: GenerationSettings,
-                    try_base_model: bool) -> tuple[Optional[GPT2Generator], dict[str, Any]]:
+def _language_model(
+    model_path: Optional[str], settings: GenerationSettings, try_base_model: bool
+) -> tuple[Optional[GPT2Generator], dict[str, Any]]:
     """The fine-tuned model if one is configured and loads, else the cached base model, else None."""
     if model_path:
         missing = missing_parts(model_path)
@@ -72,28 +75,33 @@ def _language_model(model_path: Optional[str], settings: GenerationSettings,
     return None, {"model_path": None}
 
 
-def build_explainer(model_path: Optional[str], settings: GenerationSettings,
-                    try_base_model: bool = True) -> tuple[Explainer, dict[str, Any]]:
+def build_explainer(
+    model_path: Optional[str], settings: GenerationSettings, try_base_model: bool = True
+) -> tuple[Explainer, dict[str, Any]]:
     """A generator chain for ``model_path`` (None: no fine-tuned model) and its status; prints the
     startup line. Reads no environment: the caller's configuration says what to load."""
     language_model, status = _language_model(model_path, settings, try_base_model)
-    generators = ([language_model] if language_model else []) + [KnowledgeBaseGenerator(),
-                                                                  TemplateGenerator()]
-    return Explainer(generators), {"active": generators[0].name, "chain": [g.name for g in generators],
-                                   **status, "settings": settings.__dict__.copy()}
+    generators = ([language_model] if language_model else []) + [KnowledgeBaseGenerator(), TemplateGenerator()]
+    return Explainer(generators), {
+        "active": generators[0].name,
+        "chain": [g.name for g in generators],
+        **status,
+        "settings": settings.__dict__.copy(),
+    }
 
 
-def initialize_llm(model_path: Optional[str] = None, settings: Optional[GenerationSettings] = None,
-                   try_base_model: bool = True) -> dict[str, Any]:
+def initialize_llm(
+    model_path: Optional[str] = None, settings: Optional[GenerationSettings] = None, try_base_model: bool = True
+) -> dict[str, Any]:
     """Build the scripts' default generator chain and print the startup line; returns its status.
 
     ``model_path`` and ``settings`` default to the configuration's (``MEDICAL_GPT2_PATH`` ...).
     """
     global _default
     from service.config import Config
+
     config = Config.from_sources()
-    chain = build_explainer(model_path or config.medical_gpt2_path, settings or config.generation,
-                            try_base_model)
+    chain = build_explainer(model_path or config.medical_gpt2_path, settings or config.generation, try_base_model)
     with _lock:
         _default = chain
     return dict(chain[1])
@@ -110,18 +118,24 @@ def is_inconclusive(finding: Finding) -> bool:
     return inconclusive_reason(finding) is not None
 
 
-def explain_finding(finding: Finding, clinical_context: Optional[str] = None,
-                    explainer: Optional[Explainer] = None) -> Explanation:
+def explain_finding(
+    finding: Finding, clinical_context: Optional[str] = None, explainer: Optional[Explainer] = None
+) -> Explanation:
     """The interpretation of a classifier finding, with the classifier's measured facts on top.
 
     ``explainer`` is the app's chain; scripts leave it out and get the default one.
     """
     request = ExplainRequest(
-        kind=INTERPRETATION, label=finding.label, confidence=finding.confidence,
-        signal_type=finding.signal_type, inconclusive=is_inconclusive(finding),
+        kind=INTERPRETATION,
+        label=finding.label,
+        confidence=finding.confidence,
+        signal_type=finding.signal_type,
+        inconclusive=is_inconclusive(finding),
         inconclusive_reason=inconclusive_reason(finding),
-        prompt=prompts.clinical_interpretation_prompt(finding.signal_type, finding.label,
-                                                      finding.confidence, clinical_context))
+        prompt=prompts.clinical_interpretation_prompt(
+            finding.signal_type, finding.label, finding.confidence, clinical_context
+        ),
+    )
     explanation = (explainer or _default_explainer()).explain(request)
     facts = finding_facts(finding)
     text = explanation.text
@@ -135,12 +149,12 @@ def explain_finding(finding: Finding, clinical_context: Optional[str] = None,
 def _finding_from_result(result: Mapping[str, Any], signal_type: str) -> Finding:
     label = str(result.get("prediction") or result.get("classification") or result.get("label"))
     confidence = prompts.parse_confidence(result.get("confidence", 0.0))
-    return Finding(signal_type=signal_type, label=label, confidence=confidence,
-                   probabilities={label: confidence})
+    return Finding(signal_type=signal_type, label=label, confidence=confidence, probabilities={label: confidence})
 
 
-def explain_with_llm(classification_result: Mapping[str, Any], signal_type: str,
-                     clinical_context: Optional[str] = None) -> str:
+def explain_with_llm(
+    classification_result: Mapping[str, Any], signal_type: str, clinical_context: Optional[str] = None
+) -> str:
     """The specification's call: ``{"prediction", "confidence"}`` in, interpretation text out."""
     finding = _finding_from_result(classification_result, signal_type)
     return explain_finding(finding, clinical_context).text
@@ -154,9 +168,14 @@ def _with_passages(prompt: str, passages: Sequence[Passage]) -> str:
     return f"Reference passages:\n{listed}\n\n{prompt}"
 
 
-def answer_question(prompt: str, classification: Optional[Mapping[str, Any]] = None,
-                    signal_type: Optional[str] = None, facts: Optional[Mapping[str, Any]] = None,
-                    passages: Sequence[Passage] = (), explainer: Optional[Explainer] = None) -> Explanation:
+def answer_question(
+    prompt: str,
+    classification: Optional[Mapping[str, Any]] = None,
+    signal_type: Optional[str] = None,
+    facts: Optional[Mapping[str, Any]] = None,
+    passages: Sequence[Passage] = (),
+    explainer: Optional[Explainer] = None,
+) -> Explanation:
     """An answer to a health worker's question, about a finding when one is given.
 
     ``facts`` are a stored result's measured values; ``passages`` are retrieved texts the answer
@@ -168,22 +187,44 @@ def answer_question(prompt: str, classification: Optional[Mapping[str, Any]] = N
         confidence = prompts.parse_confidence(classification.get("confidence", 0.0))
         quality = (facts or {}).get("quality", QUALITY_OK)
         request = ExplainRequest(
-            kind=QUERY, label=label, confidence=confidence, signal_type=signal_type,
+            kind=QUERY,
+            label=label,
+            confidence=confidence,
+            signal_type=signal_type,
             prompt=_with_passages(prompts.clinical_query_prompt(prompt, label, confidence), passages),
-            question=prompt, facts=facts, passages=passages,
-            inconclusive=is_inconclusive(Finding(signal_type=signal_type or "", label=label, confidence=confidence,
-                                                 probabilities={label: confidence}, quality=quality)))
+            question=prompt,
+            facts=facts,
+            passages=passages,
+            inconclusive=is_inconclusive(
+                Finding(
+                    signal_type=signal_type or "",
+                    label=label,
+                    confidence=confidence,
+                    probabilities={label: confidence},
+                    quality=quality,
+                )
+            ),
+        )
     else:
-        request = ExplainRequest(kind=QUERY, signal_type=signal_type, question=prompt,
-                                 prompt=_with_passages(prompts.general_query_prompt(prompt), passages),
-                                 passages=passages)
+        request = ExplainRequest(
+            kind=QUERY,
+            signal_type=signal_type,
+            question=prompt,
+            prompt=_with_passages(prompts.general_query_prompt(prompt), passages),
+            passages=passages,
+        )
     explanation = (explainer or _default_explainer()).explain(request)
     text = answering.emergency_first(explanation.text, prompt)
-    return Explanation(text=text, generator=explanation.generator, rejected=explanation.rejected,
-                       sources=tuple(answering.sources_for(text, request, passages)))
+    return Explanation(
+        text=text,
+        generator=explanation.generator,
+        rejected=explanation.rejected,
+        sources=tuple(answering.sources_for(text, request, passages)),
+    )
 
 
-def generate_prompt_based_response(prompt: str, classification: Optional[Mapping[str, Any]] = None,
-                                   signal_type: Optional[str] = None) -> str:
+def generate_prompt_based_response(
+    prompt: str, classification: Optional[Mapping[str, Any]] = None, signal_type: Optional[str] = None
+) -> str:
     """The specification's call for free questions, with optional classification context."""
     return answer_question(prompt, classification, signal_type).text

@@ -7,6 +7,7 @@
 Both create ``.venv`` on first use (torch's CPU build first, then requirements.txt) and reuse it
 after; ``test`` also fetches the datasets the tests read (scripts/fetch_data.py).
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -7,6 +7,7 @@ median of ``repeats`` full ``POST /ask`` requests through Flask's test client: v
 recognition, retrieval (SQLite FTS5), the answer, its sources and storing the record in SQLite.
 The baseline is the same app with ``use_retrieval`` off. Target: p50 under 100 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,12 +24,16 @@ QUESTIONS = ROOT / "evaluation" / "questions.jsonl"
 
 
 def p50_ms(use_retrieval: bool, bodies: list[dict], repeats: int, folder: str) -> float:
-    app = create_app({"database_url": f"sqlite:///{folder}/bench-{use_retrieval}.db",
-                      "use_base_gpt2": False, "warm_up_models": False,
-                      "use_retrieval": use_retrieval})
+    app = create_app(
+        {
+            "database_url": f"sqlite:///{folder}/bench-{use_retrieval}.db",
+            "use_base_gpt2": False,
+            "warm_up_models": False,
+            "use_retrieval": use_retrieval,
+        }
+    )
     client = app.test_client()
-    times = [median_seconds(lambda body=body: client.post("/ask", json=body), repeats)
-             for body in bodies]
+    times = [median_seconds(lambda body=body: client.post("/ask", json=body), repeats) for body in bodies]
     return statistics.median(times) * 1000
 
 
@@ -39,8 +44,12 @@ def main() -> None:
     bodies = []
     for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
-        bodies.append({"prompt": item["question"],
-                       **({"classification": item["classification"]} if "classification" in item else {})})
+        bodies.append(
+            {
+                "prompt": item["question"],
+                **({"classification": item["classification"]} if "classification" in item else {}),
+            }
+        )
     with tempfile.TemporaryDirectory() as folder:
         baseline = p50_ms(False, bodies, args.repeats, folder)
         result = p50_ms(True, bodies, args.repeats, folder)

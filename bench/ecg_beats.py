@@ -7,6 +7,7 @@ Baseline, measured in the same run on the same record: R-peak detection alone
 whole ``classify_beats`` call; figures are medians over the repeats. Target: under 2 s end to end.
 Peers on the same record (time only): wfdb's XQRS detector and NeuroKit2's ``ecg_peaks``.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,6 @@ from training.ecg.mitdb import load_record  # noqa: E402
 TARGET_S = 2.0
 
 
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", default="208")
@@ -47,14 +46,15 @@ def main(argv: list[str] | None = None) -> None:
         ("baseline: R-peak detection only", lambda: detect_r_peaks(x, fs)),
         ("drop detections closer than 250 ms", lambda: drop_close_detections(x, fs, detected)),
         ("beat features and look-alikes", lambda: beat_features_and_look_alikes(x, fs, peaks)),
-        ("models (two LightGBM, linear S)", lambda: model.predict(features, irregularity,
-                                                                  look_alikes)),
+        ("models (two LightGBM, linear S)", lambda: model.predict(features, irregularity, look_alikes)),
         ("classify_beats, end to end", lambda: classify_beats(x, fs)),
         ("peer: wfdb XQRS (R peaks only)", lambda: processing.xqrs_detect(x, fs, verbose=False)),
         ("peer: NeuroKit2 ecg_peaks", lambda: nk.ecg_peaks(x, sampling_rate=int(fs))),
     ]
-    print(f"record {args.record}: {len(x) / fs / 60:.1f} min at {fs:g} Hz, {len(peaks)} beats, "
-          f"median of {args.repeats}, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}")
+    print(
+        f"record {args.record}: {len(x) / fs / 60:.1f} min at {fs:g} Hz, {len(peaks)} beats, "
+        f"median of {args.repeats}, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
+    )
     baseline = None
     for name, fn in rows:
         seconds = median_seconds(fn, args.repeats)

@@ -7,6 +7,7 @@ classifier.ecg.qrs detector), the least any rhythm classifier must do. Each stag
 own (the LightGBM + CNN ensemble and each of its two models), then the whole ``classify_rhythm``
 call; figures are medians over the repeats.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,6 @@ from classifier.ecg.rhythm import classify_rhythm, cnn_inputs_per_window, featur
 from training.ecg.cinc2017 import FS, read_signal  # noqa: E402
 
 TARGET_MS = 50.0
-
-
 
 
 def main(argv: list[str] | None = None) -> None:

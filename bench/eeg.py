@@ -9,6 +9,7 @@ classifier.classify, against baselines measured in the same run, so the ratios h
 
     OMP_NUM_THREADS=1 python -m bench.eeg [--repeats 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,12 @@ PER_WINDOW_COMMIT = "44151de"
 
 def per_window_features() -> types.ModuleType:
     """classifier/eeg/features.py as it was at PER_WINDOW_COMMIT, as a module."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{PER_WINDOW_COMMIT}:classifier/eeg/features.py"],
-                            check=True, capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{PER_WINDOW_COMMIT}:classifier/eeg/features.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     module = types.ModuleType("per_window_features")
     exec(compile(source, "per_window_features.py", "exec"), module.__dict__)
     return module
@@ -45,10 +50,10 @@ def welch_band_power(signal: np.ndarray, rate: float) -> np.ndarray:
     prepared = preprocess.prepare(signal, rate)
     bounds = preprocess.window_bounds(len(prepared), preprocess.TARGET_RATE)
     windows = np.stack([signals.robust_scale(prepared[start:stop]) for start, stop in bounds])
-    freqs, power = sps.welch(windows, fs=preprocess.TARGET_RATE, nperseg=int(2 * preprocess.TARGET_RATE),
-                             axis=-1)
-    return np.stack([power[:, (freqs >= lo) & (freqs < hi)].sum(axis=1)
-                     for lo, hi in features.BANDS_HZ.values()], axis=1)
+    freqs, power = sps.welch(windows, fs=preprocess.TARGET_RATE, nperseg=int(2 * preprocess.TARGET_RATE), axis=-1)
+    return np.stack(
+        [power[:, (freqs >= lo) & (freqs < hi)].sum(axis=1) for lo, hi in features.BANDS_HZ.values()], axis=1
+    )
 
 
 def best_of(repeats: int, fn) -> float:
@@ -72,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     ten_minutes = np.resize(np.concatenate(segments), n_ten_minutes)
     warm_up()
     old = per_window_features()
-    print(f"{'recording':<24}{'Welch s':>9}{'per-window s':>14}{'classify s':>12}"
-          f"{'x faster':>10}{'x Welch':>9}")
+    print(f"{'recording':<24}{'Welch s':>9}{'per-window s':>14}{'classify s':>12}{'x faster':>10}{'x Welch':>9}")
     for name, x in [("one segment (23.6 s)", segment), ("10-minute recording", ten_minutes)]:
         welch = best_of(args.repeats, lambda x=x: welch_band_power(x, bonn.SAMPLING_RATE))
         with mock.patch.object(features, "recording_features", old.recording_features):

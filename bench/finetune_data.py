@@ -8,6 +8,7 @@ Default corpus: ``data/medical_corpus`` when ``scripts/build_corpus.py`` has bui
 bundled sample corpus. The cache goes to a new temporary directory, removed at the end.
 Target: the second data phase at least 10x faster than the first.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,19 +38,28 @@ def main() -> int:
     datasets.disable_progress_bars()
     tokenizer = load_tokenizer()
     with tempfile.TemporaryDirectory() as cache:
-        data_args = ft.DataArguments(data_dir=args.data_dir, max_length=args.max_length, cache_dir=cache,
-                                     preprocessing_num_workers=args.preprocessing_num_workers)
+        data_args = ft.DataArguments(
+            data_dir=args.data_dir,
+            max_length=args.max_length,
+            cache_dir=cache,
+            preprocessing_num_workers=args.preprocessing_num_workers,
+        )
         first = ft.prepare_data(data_args, tokenizer, seed=42, max_steps=-1)
         second = ft.prepare_data(data_args, tokenizer, seed=42, max_steps=-1)
     corpus = first.corpus
     ratio = first.seconds / second.seconds
-    print(f"corpus {args.data_dir}: {len(corpus.pairs or [])} pairs, {len(corpus.documents or [])} "
-          f"documents -> {len(first.train)} train / {len(first.eval)} held-out examples of up to "
-          f"{args.max_length} tokens; num_proc {args.preprocessing_num_workers or 1}")
-    print(f"baseline: first data phase (tokenise)       {first.seconds:8.2f} s   1.00x   "
-          f"from cache: {first.from_cache}")
-    print(f"second data phase, same corpus and settings {second.seconds:8.2f} s   "
-          f"{second.seconds / first.seconds:.3f}x   from cache: {second.from_cache}")
+    print(
+        f"corpus {args.data_dir}: {len(corpus.pairs or [])} pairs, {len(corpus.documents or [])} "
+        f"documents -> {len(first.train)} train / {len(first.eval)} held-out examples of up to "
+        f"{args.max_length} tokens; num_proc {args.preprocessing_num_workers or 1}"
+    )
+    print(
+        f"baseline: first data phase (tokenise)       {first.seconds:8.2f} s   1.00x   from cache: {first.from_cache}"
+    )
+    print(
+        f"second data phase, same corpus and settings {second.seconds:8.2f} s   "
+        f"{second.seconds / first.seconds:.3f}x   from cache: {second.from_cache}"
+    )
     met = second.from_cache and ratio >= TARGET_RATIO
     print(f"speed-up {ratio:.1f}x; target: at least {TARGET_RATIO:.0f}x -> {'met' if met else 'NOT met'}")
     return 0

@@ -11,6 +11,7 @@ classification (a 23.6 s Bonn fixture segment), 5 questions, 2 feedback ratings,
 unknown path). Baseline, same run and concurrency: ``GET /health`` round trips (the HTTP stack
 alone).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,11 +44,13 @@ def unused_port() -> int:
         return s.getsockname()[1]
 
 
-def send(port: int, method: str, path: str, body: bytes | None = None,
-         content_type: str = "application/json") -> tuple[int, float, dict]:
+def send(
+    port: int, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"
+) -> tuple[int, float, dict]:
     """(status, seconds, JSON answer or {}) of one request; HTTP errors are answers, not failures."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method,
-                                     headers={"Content-Type": content_type})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=body, method=method, headers={"Content-Type": content_type}
+    )
     start = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
@@ -69,25 +72,54 @@ def request_mix(interpretation_id: str) -> list[tuple[str, str, str, bytes | Non
     def js(payload: dict) -> bytes:
         return json.dumps(payload).encode()
 
-    classify_ecg = ("classify ECG 60 s", "POST", "/classify",
-                    js({"signal": ecg.round(4).tolist(), "signal_type": "ECG", "sampling_rate": 300}),
-                    "application/json")
-    classify_eeg = ("classify EEG 23.6 s", "POST", "/classify",
-                    js({"signal": eeg.tolist(), "signal_type": "EEG", "sampling_rate": 173.61}),
-                    "application/json")
-    ask = ("ask", "POST", "/ask", js({"prompt": "What are the treatment options?", "signal_type": "ECG",
-                                      "classification": {"prediction": "Atrial Fibrillation",
-                                                         "confidence": 0.92}}), "application/json")
-    rate = ("feedback", "POST", "/feedback",
-            js({"interpretation_id": interpretation_id, "ratings": RATINGS}), "application/json")
+    classify_ecg = (
+        "classify ECG 60 s",
+        "POST",
+        "/classify",
+        js({"signal": ecg.round(4).tolist(), "signal_type": "ECG", "sampling_rate": 300}),
+        "application/json",
+    )
+    classify_eeg = (
+        "classify EEG 23.6 s",
+        "POST",
+        "/classify",
+        js({"signal": eeg.tolist(), "signal_type": "EEG", "sampling_rate": 173.61}),
+        "application/json",
+    )
+    ask = (
+        "ask",
+        "POST",
+        "/ask",
+        js(
+            {
+                "prompt": "What are the treatment options?",
+                "signal_type": "ECG",
+                "classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92},
+            }
+        ),
+        "application/json",
+    )
+    rate = (
+        "feedback",
+        "POST",
+        "/feedback",
+        js({"interpretation_id": interpretation_id, "ratings": RATINGS}),
+        "application/json",
+    )
     summary = ("feedback summary", "GET", "/feedback/summary", None, "application/json")
     health = ("health", "GET", "/health", None, "application/json")
-    bad = [("bad: non-numeric signal", "POST", "/classify", js({"signal": ["x"], "signal_type": "ECG"}),
-            "application/json"),
-           ("bad: too short", "POST", "/classify", js({"signal": [0.1] * 300, "signal_type": "ECG"}),
-            "application/json"),
-           ("bad: text body", "POST", "/ask", b"prompt=hello", "text/plain"),
-           ("bad: unknown path", "GET", "/no-such-endpoint", None, "application/json")]
+    bad = [
+        (
+            "bad: non-numeric signal",
+            "POST",
+            "/classify",
+            js({"signal": ["x"], "signal_type": "ECG"}),
+            "application/json",
+        ),
+        ("bad: too short", "POST", "/classify", js({"signal": [0.1] * 300, "signal_type": "ECG"}), "application/json"),
+        ("bad: text body", "POST", "/ask", b"prompt=hello", "text/plain"),
+        ("bad: unknown path", "GET", "/no-such-endpoint", None, "application/json"),
+    ]
     return [classify_ecg] * 5 + [classify_eeg] + [ask] * 5 + [rate] * 2 + [summary] + [health] * 2 + bad
 
 
@@ -122,11 +154,21 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         port = unused_port()
         log = open(Path(tmp) / "gunicorn.log", "w+")
-        env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp}/load.db",
-               "USE_BASE_GPT2": "0", "WEB_CONCURRENCY": str(args.workers)}
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "DATABASE_URL": f"sqlite:///{tmp}/load.db",
+            "USE_BASE_GPT2": "0",
+            "WEB_CONCURRENCY": str(args.workers),
+        }
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        server = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "api:create_app()"],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [str(gunicorn), "-c", "gunicorn.conf.py", "api:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.time() + 120
             while True:
@@ -161,21 +203,27 @@ def main(argv: list[str] | None = None) -> None:
     by_kind: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for kind, status, seconds in results:
         by_kind[kind].append((status, seconds))
-    print(f"{args.requests} requests, concurrency {args.concurrency}, {args.workers} gunicorn workers, "
-          f"{wall:.1f} s ({args.requests / wall:.0f} requests/s)")
+    print(
+        f"{args.requests} requests, concurrency {args.concurrency}, {args.workers} gunicorn workers, "
+        f"{wall:.1f} s ({args.requests / wall:.0f} requests/s)"
+    )
     print(f"baseline: GET /health x 1000 at the same concurrency, median {base_p50:.1f} ms")
     print(f"{'kind':<26}{'n':>6}{'statuses':>22}{'median ms':>11}{'p95 ms':>9}{'x baseline':>12}")
     for kind, rows in by_kind.items():
         statuses = ",".join(f"{code}:{n}" for code, n in sorted(Counter(c for c, _ in rows).items()))
         p50 = percentile_ms([s for _, s in rows], 50)
-        print(f"{kind:<26}{len(rows):>6}{statuses:>22}{p50:>11.1f}"
-              f"{percentile_ms([s for _, s in rows], 95):>9.1f}{p50 / base_p50:>12.1f}")
+        print(
+            f"{kind:<26}{len(rows):>6}{statuses:>22}{p50:>11.1f}"
+            f"{percentile_ms([s for _, s in rows], 95):>9.1f}{p50 / base_p50:>12.1f}"
+        )
     server_errors = sum(1 for _, status, _ in results if status >= 500)
     print(f"5xx answers: {server_errors}; workers booted: {booted} (started with {len(workers)})")
     for pid in workers:
         growth = after[pid] / before[pid] - 1
-        print(f"worker {pid}: resident {before[pid]:.0f} MB after warm-up -> {after[pid]:.0f} MB "
-              f"after the run ({growth:+.1%})")
+        print(
+            f"worker {pid}: resident {before[pid]:.0f} MB after warm-up -> {after[pid]:.0f} MB "
+            f"after the run ({growth:+.1%})"
+        )
     print(f"overall median {statistics.median(s for _, _, s in results) * 1000:.1f} ms")
 
 

@@ -16,6 +16,7 @@ and timed inside the page with ``performance.now()``:
 
 Medians of the repeats; the target is under 1 s from answer to drawn trace.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,8 +73,10 @@ TIMINGS_JS = """
 def classify_with_trace(app, folder: Path, record: str, channel: str) -> str:
     files = [(io.BytesIO((folder / f"{record}{s}").read_bytes()), f"{record}{s}") for s in (".hea", ".dat")]
     response = app.test_client().post(
-        "/classify", content_type="multipart/form-data",
-        data={"file": files, "signal_type": "ECG", "channel": channel, "return_signal": "1"})
+        "/classify",
+        content_type="multipart/form-data",
+        data={"file": files, "signal_type": "ECG", "channel": channel, "return_signal": "1"},
+    )
     if response.status_code != 200:
         raise SystemExit(f"classify failed: {response.get_json()}")
     return response.get_data(as_text=True)
@@ -92,8 +95,7 @@ def main() -> None:
         raise SystemExit("Debian's chromium is not on PATH: apt-get install chromium")
     folder = Path(fetch("mitdb", data_dir(), shared_data_dir()))
     database = Path(tempfile.mkdtemp()) / "bench.db"
-    app = create_app({"database_url": f"sqlite:///{database}", "use_base_gpt2": False,
-                      "warm_up_models": False})
+    app = create_app({"database_url": f"sqlite:///{database}", "use_base_gpt2": False, "warm_up_models": False})
     text = classify_with_trace(app, folder, args.record, args.channel)
     n_samples = len(json.loads(text)["trace"]["samples"])
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -107,18 +109,24 @@ def main() -> None:
         browser.close()
     server.shutdown()
     base = ms["baseline"]
-    print(f"record {args.record} ({args.channel}): {n_samples} samples, answer {len(text) / 1e6:.1f} MB of "
-          f"JSON; Chromium {version}, headless, 1200 px wide; median of {args.repeats}")
-    rows = [("baseline: one polyline through every sample", base),
-            ("JSON.parse of the answer", ms["parse"]),
-            ("showResult (fields, text, first 10 s on paper)", ms["show"]),
-            ("whole record in one view", ms["whole"]),
-            ("scroll to the middle (10 s view)", ms["scroll"])]
+    print(
+        f"record {args.record} ({args.channel}): {n_samples} samples, answer {len(text) / 1e6:.1f} MB of "
+        f"JSON; Chromium {version}, headless, 1200 px wide; median of {args.repeats}"
+    )
+    rows = [
+        ("baseline: one polyline through every sample", base),
+        ("JSON.parse of the answer", ms["parse"]),
+        ("showResult (fields, text, first 10 s on paper)", ms["show"]),
+        ("whole record in one view", ms["whole"]),
+        ("scroll to the middle (10 s view)", ms["scroll"]),
+    ]
     for name, value in rows:
         print(f"{name:<50} {value:8.1f} ms  {value / base:5.2f}x baseline")
     total = ms["parse"] + ms["show"]
-    print(f"answer to drawn trace (parse + showResult): {total:.1f} ms; target under 1000 ms -> "
-          f"{'met' if total < 1000 else 'NOT met'}")
+    print(
+        f"answer to drawn trace (parse + showResult): {total:.1f} ms; target under 1000 ms -> "
+        f"{'met' if total < 1000 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

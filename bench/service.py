@@ -12,6 +12,7 @@ Peers on the 60 s record, what a user might run instead: NeuroKit2's ``ecg_proce
 R peaks, delineation, heart rate, quality) and its ``ecg_peaks`` (R peaks alone), each as a
 multiple of ``POST /classify`` (above 1: the peer is slower than the whole service call).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,6 @@ from classifier.signals import resample  # noqa: E402
 RECORD = ROOT / "tests" / "fixtures" / "cinc2017" / "A02506"
 
 
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=5)
@@ -47,11 +46,12 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"database_url": f"sqlite:///{tmp}/bench.db", "use_base_gpt2": False})
         client = app.test_client()
-        print(f"{'recording':<22}{'classify s':>12}{'POST /classify s':>18}{'ratio':>8}{'body MB':>9}"
-              f"{'nk ecg_process s':>18}{'x POST':>8}{'nk ecg_peaks s':>16}{'x POST':>8}")
+        print(
+            f"{'recording':<22}{'classify s':>12}{'POST /classify s':>18}{'ratio':>8}{'body MB':>9}"
+            f"{'nk ecg_process s':>18}{'x POST':>8}{'nk ecg_peaks s':>16}{'x POST':>8}"
+        )
         for name, samples, rate in cases:
-            body = json.dumps({"signal": samples.round(4).tolist(), "signal_type": "ECG",
-                               "sampling_rate": rate})
+            body = json.dumps({"signal": samples.round(4).tolist(), "signal_type": "ECG", "sampling_rate": rate})
             baseline = median_seconds(lambda s=samples, r=rate: classify(s, r, "ECG"), args.repeats)
 
             def post(body: str = body) -> None:
@@ -59,8 +59,7 @@ def main(argv: list[str] | None = None) -> None:
                 assert response.status_code == 200, response.get_json()
 
             service = median_seconds(post, args.repeats)
-            line = (f"{name:<22}{baseline:>12.3f}{service:>18.3f}{service / baseline:>8.2f}"
-                    f"{len(body) / 1e6:>9.1f}")
+            line = f"{name:<22}{baseline:>12.3f}{service:>18.3f}{service / baseline:>8.2f}{len(body) / 1e6:>9.1f}"
             if len(samples) / rate <= 60:  # the peers on the 60 s record only (minutes each on 30 min)
                 fs = int(rate)
                 process = median_seconds(lambda s=samples, f=fs: nk.ecg_process(s, sampling_rate=f), args.repeats)

@@ -3,6 +3,7 @@
 The models load lazily on first use (``warm_up`` loads them up front, e.g. before gunicorn forks).
 Nothing here knows about HTTP or language models.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -47,6 +48,7 @@ def models_info() -> dict[str, list[dict]]:
     """Per signal type, the models that serve it (name, version, classes, whether loaded)."""
     from classifier.ecg import models_info as ecg_info
     from classifier.eeg import models_info as eeg_info
+
     return {"ECG": ecg_info(), "EEG": eeg_info()}
 
 
@@ -54,5 +56,6 @@ def warm_up() -> None:
     """Load every model now rather than on the first request."""
     from classifier.ecg import warm_up as ecg_warm_up
     from classifier.eeg import warm_up as eeg_warm_up
+
     ecg_warm_up()
     eeg_warm_up()

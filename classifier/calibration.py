@@ -4,6 +4,7 @@ Every model's probabilities come from :func:`softmax` of its scores divided by a
 on held-out or out-of-fold data; every ECE figure in the model cards and the README is
 :func:`calibration_error` with ``ECE_BINS`` equal-width bins, so the figures can be compared.
 """
+
 from __future__ import annotations
 
 import numpy as np

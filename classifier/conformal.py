@@ -11,6 +11,7 @@ side), so that on new data drawn like the training data:
   covariance of standardised features) exceeds its calibration quantile only rarely: a larger one
   says the recording is unlike anything the model was trained on.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,14 +28,12 @@ def conformal_threshold(true_class_probabilities: np.ndarray, alpha: float) -> f
     return 1.0 if k > len(scores) else float(scores[k - 1])
 
 
-def class_conditional_thresholds(probabilities: np.ndarray, labels: np.ndarray, alpha: float
-                                 ) -> np.ndarray:
+def class_conditional_thresholds(probabilities: np.ndarray, labels: np.ndarray, alpha: float) -> np.ndarray:
     """Mondrian (class-conditional) split-conformal thresholds, one per class (column): each from
     the calibration items of that class only, so the set holds the true class with probability at
     least ``1 - alpha`` for every class, not just on average over classes."""
     probabilities, labels = np.atleast_2d(probabilities), np.asarray(labels)
-    return np.array([conformal_threshold(probabilities[labels == k, k], alpha)
-                     for k in range(probabilities.shape[1])])
+    return np.array([conformal_threshold(probabilities[labels == k, k], alpha) for k in range(probabilities.shape[1])])
 
 
 def prediction_sets(probabilities: np.ndarray, threshold: float | np.ndarray) -> np.ndarray:

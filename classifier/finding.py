@@ -3,6 +3,7 @@
 Every classifier returns a :class:`Finding`; the explainer, the API and the store read it. It is
 importable without numpy, torch or any model so that the service layer can depend on it cheaply.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -22,8 +23,7 @@ class WindowItem(TypedDict):
     probability: Optional[float]
 
 
-def windows_summary(window_s: float, step_s: float, items: Sequence[WindowItem],
-                    **summary: Any) -> dict[str, Any]:
+def windows_summary(window_s: float, step_s: float, items: Sequence[WindowItem], **summary: Any) -> dict[str, Any]:
     """The one shape of ``Finding.windows``, for every signal type.
 
     ``{"window_s", "step_s", "items": [WindowItem, ...], ...}`` plus the type's own summary keys:
@@ -33,8 +33,12 @@ def windows_summary(window_s: float, step_s: float, items: Sequence[WindowItem],
 
 
 def window_item(start_s: float, end_s: float, label: str, probability: Optional[float]) -> WindowItem:
-    return WindowItem(start_s=round(float(start_s), 2), end_s=round(float(end_s), 2), label=label,
-                      probability=None if probability is None else round(float(probability), 4))
+    return WindowItem(
+        start_s=round(float(start_s), 2),
+        end_s=round(float(end_s), 2),
+        label=label,
+        probability=None if probability is None else round(float(probability), 4),
+    )
 
 
 @dataclass(frozen=True)

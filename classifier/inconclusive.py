@@ -3,6 +3,7 @@
 Every caller (the explainer's wording, the API's ``inconclusive`` field) asks
 :func:`inconclusive_reason`; nothing else decides it.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -28,6 +29,8 @@ def inconclusive_reason(finding: Finding) -> Optional[str]:
     if finding.quality == QUALITY_POOR:
         return "the recording's quality is too poor to be read reliably"
     if finding.confidence < INCONCLUSIVE_BELOW:
-        return (f"the classifier's confidence ({finding.confidence:.0%}) is below the "
-                f"{INCONCLUSIVE_BELOW:.0%} needed to report a finding")
+        return (
+            f"the classifier's confidence ({finding.confidence:.0%}) is below the "
+            f"{INCONCLUSIVE_BELOW:.0%} needed to report a finding"
+        )
     return None

@@ -2,6 +2,7 @@
 
 The values per type are in ``classifier.signal_types``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ class SignalLimits:
         if not (self.min_rate_hz <= sampling_rate <= self.max_rate_hz):
             raise SignalError(
                 f"sampling_rate must be between {self.min_rate_hz:g} and {self.max_rate_hz:g} Hz "
-                f"for {signal_type}, got {sampling_rate:g}")
+                f"for {signal_type}, got {sampling_rate:g}"
+            )
 
     def check(self, n_samples: int, sampling_rate: float, signal_type: str) -> None:
         """Raise SignalError naming the problem when the recording is outside these limits."""
@@ -32,9 +34,10 @@ class SignalLimits:
         if seconds < self.min_seconds:
             raise SignalError(
                 f"{signal_type} signal is too short: {seconds:.1f} s at {sampling_rate:g} Hz; "
-                f"at least {self.min_seconds:g} s is needed")
+                f"at least {self.min_seconds:g} s is needed"
+            )
         if seconds > self.max_seconds:
             raise SignalError(
                 f"{signal_type} signal is too long: {seconds:.0f} s at {sampling_rate:g} Hz; "
-                f"at most {self.max_seconds:g} s is accepted")
-
+                f"at most {self.max_seconds:g} s is accepted"
+            )

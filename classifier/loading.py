@@ -1,4 +1,5 @@
 """The one way a committed model is loaded: from its directory, on first use, once per process."""
+
 from __future__ import annotations
 
 import threading

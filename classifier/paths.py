@@ -1,4 +1,5 @@
 """Where the project keeps downloaded data and committed weights."""
+
 from __future__ import annotations
 
 import os

@@ -16,6 +16,7 @@ Thresholds were set from ``python -m training.plausibility_eval`` (distributions
 segments, CinC 2017 and MIT-BIH DS1 ECG records, and synthetic noise, hum and tones); the same
 command prints the false-alarm and detection rates quoted in the model cards.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -70,15 +71,16 @@ def _qrs_train(x: np.ndarray, sampling_rate: float) -> tuple[float, float, float
     """(energy share near peaks, kurtosis, rate in bpm, coefficient of variation of intervals) of
     the signal's 8-40 Hz band."""
     y = signals.bandpass(x, sampling_rate, *QRS_BAND_HZ, order=3)
-    energy = y ** 2
+    energy = y**2
     width = max(1, int(0.05 * sampling_rate))
     smooth = np.convolve(energy, np.ones(width) / width, "same")
-    peaks, _ = sps.find_peaks(smooth, distance=int(QRS_MIN_SPACING_S * sampling_rate),
-                              height=0.3 * np.percentile(smooth, 99))
+    peaks, _ = sps.find_peaks(
+        smooth, distance=int(QRS_MIN_SPACING_S * sampling_rate), height=0.3 * np.percentile(smooth, 99)
+    )
     half = int(QRS_HALF_WIDTH_S * sampling_rate)
     near = np.zeros(len(x), dtype=bool)
     for p in peaks:
-        near[max(0, p - half):p + half] = True
+        near[max(0, p - half) : p + half] = True
     total = energy.sum()
     concentration = float(energy[near].sum() / total) if total > 0 else 0.0
     intervals = np.diff(peaks) / sampling_rate
@@ -106,8 +108,12 @@ def measure(signal: np.ndarray, sampling_rate: float) -> Measures:
 def looks_like_ecg(m: Measures) -> bool:
     """A train of sharp, concentrated complexes at a heart rate."""
     regular_enough = m.qrs_rr_cv <= ECG_MAX_RR_CV or m.qrs_concentration >= ECG_IRREGULAR_CONCENTRATION
-    return (m.qrs_concentration >= ECG_CONCENTRATION and m.qrs_kurtosis >= ECG_KURTOSIS
-            and ECG_RATE_BPM[0] <= m.qrs_rate_bpm <= ECG_RATE_BPM[1] and regular_enough)
+    return (
+        m.qrs_concentration >= ECG_CONCENTRATION
+        and m.qrs_kurtosis >= ECG_KURTOSIS
+        and ECG_RATE_BPM[0] <= m.qrs_rate_bpm <= ECG_RATE_BPM[1]
+        and regular_enough
+    )
 
 
 def looks_like_eeg_not_ecg(m: Measures) -> bool:
@@ -128,20 +134,35 @@ class SignalCheck:
 def judge(m: Measures, signal_type: str) -> SignalCheck:
     """The verdict on measures ``m`` of a recording declared as ``signal_type`` ("ECG" or "EEG")."""
     if m.mains_share >= MAINS_SHARE:
-        return SignalCheck(False, "mains hum", f"the signal is mostly mains hum ({m.mains_share:.0%} "
-                           "of its power at 50/60 Hz): check the electrodes and the cables")
+        return SignalCheck(
+            False,
+            "mains hum",
+            f"the signal is mostly mains hum ({m.mains_share:.0%} "
+            "of its power at 50/60 Hz): check the electrodes and the cables",
+        )
     if m.tone_share >= TONE_SHARE:
-        return SignalCheck(False, "pure tone", f"the signal is a single steady tone at "
-                           f"{m.peak_hz:.1f} Hz, not a {signal_type} recording")
+        return SignalCheck(
+            False,
+            "pure tone",
+            f"the signal is a single steady tone at {m.peak_hz:.1f} Hz, not a {signal_type} recording",
+        )
     if m.flatness >= NOISE_FLATNESS:
-        return SignalCheck(False, "noise", "the signal looks like random noise, not "
-                           f"{signal_type}: its power is spread evenly over all frequencies")
+        return SignalCheck(
+            False,
+            "noise",
+            f"the signal looks like random noise, not {signal_type}: its power is spread evenly over all frequencies",
+        )
     if signal_type == "EEG" and looks_like_ecg(m):
-        return SignalCheck(False, "ECG", "the signal looks like an ECG (regular heartbeat "
-                           f"complexes at about {m.qrs_rate_bpm:.0f} per minute), not an EEG")
+        return SignalCheck(
+            False,
+            "ECG",
+            "the signal looks like an ECG (regular heartbeat "
+            f"complexes at about {m.qrs_rate_bpm:.0f} per minute), not an EEG",
+        )
     if signal_type == "ECG" and looks_like_eeg_not_ecg(m):
-        return SignalCheck(False, "EEG", "the signal has no heartbeat complexes: it looks like an "
-                           "EEG or another signal, not an ECG")
+        return SignalCheck(
+            False, "EEG", "the signal has no heartbeat complexes: it looks like an EEG or another signal, not an ECG"
+        )
     return SignalCheck(True, signal_type, None)
 
 

@@ -3,6 +3,7 @@
 Everything that needs one of these facts (validation, the page, the OpenAPI description, the
 models, the knowledge-base check) reads it here. Importable without numpy or any model.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,10 +42,16 @@ class SignalType:
 # that a whole MIT-BIH record (650,000 samples at 360 Hz, 30 min 6 s) fits. EEG: at least one 4 s
 # analysis window, at most one hour.
 SIGNAL_TYPES = {
-    "ECG": SignalType("ECG", SignalLimits(min_rate_hz=100, max_rate_hz=1000, min_seconds=5,
-                                          max_seconds=31 * 60),
-                      default_rate_hz=300.0, classes=ECG_RHYTHM_CLASSES),
-    "EEG": SignalType("EEG", SignalLimits(min_rate_hz=100, max_rate_hz=1000, min_seconds=4,
-                                          max_seconds=60 * 60),
-                      default_rate_hz=173.61, classes=EEG_CLASSES),
+    "ECG": SignalType(
+        "ECG",
+        SignalLimits(min_rate_hz=100, max_rate_hz=1000, min_seconds=5, max_seconds=31 * 60),
+        default_rate_hz=300.0,
+        classes=ECG_RHYTHM_CLASSES,
+    ),
+    "EEG": SignalType(
+        "EEG",
+        SignalLimits(min_rate_hz=100, max_rate_hz=1000, min_seconds=4, max_seconds=60 * 60),
+        default_rate_hz=173.61,
+        classes=EEG_CLASSES,
+    ),
 }

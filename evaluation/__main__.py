@@ -4,6 +4,7 @@ interpretation, and retrieval recall on held-out MedQuAD questions; prints one t
     python -m evaluation                    # everything (a few minutes on one core)
     python -m evaluation --skip-retrieval   # answers and interpretations only
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,9 @@ def run_answers() -> dict[str, dict]:
 
     items = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line]
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"database_url": f"sqlite:///{tmp}/evaluation.db", "use_base_gpt2": False,
-                          "warm_up_models": False})
+        app = create_app(
+            {"database_url": f"sqlite:///{tmp}/evaluation.db", "use_base_gpt2": False, "warm_up_models": False}
+        )
         client = app.test_client()
         rows = []
         for item in tqdm(items, desc="questions", unit="q", file=sys.stderr):
@@ -63,11 +65,12 @@ def run_answers() -> dict[str, dict]:
                 body["classification"] = item["classification"]
             started = time.perf_counter()
             data = client.post("/ask", json=body).get_json()
-            rows.append({**score_answer(item, data, (time.perf_counter() - started) * 1000),
-                         "split": item["split"]})
-    return {"all": answers_table(rows),
-            "tune": answers_table([r for r in rows if r["split"] == "tune"]),
-            "held_out": answers_table([r for r in rows if r["split"] == "held_out"])}
+            rows.append({**score_answer(item, data, (time.perf_counter() - started) * 1000), "split": item["split"]})
+    return {
+        "all": answers_table(rows),
+        "tune": answers_table([r for r in rows if r["split"] == "tune"]),
+        "held_out": answers_table([r for r in rows if r["split"] == "held_out"]),
+    }
 
 
 def run_interpretations() -> dict:
@@ -77,25 +80,28 @@ def run_interpretations() -> dict:
         signal_type = kb.get_entry(label).signal_type
         text = inference.explain_with_llm({"prediction": label, "confidence": confidence}, signal_type)
         rows.append(score_interpretation(text, label, confidence, band == "inconclusive"))
-    return {"cases": len(rows), **{key: _share(rows, key) for key in
-                                   ("decision_support", "no_dose", "no_contradiction", "honest_band")},
-            "median reading grade": round(statistics.median(r["grade"] for r in rows), 1),
-            "median words": statistics.median(r["words"] for r in rows)}
+    return {
+        "cases": len(rows),
+        **{key: _share(rows, key) for key in ("decision_support", "no_dose", "no_contradiction", "honest_band")},
+        "median reading grade": round(statistics.median(r["grade"] for r in rows), 1),
+        "median words": statistics.median(r["words"] for r in rows),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--skip-retrieval", action="store_true")
     args = parser.parse_args(argv)
     results = {"answers": run_answers(), "interpretations": run_interpretations()}
     if not args.skip_retrieval:
         from retrieval import index as ix
         from retrieval.evaluate import held_out_questions, recall
+
         index = ix.load()
         questions = held_out_questions(ix.default_paths()[0])
-        results["retrieval"] = recall(
-            lambda q, k: [h.passage.doc_id for h in index.search(q, k)], questions).as_dict()
+        results["retrieval"] = recall(lambda q, k: [h.passage.doc_id for h in index.search(q, k)], questions).as_dict()
     print(json.dumps(results, indent=2))
     return 0
 

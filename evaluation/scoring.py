@@ -1,5 +1,6 @@
 """Scores for one answer or interpretation. The checks are the guard's own (``explain.guard``), so the
 service refuses exactly what the evaluation counts against it."""
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,7 @@ def repeats_interpretation(text: str, label: Optional[str], confidence: Optional
     if entry is None:
         return False
     interpretation = kb.render_answer(entry, confidence or 0.0)
-    sections = [part for part in interpretation.split("\n")
-                if len(part) > 80 and part != DECISION_SUPPORT]
+    sections = [part for part in interpretation.split("\n") if len(part) > 80 and part != DECISION_SUPPORT]
     return any(section in body(text) for section in sections)
 
 
@@ -50,9 +50,12 @@ def score_answer(item: Mapping[str, Any], data: Mapping[str, Any], latency_ms: f
     label, confidence = classification.get("prediction"), classification.get("confidence")
     honest_refusal = text.startswith(NO_INFORMATION)
     topic = kb_topics.topic_of(item["question"])
-    substantive = (not honest_refusal and DEFLECTION not in text
-                   and not repeats_interpretation(text, label, confidence)
-                   and len(body(text).split()) >= 15)
+    substantive = (
+        not honest_refusal
+        and DEFLECTION not in text
+        and not repeats_interpretation(text, label, confidence)
+        and len(body(text).split()) >= 15
+    )
     sources = data.get("sources") or []
     return {
         "in_field": item["in_field"],
@@ -64,11 +67,16 @@ def score_answer(item: Mapping[str, Any], data: Mapping[str, Any], latency_ms: f
         "no_dose": not guard.has_dose(text),
         "no_contradiction": not (label and guard.contradicts(text, label)),
         "sources_present": bool(sources),
-        "sources_relevant": bool(sources) and any(
-            s["origin"] == "project knowledge base" or
-            len(set(guard._CONTENT_WORD.findall(s["passage"].lower()))
-                & set(guard._CONTENT_WORD.findall(item["question"].lower()))) >= 1
-            for s in sources),
+        "sources_relevant": bool(sources)
+        and any(
+            s["origin"] == "project knowledge base"
+            or len(
+                set(guard._CONTENT_WORD.findall(s["passage"].lower()))
+                & set(guard._CONTENT_WORD.findall(item["question"].lower()))
+            )
+            >= 1
+            for s in sources
+        ),
         "honest_refusal": honest_refusal and not sources,
         "grade": reading_grade(text),
         "words": len(body(text).split()),

@@ -5,6 +5,7 @@ Order of an answer: emergency advice when the question or context holds a red fl
 one line on the finding the question is about. Everything said comes from the knowledge base, the
 glossary, the measured facts of a stored result, or a quoted retrieved passage.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,11 @@ from knowledge_base import topics as kb_topics
 from retrieval.index import query_terms
 from retrieval.passages import KB_LICENCE, KB_ORIGIN, Passage
 
-NO_INFORMATION = ("I don't have reliable information on that. This service covers heart rhythm "
-                  "(ECG) and brain wave (EEG) findings. Please ask a qualified clinician or a "
-                  "trusted clinical reference.")
+NO_INFORMATION = (
+    "I don't have reliable information on that. This service covers heart rhythm "
+    "(ECG) and brain wave (EEG) findings. Please ask a qualified clinician or a "
+    "trusted clinical reference."
+)
 QUOTE_WORDS = 60
 SLOW_BPM, FAST_BPM = 60, 100
 _BPM_IN_QUESTION = re.compile(r"\b(\d{2,3})\b")
@@ -36,37 +39,46 @@ def emergency_first(text: str, *texts: Optional[str]) -> str:
 
 def _finding_line(label: str, confidence: float, inconclusive: bool) -> str:
     if inconclusive or label == NOISY_RECORDING:
-        return (f"About this result: it is inconclusive ({confidence:.0%} confidence), so it does "
-                "not show whether the patient has any finding.")
+        return (
+            f"About this result: it is inconclusive ({confidence:.0%} confidence), so it does "
+            "not show whether the patient has any finding."
+        )
     band = kb.confidence_band(confidence)
-    return (f"About this result: the classifier reported {label} ({band}, {confidence:.0%} "
-            "confidence), which a clinician must confirm.")
+    return (
+        f"About this result: the classifier reported {label} ({band}, {confidence:.0%} "
+        "confidence), which a clinician must confirm."
+    )
 
 
 def _rate_words(rate: float) -> str:
     if rate < SLOW_BPM:
-        return (f"{rate:.0f} beats per minute is slower than the usual resting range of 60 to 100 "
-                "(bradycardia). It can be normal in fit people or with some medicines. It matters "
-                "if the patient is dizzy, faint, breathless or has chest pain, and below 40 with "
-                "those symptoms it is an emergency.")
+        return (
+            f"{rate:.0f} beats per minute is slower than the usual resting range of 60 to 100 "
+            "(bradycardia). It can be normal in fit people or with some medicines. It matters "
+            "if the patient is dizzy, faint, breathless or has chest pain, and below 40 with "
+            "those symptoms it is an emergency."
+        )
     if rate > FAST_BPM:
-        return (f"{rate:.0f} beats per minute is faster than the usual resting range of 60 to 100 "
-                "(tachycardia). Pain, fever, anxiety or exercise can cause it, and so can a rhythm "
-                "problem. Above 150 with dizziness, fainting, chest pain or breathlessness it is an "
-                "emergency.")
+        return (
+            f"{rate:.0f} beats per minute is faster than the usual resting range of 60 to 100 "
+            "(tachycardia). Pain, fever, anxiety or exercise can cause it, and so can a rhythm "
+            "problem. Above 150 with dizziness, fainting, chest pain or breathlessness it is an "
+            "emergency."
+        )
     return f"{rate:.0f} beats per minute is inside the usual resting range of 60 to 100."
 
 
 def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[str]:
     """An answer about the measured numbers, from a stored result's facts or the question's number."""
-    asked = [float(m.group(1)) for m in _BPM_IN_QUESTION.finditer(question)
-             if 20 <= float(m.group(1)) <= 300]
+    asked = [float(m.group(1)) for m in _BPM_IN_QUESTION.finditer(question) if 20 <= float(m.group(1)) <= 300]
     if facts is None:
         return _rate_words(asked[0]) if asked else None
     if facts.get("quality") == "poor" or facts.get("label") == NOISY_RECORDING:
-        return ("This recording was too noisy to measure the heart rate or count beats reliably, so "
-                "no numbers are given. Repeat the recording with the patient still and good "
-                "electrode contact, or count the pulse by hand for a full minute.")
+        return (
+            "This recording was too noisy to measure the heart rate or count beats reliably, so "
+            "no numbers are given. Repeat the recording with the patient still and good "
+            "electrode contact, or count the pulse by hand for a full minute."
+        )
     parts = []
     rate = facts.get("heart_rate_bpm")
     duration = facts.get("duration_s")
@@ -76,17 +88,24 @@ def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[
         parts.append(_rate_words(asked[0] if asked else rate))
     counts = facts.get("beat_counts")
     if counts:
-        beats = [f"{counts.get(key, 0)} {name}" for key, name in
-                 (("pvc", "premature ventricular contractions (PVCs)"),
-                  ("pac", "premature atrial contractions (PACs)")) if key in counts]
+        beats = [
+            f"{counts.get(key, 0)} {name}"
+            for key, name in (
+                ("pvc", "premature ventricular contractions (PVCs)"),
+                ("pac", "premature atrial contractions (PACs)"),
+            )
+            if key in counts
+        ]
         total = facts.get("total_beats")
-        parts.append(f"The recording counted {' and '.join(beats)}"
-                     + (f" among {total} beats" if total else "") + f"{over}.")
+        parts.append(
+            f"The recording counted {' and '.join(beats)}" + (f" among {total} beats" if total else "") + f"{over}."
+        )
     if facts.get("af_burden") is not None:
         parts.append(f"Atrial fibrillation was seen in {facts['af_burden']:.0%} of the recording.")
     if not parts:
-        return ("This result holds no measured heart rate or beat count"
-                + (" (EEG recordings have none)." if facts.get("signal_type") == "EEG" else "."))
+        return "This result holds no measured heart rate or beat count" + (
+            " (EEG recordings have none)." if facts.get("signal_type") == "EEG" else "."
+        )
     return " ".join(parts)
 
 
@@ -123,8 +142,9 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         return topic_id, " ".join(described[:3] + [topic.answer])
     if topic_id == "confidence" and request.label and request.confidence is not None:
         band = kb.confidence_band(request.confidence)
-        return topic_id, (f"{topic.answer} This result's confidence is {request.confidence:.0%}, "
-                          f"which counts as {band}.")
+        return topic_id, (
+            f"{topic.answer} This result's confidence is {request.confidence:.0%}, which counts as {band}."
+        )
     entry = entries[0] if entries else None
     if entry and topic_id in entry.questions:
         prefix = ""
@@ -167,8 +187,7 @@ def relevant(passage: Passage, question: str) -> bool:
 
 
 def kb_source(title: str, passage: str) -> dict:
-    return {"title": title, "origin": KB_ORIGIN, "url": None, "licence": KB_LICENCE,
-            "passage": passage}
+    return {"title": title, "origin": KB_ORIGIN, "url": None, "licence": KB_LICENCE, "passage": passage}
 
 
 def sources_for(text: str, request: ExplainRequest, passages: Sequence[Passage]) -> list[dict]:
@@ -182,6 +201,9 @@ def sources_for(text: str, request: ExplainRequest, passages: Sequence[Passage])
     for term in kb_topics.terms_in(question):
         if term.text in text:
             used.append(kb_source(term.term, term.text))
-    used += [{"title": p.title, "origin": p.origin, "url": p.url or None, "licence": p.licence,
-              "passage": p.text} for p in passages if p.origin != KB_ORIGIN]
+    used += [
+        {"title": p.title, "origin": p.origin, "url": p.url or None, "licence": p.licence, "passage": p.text}
+        for p in passages
+        if p.origin != KB_ORIGIN
+    ]
     return used

@@ -1,4 +1,5 @@
 """The fallback chain: generators tried in order, each text checked by the guard."""
+
 from __future__ import annotations
 
 import logging

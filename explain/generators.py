@@ -4,6 +4,7 @@ A generator that has nothing to say for a request raises :class:`CannotAnswer`; 
 the next one. Language models are marked ``is_language_model`` so the chain can keep them away from
 findings that must not be worded as a diagnosis.
 """
+
 from __future__ import annotations
 
 import re
@@ -86,14 +87,23 @@ class GPT2Generator:
 
         s = self.settings
         context_room = self.model.config.n_positions - s.max_new_tokens
-        inputs = self.tokenizer(request.prompt, return_tensors="pt", truncation=True,
-                                max_length=max(context_room, 8)).to(self.model.device)
+        inputs = self.tokenizer(
+            request.prompt, return_tensors="pt", truncation=True, max_length=max(context_room, 8)
+        ).to(self.model.device)
         with self.slots.hold(), torch.no_grad():
             output = self.model.generate(
-                **inputs, do_sample=True, max_new_tokens=s.max_new_tokens, temperature=s.temperature,
-                top_p=s.top_p, repetition_penalty=s.repetition_penalty, max_time=s.timeout_s, use_cache=True,
-                pad_token_id=self.tokenizer.eos_token_id, eos_token_id=self.tokenizer.eos_token_id)
-        new_tokens = output[0, inputs["input_ids"].shape[1]:]
+                **inputs,
+                do_sample=True,
+                max_new_tokens=s.max_new_tokens,
+                temperature=s.temperature,
+                top_p=s.top_p,
+                repetition_penalty=s.repetition_penalty,
+                max_time=s.timeout_s,
+                use_cache=True,
+                pad_token_id=self.tokenizer.eos_token_id,
+                eos_token_id=self.tokenizer.eos_token_id,
+            )
+        new_tokens = output[0, inputs["input_ids"].shape[1] :]
         return tidy_generated_text(self.tokenizer.decode(new_tokens, skip_special_tokens=True))
 
 
@@ -144,10 +154,12 @@ class TemplateGenerator:
     def generate(self, request: ExplainRequest) -> str:
         if request.label is None:
             known = ", ".join(kb.labels())
-            return ("This service can explain the findings its classifiers report: "
-                    f"{known}. Ask about one of them, or classify a recording first, and the answer "
-                    "will be specific to it. For any other medical question, please consult a "
-                    f"qualified clinician or a trusted clinical reference.\n\n{DECISION_SUPPORT}")
+            return (
+                "This service can explain the findings its classifiers report: "
+                f"{known}. Ask about one of them, or classify a recording first, and the answer "
+                "will be specific to it. For any other medical question, please consult a "
+                f"qualified clinician or a trusted clinical reference.\n\n{DECISION_SUPPORT}"
+            )
         confidence = request.confidence if request.confidence is not None else 0.0
         signal = request.signal_type or "signal"
         if request.inconclusive or confidence < INCONCLUSIVE_BELOW:
@@ -157,11 +169,12 @@ class TemplateGenerator:
                 f"{request.label}, but not strongly enough to report it.",
                 "No conclusion should be drawn from this recording alone.",
                 "Repeat the recording with good electrode contact and the patient at rest, or ask a "
-                "specialist to review it.")
+                "specialist to review it.",
+            )
         band = kb.confidence_band(confidence)
         return _structured(
             f"Result: {request.label} ({band}, {confidence:.0%} confidence).",
             f"The {signal} classifier reports {request.label}.",
             "The meaning of this finding depends on the patient's symptoms and history.",
-            "Share the recording and this result with a clinician, who can confirm it and decide on "
-            "next steps.")
+            "Share the recording and this result with a clinician, who can confirm it and decide on next steps.",
+        )

@@ -4,6 +4,7 @@ One implementation, used by the service and by evaluation. ``problems`` returns 
 is refused (empty when it may be served). The checks are conservative: a refused text falls back to
 the knowledge base, so a false refusal costs fluency, never safety.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,10 +25,14 @@ GROUNDED_SHARE = 0.8  # share of a text's content words that must occur in its s
 DOSE = re.compile(
     r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|micrograms?|milligrams?|grams?|g|ml|millilitres?|"
     r"milliliters?|units?|iu|tablets?|pills?|capsules?|puffs?|drops?)\b"
-    r"|\b(?:once|twice|three times|\d+ times)\s+(?:a|per|each)\s+day\b", re.I)
+    r"|\b(?:once|twice|three times|\d+ times)\s+(?:a|per|each)\s+day\b",
+    re.I,
+)
 _CONTENT_WORD = re.compile(r"[a-z]{4,}")
-_NEGATED = (r"(?:\bno|\bnot|\bwithout|\brules? out|\bruled out|\bexcludes?|\babsence of|\bfree of)\s+"
-            r"(?:(?:any|signs?|evidence|sign|longer|real|true|actual|of|a|an)\s+){0,3}")
+_NEGATED = (
+    r"(?:\bno|\bnot|\bwithout|\brules? out|\bruled out|\bexcludes?|\babsence of|\bfree of)\s+"
+    r"(?:(?:any|signs?|evidence|sign|longer|real|true|actual|of|a|an)\s+){0,3}"
+)
 
 # The three parts the clinical-interpretation prompt asks for, as the words that introduce them.
 REQUIRED_PARTS = {
@@ -67,9 +72,22 @@ def contradicts(text: str, label: str) -> bool:
 @lru_cache(maxsize=1)
 def _knowledge_words() -> frozenset[str]:
     """Every content word of the knowledge base, glossary, topic answers and prompt templates."""
-    texts = [" ".join([e.label, *e.synonyms, e.summary, e.explanation, e.significance, e.follow_up,
-                       e.limitations, *e.red_flags, *e.questions.values()])
-             for e in kb.load_entries().values()]
+    texts = [
+        " ".join(
+            [
+                e.label,
+                *e.synonyms,
+                e.summary,
+                e.explanation,
+                e.significance,
+                e.follow_up,
+                e.limitations,
+                *e.red_flags,
+                *e.questions.values(),
+            ]
+        )
+        for e in kb.load_entries().values()
+    ]
     texts += [t.text for t in kb_topics.glossary()] + [t.answer for t in kb_topics.topics()]
     texts += [prompts.CLINICAL_INTERPRETATION, prompts.GENERAL_QUERY, prompts.CLINICAL_QUERY]
     return frozenset(_CONTENT_WORD.findall(" ".join(texts).lower()))
@@ -80,8 +98,7 @@ def grounded_share(text: str, passages: tuple = ()) -> float:
     words = _CONTENT_WORD.findall(text.lower())
     if not words:
         return 0.0
-    support = _knowledge_words() | set(_CONTENT_WORD.findall(
-        " ".join(f"{p.title} {p.text}" for p in passages).lower()))
+    support = _knowledge_words() | set(_CONTENT_WORD.findall(" ".join(f"{p.title} {p.text}" for p in passages).lower()))
     return sum(word in support or word.rstrip("s") in support for word in words) / len(words)
 
 

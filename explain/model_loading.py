@@ -1,4 +1,5 @@
 """Finding and loading a GPT-2 model directory, with messages that say what is wrong."""
+
 from __future__ import annotations
 
 import pickle
@@ -9,8 +10,12 @@ from safetensors import SafetensorError
 # What loading a missing, half-written or corrupt model directory raises: caught, announced, and the
 # chain falls back to the next generator instead of failing the service's start.
 LOAD_ERRORS = (OSError, ValueError, RuntimeError, SafetensorError, pickle.UnpicklingError)
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin",
-                "model.safetensors.index.json", "pytorch_model.bin.index.json")
+WEIGHT_FILES = (
+    "model.safetensors",
+    "pytorch_model.bin",
+    "model.safetensors.index.json",
+    "pytorch_model.bin.index.json",
+)
 BASE_MODEL_NAME = "gpt2"
 
 
@@ -52,8 +57,14 @@ def warm_up(model, tokenizer, new_tokens: int = 4) -> None:
 
     inputs = tokenizer("Medical Question:", return_tensors="pt").to(model.device)
     with torch.no_grad():
-        model.generate(**inputs, do_sample=False, max_new_tokens=new_tokens, min_new_tokens=new_tokens,
-                       use_cache=True, pad_token_id=tokenizer.eos_token_id)
+        model.generate(
+            **inputs,
+            do_sample=False,
+            max_new_tokens=new_tokens,
+            min_new_tokens=new_tokens,
+            use_cache=True,
+            pad_token_id=tokenizer.eos_token_id,
+        )
 
 
 def prepare_for_serving(model, int8: bool):

@@ -1,4 +1,5 @@
 """What a generator is asked to write, and what it wrote."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,10 +13,10 @@ QUERY = "query"
 class ExplainRequest:
     """One thing to explain.
 
-    ``prompt`` is the filled template a language model sees; the other fields let the knowledge base,
-    the templates and the guard work without parsing it. ``label`` is the classifier's finding (None
-    for a general question); ``inconclusive`` means the finding must not be presented as a diagnosis,
-and ``inconclusive_reason`` says why in plain words (when known).
+        ``prompt`` is the filled template a language model sees; the other fields let the knowledge base,
+        the templates and the guard work without parsing it. ``label`` is the classifier's finding (None
+        for a general question); ``inconclusive`` means the finding must not be presented as a diagnosis,
+    and ``inconclusive_reason`` says why in plain words (when known).
     """
 
     kind: str

@@ -1,4 +1,5 @@
 """Generation settings, bounded so that no configuration can make a request run away."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -33,8 +34,8 @@ class GenerationSettings:
     top_p: float = 0.9
     repetition_penalty: float = 1.3
     timeout_s: float = 20.0
-    max_waiting: int = 4            # generations queued behind the running one; more fall back
-    int8: bool = True               # CPU: Conv1D -> Linear, dynamic int8 (explain/model_loading.py)
+    max_waiting: int = 4  # generations queued behind the running one; more fall back
+    int8: bool = True  # CPU: Conv1D -> Linear, dynamic int8 (explain/model_loading.py)
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -4,6 +4,7 @@ The flags live in one reviewed data file, ``red_flags.json``. :func:`find_red_fl
 :func:`emergency_advice` words the sentence that goes first in an answer. They raise the urgency of
 the advice only: the classifier's finding is never changed by them.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,11 +42,21 @@ def _rules() -> _Rules:
     flags = []
     for item in data["flags"]:
         rate = item.get("rate", {})
-        flags.append(RedFlag(id=item["id"], name=item["name"],
-                             patterns=tuple(re.compile(p, re.I) for p in item.get("patterns", ())),
-                             at_least=rate.get("at_least"), at_most=rate.get("at_most")))
-    return _Rules(tuple(flags), re.compile(rf"\b(?:{data['symptom_words']})", re.I),
-                  re.compile(data["rate_mentions"], re.I), data["advice"])
+        flags.append(
+            RedFlag(
+                id=item["id"],
+                name=item["name"],
+                patterns=tuple(re.compile(p, re.I) for p in item.get("patterns", ())),
+                at_least=rate.get("at_least"),
+                at_most=rate.get("at_most"),
+            )
+        )
+    return _Rules(
+        tuple(flags),
+        re.compile(rf"\b(?:{data['symptom_words']})", re.I),
+        re.compile(data["rate_mentions"], re.I),
+        data["advice"],
+    )
 
 
 def flags() -> tuple[RedFlag, ...]:
@@ -54,14 +65,14 @@ def flags() -> tuple[RedFlag, ...]:
 
 
 def _negated(text: str, start: int) -> bool:
-    return bool(_NEGATION.search(text[max(0, start - 30):start]))
+    return bool(_NEGATION.search(text[max(0, start - 30) : start]))
 
 
 def _heart_rates(text: str) -> list[float]:
     """Numbers stated as a heart rate: within a few words of "pulse", "heart rate", "bpm" and such."""
     rates = []
     for match in _NUMBER.finditer(text):
-        window = text[max(0, match.start() - 25):match.end() + 25]
+        window = text[max(0, match.start() - 25) : match.end() + 25]
         if _rules().rate_mentions.search(window):
             rates.append(float(match.group(1)))
     return rates

@@ -4,6 +4,7 @@ The topics and their general answers live in ``topics.json``, the definitions in
 both are the project's own plain words. Recognition is by word patterns, tried in the file's order,
 so it works the same on questions nobody here has seen.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,13 +26,16 @@ _FIELD_WORDS = re.compile(
     r"|st[- ](?:segment|elevation|depression)|electrod\w*|recordings?|strips?|traces?|tracings?"
     r"|faint\w*|syncope|blackouts?|bpm|pacemaker|stroke|ectopic\w*|pvcs?|pacs?|a-?fib|tachy\w*"
     r"|brady\w*|chest|results?|findings?|classifier|confidence|reading|interictal|ictal|spikes?)\b",
-    re.I)
+    re.I,
+)
 # Other fields a health worker may ask about, which this service has no reliable text for.
 _OTHER_FIELDS = re.compile(
     r"\b(?:diabet\w*|blood sugar|sugar|insulin|glucose|cancer\w*|tumou?rs?|covid\w*|flu|influenza"
     r"|malaria|hiv|aids|tubercul\w*|\btb\b|asthma|rash\w*|eczema|fractur\w*|broken|sprain\w*|ankle"
     r"|knee|back pain|tooth|teeth|dental|ear infection|eye\w*|kidney stones?|hepatitis|vaccin\w*"
-    r"|weather|football|recipe|capital of|poem|stock|bitcoin|homework|election)\b", re.I)
+    r"|weather|football|recipe|capital of|poem|stock|bitcoin|homework|election)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +82,7 @@ def terms_in(question: str) -> list[Term]:
 
 
 # Topics that are about this service's own results, in the field even when no field word is used.
-SERVICE_TOPICS = ("dose", "interactions", "pregnancy", "driving_work", "confidence", "recording",
-                  "numbers")
+SERVICE_TOPICS = ("dose", "interactions", "pregnancy", "driving_work", "confidence", "recording", "numbers")
 
 
 def in_field(question: str, about_a_finding: bool) -> bool:

@@ -3,6 +3,7 @@
 The same functions serve inference and fine-tuning, so the model is trained on exactly the prompts
 it will be given.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -57,11 +58,15 @@ def parse_confidence(value) -> float:
     return fraction
 
 
-def clinical_interpretation_prompt(signal_type: str, classification: str, confidence,
-                                   context: Optional[str] = None) -> str:
+def clinical_interpretation_prompt(
+    signal_type: str, classification: str, confidence, context: Optional[str] = None
+) -> str:
     return CLINICAL_INTERPRETATION.format(
-        signal_type=signal_type, classification=classification,
-        confidence=parse_confidence(confidence), context=context or NO_CONTEXT)
+        signal_type=signal_type,
+        classification=classification,
+        confidence=parse_confidence(confidence),
+        context=context or NO_CONTEXT,
+    )
 
 
 def general_query_prompt(prompt: str) -> str:
@@ -69,5 +74,4 @@ def general_query_prompt(prompt: str) -> str:
 
 
 def clinical_query_prompt(prompt: str, prediction: str, confidence) -> str:
-    return CLINICAL_QUERY.format(prompt=prompt, prediction=prediction,
-                                 confidence=parse_confidence(confidence))
+    return CLINICAL_QUERY.format(prompt=prompt, prediction=prediction, confidence=parse_confidence(confidence))

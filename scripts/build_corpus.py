@@ -22,6 +22,7 @@ OpenStax github.com/openstax/osbooks-anatomy-physiology.
 
     python -m scripts.build_corpus [--output_dir data/medical_corpus]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,14 +38,13 @@ from classifier.paths import PROJECT_ROOT, data_dir  # noqa: E402
 BUNDLED = PROJECT_ROOT / "medical_corpus"
 SOURCES = {
     "medquad_qa": "MedQuAD (Ben Abacha & Demner-Fushman, BMC Bioinformatics 20:511, 2019), "
-                  "question/answer pairs from NIH websites; CC BY 4.0",
-    "ptbxl": "PTB-XL 1.0.1 (Wagner et al., Scientific Data 7:154, 2020): ECG reports and "
-             "scp_statements.csv; CC BY 4.0",
+    "question/answer pairs from NIH websites; CC BY 4.0",
+    "ptbxl": "PTB-XL 1.0.1 (Wagner et al., Scientific Data 7:154, 2020): ECG reports and scp_statements.csv; CC BY 4.0",
     "wfdb_annotation_labels": "wfdb-python annotation label table (PhysioBank/MIT-BIH annotation "
-                              "codes), MIT-LCP; MIT licence",
+    "codes), MIT-LCP; MIT licence",
     "openstax": "OpenStax Anatomy and Physiology 2e (Rice University), "
-                "https://openstax.org/details/books/anatomy-and-physiology-2e; CC BY 4.0. "
-                "Changes: text extracted from the CNXML modules, whitespace normalised",
+    "https://openstax.org/details/books/anatomy-and-physiology-2e; CC BY 4.0. "
+    "Changes: text extracted from the CNXML modules, whitespace normalised",
     "project": "the project's own sample corpus (medical_corpus/), written for it",
 }
 
@@ -72,8 +72,7 @@ def ptbxl_pairs(reports: Iterable[dict], statements: dict[str, str]) -> Iterator
     for report in reports:
         text = re.sub(r"\s+", " ", report["report"]).strip()
         text = text if text.endswith((".", "!", "?")) else text + "."
-        codes = [(code, likelihood) for code, likelihood in report["scp_codes"].items()
-                 if code in statements]
+        codes = [(code, likelihood) for code, likelihood in report["scp_codes"].items() if code in statements]
         if report["lang_guess"] != "en" or not text or not codes:
             continue
         codes.sort(key=lambda item: -item[1])  # stable: ties keep the database's order
@@ -81,19 +80,26 @@ def ptbxl_pairs(reports: Iterable[dict], statements: dict[str, str]) -> Iterator
         if top <= 0:  # no statement with a stated likelihood: no confidence to give
             continue
         names = [statements[code] for code, _ in codes]
-        described = "; ".join(f"{statements[code]} (likelihood {likelihood:.0f}%)" if likelihood
-                              else statements[code] for code, likelihood in codes)
-        yield {"classification": names[0][0].upper() + names[0][1:], "confidence": f"{top:.0f}%",
-               "interpretation": f"Cardiologist's report: {sentence_case(text)} "
-                                 f"Coded SCP-ECG statements: {described}.",
-               "source": "PTB-XL", "ecg_id": report["ecg_id"]}
+        described = "; ".join(
+            f"{statements[code]} (likelihood {likelihood:.0f}%)" if likelihood else statements[code]
+            for code, likelihood in codes
+        )
+        yield {
+            "classification": names[0][0].upper() + names[0][1:],
+            "confidence": f"{top:.0f}%",
+            "interpretation": f"Cardiologist's report: {sentence_case(text)} Coded SCP-ECG statements: {described}.",
+            "source": "PTB-XL",
+            "ecg_id": report["ecg_id"],
+        }
 
 
 def scp_glossary(rows: Iterable[dict]) -> Iterator[str]:
     for row in rows:
         kind = "diagnostic" if row.get("diagnostic") else "rhythm" if row.get("rhythm") else "form"
-        text = (f"SCP-ECG statement {row['code']}: {row['description']}. It is a {kind} statement"
-                f" in the category \"{row['Statement Category']}\"")
+        text = (
+            f"SCP-ECG statement {row['code']}: {row['description']}. It is a {kind} statement"
+            f' in the category "{row["Statement Category"]}"'
+        )
         if row.get("diagnostic_class"):
             text += f", diagnostic class {row['diagnostic_class']}"
         yield text + "."
@@ -102,8 +108,10 @@ def scp_glossary(rows: Iterable[dict]) -> Iterator[str]:
 def annotation_glossary(rows: Iterable[dict]) -> Iterator[str]:
     for row in rows:
         if row["symbol"].strip():
-            yield (f"In MIT-BIH and other PhysioBank recordings, the annotation symbol "
-                   f"\"{row['symbol']}\" ({row['short_description']}) marks: {row['description']}.")
+            yield (
+                f"In MIT-BIH and other PhysioBank recordings, the annotation symbol "
+                f'"{row["symbol"]}" ({row["short_description"]}) marks: {row["description"]}.'
+            )
 
 
 def openstax_sections(rows: Iterable[dict]) -> Iterator[str]:
@@ -141,12 +149,13 @@ def build(corpus_dir: Path, output_dir: Path) -> dict[str, dict[str, int]]:
     files: dict[str, list[str]] = {
         "ecg_interpretations.jsonl": ecg + bundled_lines("ecg_interpretations.jsonl"),
         "eeg_reports.jsonl": bundled_lines("eeg_reports.jsonl"),
-        "clinical_guidelines.txt": [*openstax_sections(source("openstax_anatomy_physiology_2e")),
-                                    *scp_glossary(source("ptbxl_scp_statements")),
-                                    *annotation_glossary(source("wfdb_annotation_labels")),
-                                    *bundled_sections("clinical_guidelines.txt")],
-        "patient_education.txt": [*medquad_documents(source("medquad_qa")),
-                                  *bundled_sections("patient_education.txt")],
+        "clinical_guidelines.txt": [
+            *openstax_sections(source("openstax_anatomy_physiology_2e")),
+            *scp_glossary(source("ptbxl_scp_statements")),
+            *annotation_glossary(source("wfdb_annotation_labels")),
+            *bundled_sections("clinical_guidelines.txt"),
+        ],
+        "patient_education.txt": [*medquad_documents(source("medquad_qa")), *bundled_sections("patient_education.txt")],
     }
     output_dir.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer()
@@ -154,8 +163,7 @@ def build(corpus_dir: Path, output_dir: Path) -> dict[str, dict[str, int]]:
     for name, documents in files.items():
         separator = "\n" if name.endswith(".jsonl") else "\n\n"
         (output_dir / name).write_text(separator.join(documents) + "\n", encoding="utf-8")
-        texts = ([json.loads(d)["interpretation"] for d in documents] if name.endswith(".jsonl")
-                 else documents)
+        texts = [json.loads(d)["interpretation"] for d in documents] if name.endswith(".jsonl") else documents
         tokens = sum(len(ids) for ids in tokenizer(texts, verbose=False)["input_ids"])
         sizes[name] = {"documents": len(documents), "tokens": tokens}
     write_attribution(output_dir, sizes, n_ptbxl=len(ecg))
@@ -163,34 +171,51 @@ def build(corpus_dir: Path, output_dir: Path) -> dict[str, dict[str, int]]:
 
 
 def write_attribution(output_dir: Path, sizes: dict[str, dict[str, int]], n_ptbxl: int) -> None:
-    lines = ["Attribution for the text in this directory (written by scripts/build_corpus.py).", "",
-             "Sources and licences:", *[f"- {text}" for text in SOURCES.values()], "",
-             "Where each file's text comes from:",
-             f"- ecg_interpretations.jsonl: {n_ptbxl} English PTB-XL reports with their SCP-ECG "
-             "statement descriptions; then the project's own sample interpretations",
-             "- eeg_reports.jsonl: the project's own sample interpretations",
-             "- clinical_guidelines.txt: OpenStax Anatomy and Physiology 2e; PTB-XL SCP-ECG "
-             "statement glossary; wfdb annotation codes; the project's own notes",
-             "- patient_education.txt: MedQuAD answers; the project's own notes", "",
-             "Size (GPT-2 tokens of the text; for .jsonl files, of the interpretations):",
-             *[f"- {name}: {s['documents']} documents, {s['tokens']} tokens" for name, s in sizes.items()],
-             f"- total: {sum(s['documents'] for s in sizes.values())} documents, "
-             f"{sum(s['tokens'] for s in sizes.values())} tokens", ""]
+    lines = [
+        "Attribution for the text in this directory (written by scripts/build_corpus.py).",
+        "",
+        "Sources and licences:",
+        *[f"- {text}" for text in SOURCES.values()],
+        "",
+        "Where each file's text comes from:",
+        f"- ecg_interpretations.jsonl: {n_ptbxl} English PTB-XL reports with their SCP-ECG "
+        "statement descriptions; then the project's own sample interpretations",
+        "- eeg_reports.jsonl: the project's own sample interpretations",
+        "- clinical_guidelines.txt: OpenStax Anatomy and Physiology 2e; PTB-XL SCP-ECG "
+        "statement glossary; wfdb annotation codes; the project's own notes",
+        "- patient_education.txt: MedQuAD answers; the project's own notes",
+        "",
+        "Size (GPT-2 tokens of the text; for .jsonl files, of the interpretations):",
+        *[f"- {name}: {s['documents']} documents, {s['tokens']} tokens" for name, s in sizes.items()],
+        f"- total: {sum(s['documents'] for s in sizes.values())} documents, "
+        f"{sum(s['tokens'] for s in sizes.values())} tokens",
+        "",
+    ]
     (output_dir / "ATTRIBUTION").write_text("\n".join(lines), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus_dir", type=Path, default=data_dir() / "corpus",
-                        help="the fetched *.jsonl.xz archives (default: %(default)s)")
-    parser.add_argument("--output_dir", type=Path, default=data_dir() / "medical_corpus",
-                        help="where the corpus is written (default: %(default)s)")
+    parser.add_argument(
+        "--corpus_dir",
+        type=Path,
+        default=data_dir() / "corpus",
+        help="the fetched *.jsonl.xz archives (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--output_dir",
+        type=Path,
+        default=data_dir() / "medical_corpus",
+        help="where the corpus is written (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     sizes = build(args.corpus_dir, args.output_dir)
     for name, size in sizes.items():
         print(f"{name}: {size['documents']} documents, {size['tokens']} tokens")
-    print(f"total: {sum(s['documents'] for s in sizes.values())} documents, "
-          f"{sum(s['tokens'] for s in sizes.values())} tokens -> {args.output_dir}")
+    print(
+        f"total: {sum(s['documents'] for s in sizes.values())} documents, "
+        f"{sum(s['tokens'] for s in sizes.values())} tokens -> {args.output_dir}"
+    )
     return 0
 
 

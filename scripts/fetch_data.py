@@ -9,6 +9,7 @@ sources (PhysioNet, the University of Bonn) for a user with internet access.
 ``retrieval`` builds the retrieval index over the corpus (``data/retrieval/``), or rebuilds it when a
 source changed; it fetches the corpus first.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,30 @@ from pathlib import Path
 from classifier.paths import data_dir, shared_data_dir  # noqa: E402
 
 PHYSIONET = "https://physionet.org/files"
-MITDB_DS1 = ["101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122", "124",
-             "201", "203", "205", "207", "208", "209", "215", "220", "223", "230"]
+MITDB_DS1 = [
+    "101",
+    "106",
+    "108",
+    "109",
+    "112",
+    "114",
+    "115",
+    "116",
+    "118",
+    "119",
+    "122",
+    "124",
+    "201",
+    "203",
+    "205",
+    "207",
+    "208",
+    "209",
+    "215",
+    "220",
+    "223",
+    "230",
+]
 MITDB_PACED = ["102", "104", "107", "217"]
 BONN_URL = "https://www.upf.edu/documents/229517819/234490509/{name}.zip"
 BONN_SETS = {"Z": "A_Z", "O": "B_O", "N": "C_N", "F": "D_F", "S": "E_S"}
@@ -34,8 +57,13 @@ ARCHIVES = {
     "mitdb": ("mitdb/mitdb-ds1.tar.xz", "mitdb-ds1"),
     "bonn": ("bonn-eeg/bonn_eeg_txt.tar.xz", "bonn_eeg"),
 }
-CORPUS_FILES = ["medquad_qa.jsonl.xz", "ptbxl_reports.jsonl.xz", "ptbxl_scp_statements.jsonl.xz",
-                "wfdb_annotation_labels.jsonl.xz", "openstax_anatomy_physiology_2e.jsonl.xz"]
+CORPUS_FILES = [
+    "medquad_qa.jsonl.xz",
+    "ptbxl_reports.jsonl.xz",
+    "ptbxl_scp_statements.jsonl.xz",
+    "wfdb_annotation_labels.jsonl.xz",
+    "openstax_anatomy_physiology_2e.jsonl.xz",
+]
 
 
 def _download(url: str, dest: Path) -> None:
@@ -52,10 +80,10 @@ def _from_internet(name: str, target: Path) -> None:
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(target)
         archive.unlink()
-        _download(f"{PHYSIONET}/challenge-2017/1.0.0/REFERENCE-v3.csv",
-                  target / "training2017" / "REFERENCE-v3.csv")
+        _download(f"{PHYSIONET}/challenge-2017/1.0.0/REFERENCE-v3.csv", target / "training2017" / "REFERENCE-v3.csv")
     elif name == "mitdb":
         import wfdb
+
         wfdb.dl_database("mitdb", str(target / "mitdb-ds1"), records=MITDB_DS1 + MITDB_PACED)
     elif name == "bonn":
         for letter, folder in BONN_SETS.items():
@@ -65,14 +93,17 @@ def _from_internet(name: str, target: Path) -> None:
                 zf.extractall(target / "bonn_eeg" / folder)
             archive.unlink()
     elif name == "corpus":
-        raise RuntimeError("the text corpus is built from ../shared/data/corpus; without it, run "
-                           "scripts/build_corpus.py --help for the original sources")
+        raise RuntimeError(
+            "the text corpus is built from ../shared/data/corpus; without it, run "
+            "scripts/build_corpus.py --help for the original sources"
+        )
 
 
 def fetch(name: str, target: Path, shared: Path) -> Path:
     """Unpack (or download) one dataset into ``target``; returns its directory. Idempotent."""
     if name == "retrieval":
         from retrieval import index
+
         corpus = fetch("corpus", target, shared)
         path = target / "retrieval" / "index.sqlite"
         index.load(corpus, path)

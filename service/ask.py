@@ -1,4 +1,5 @@
 """POST /ask: a health worker's question, optionally about a classification or a stored result."""
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -26,8 +27,10 @@ def _known_prediction(classification: Any, kind: Optional[str]) -> dict:
     entry = kb.get_entry(prediction)
     known = kb.labels(kind)
     if entry is None or (kind and entry.signal_type != kind):
-        raise ApiError("classification.prediction must be one of the classifiers' findings"
-                       f"{f' for {kind}' if kind else ''}: {', '.join(known)}")
+        raise ApiError(
+            "classification.prediction must be one of the classifiers' findings"
+            f"{f' for {kind}' if kind else ''}: {', '.join(known)}"
+        )
     confidence = v.confidence(classification.get("confidence"), "classification.confidence")
     return {"prediction": entry.label, "confidence": confidence}
 
@@ -70,12 +73,22 @@ def ask():
     label = classification["prediction"] if classification else ""
     hits = retriever.search(f"{prompt} {label}", PASSAGES) if retriever else []
     passages = [hit.passage for hit in hits if answering.relevant(hit.passage, prompt)]
-    explanation = inference.answer_question(prompt, classification, kind, facts=facts,
-                                            passages=passages, explainer=state().explainer)
+    explanation = inference.answer_question(
+        prompt, classification, kind, facts=facts, passages=passages, explainer=state().explainer
+    )
     record_id = record_interpretation(
-        kind="ask", generator=explanation.generator, text=explanation.text, signal_type=kind,
+        kind="ask",
+        generator=explanation.generator,
+        text=explanation.text,
+        signal_type=kind,
         label=classification["prediction"] if classification else None,
-        confidence=classification["confidence"] if classification else None)
-    return jsonify(response=explanation.text, generator=explanation.generator,
-                   interpretation_id=record_id, signal_type=kind,
-                   classification=classification, sources=list(explanation.sources))
+        confidence=classification["confidence"] if classification else None,
+    )
+    return jsonify(
+        response=explanation.text,
+        generator=explanation.generator,
+        interpretation_id=record_id,
+        signal_type=kind,
+        classification=classification,
+        sources=list(explanation.sources),
+    )

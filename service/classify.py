@@ -1,4 +1,5 @@
 """POST /classify: a recording in (JSON samples or an uploaded file), the finding and its explanation out."""
+
 from __future__ import annotations
 
 from typing import NamedTuple, Optional
@@ -35,8 +36,14 @@ def _json_request(max_text_chars: int) -> Submission:
     kind = v.signal_type(payload)
     rate = v.sampling_rate(payload, kind)
     samples = v.signal(payload, kind, rate)
-    return Submission(kind, rate, samples, v.optional_text(payload, "clinical_context", max_text_chars),
-                      None, payload.get("return_signal") is True)
+    return Submission(
+        kind,
+        rate,
+        samples,
+        v.optional_text(payload, "clinical_context", max_text_chars),
+        None,
+        payload.get("return_signal") is True,
+    )
 
 
 def _upload_request(max_text_chars: int) -> Submission:
@@ -44,16 +51,21 @@ def _upload_request(max_text_chars: int) -> Submission:
     form = request.form
     kind = v.signal_type(form)
     try:
-        recording = read_recording(request.files.getlist("file"), form.get("channel"),
-                                   SIGNAL_TYPES[kind].limits, kind)
+        recording = read_recording(request.files.getlist("file"), form.get("channel"), SIGNAL_TYPES[kind].limits, kind)
     except UploadError as exc:
         details = {"channels": exc.channels} if exc.channels is not None else None
         raise ApiError(str(exc), details=details) from None
     rate = v.upload_sampling_rate(form, recording.sampling_rate, kind)
     samples = v.recorded_signal(recording.samples, kind, rate)
-    return Submission(kind, rate, samples, v.optional_text(form, "clinical_context", max_text_chars),
-                      recording.units, form.get("return_signal", "").strip().lower() in TRUE_WORDS,
-                      recording.notes)
+    return Submission(
+        kind,
+        rate,
+        samples,
+        v.optional_text(form, "clinical_context", max_text_chars),
+        recording.units,
+        form.get("return_signal", "").strip().lower() in TRUE_WORDS,
+        recording.notes,
+    )
 
 
 @bp.post("/classify")
@@ -73,9 +85,15 @@ def classify_signal():
     explanation = inference.explain_finding(finding, context, state().explainer)
     inconclusive = inference.is_inconclusive(finding)
     record_id = record_interpretation(
-        kind="classify", generator=explanation.generator, text=explanation.text,
-        signal_type=kind, label=finding.label, confidence=finding.confidence,
-        model_version=finding.model_version, facts=stored_facts(finding, inconclusive))
+        kind="classify",
+        generator=explanation.generator,
+        text=explanation.text,
+        signal_type=kind,
+        label=finding.label,
+        confidence=finding.confidence,
+        model_version=finding.model_version,
+        facts=stored_facts(finding, inconclusive),
+    )
     details = finding.to_dict()
     trace = display_trace(samples, rate, units) if return_signal else None
     reason = inference.inconclusive_reason(finding)

@@ -1,4 +1,5 @@
 """One configuration object: embedded defaults, then an optional JSON file, then the environment."""
+
 from __future__ import annotations
 
 import json
@@ -43,18 +44,17 @@ class Config:
     port: int = 3333
     database_url: str = DEFAULT_DATABASE_URL
     medical_gpt2_path: Optional[str] = None
-    use_base_gpt2: bool = True          # try a locally cached base "gpt2" when no fine-tuned model
+    use_base_gpt2: bool = True  # try a locally cached base "gpt2" when no fine-tuned model
     max_content_length: int = 16 * 1024 * 1024
-    max_text_chars: int = 2000          # prompt, clinical_context and comment
-    warm_up_models: bool = True         # load classifier weights at start-up (once, with --preload)
-    api_key: Optional[str] = None       # when set, required but on /health, /openapi.json and the page
+    max_text_chars: int = 2000  # prompt, clinical_context and comment
+    warm_up_models: bool = True  # load classifier weights at start-up (once, with --preload)
+    api_key: Optional[str] = None  # when set, required but on /health, /openapi.json and the page
     cors_origins: Optional[str] = None  # comma-separated origins allowed to call from a browser
-    use_retrieval: bool = True          # load (or build) the retrieval index under data/retrieval
+    use_retrieval: bool = True  # load (or build) the retrieval index under data/retrieval
     generation: GenerationSettings = field(default_factory=GenerationSettings)
 
     @classmethod
-    def from_sources(cls, file: Optional[str] = None,
-                     environ: Optional[Mapping[str, str]] = None) -> "Config":
+    def from_sources(cls, file: Optional[str] = None, environ: Optional[Mapping[str, str]] = None) -> "Config":
         """Defaults, overridden by a JSON file (``CONFIG_FILE``), overridden by the environment."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -70,8 +70,7 @@ class Config:
                 generation[key] = environ[name]
         return cls().updated(values, generation)
 
-    def updated(self, values: Mapping[str, Any],
-                generation: Optional[Mapping[str, Any]] = None) -> "Config":
+    def updated(self, values: Mapping[str, Any], generation: Optional[Mapping[str, Any]] = None) -> "Config":
         """A copy with ``values`` applied, each converted to its field's type."""
         types = {f.name: f.type for f in fields(self)}
         unknown = set(values) - set(types)
@@ -89,6 +88,5 @@ class Config:
             else:
                 converted[key] = None if value is None else str(value)
         if generation:
-            converted["generation"] = GenerationSettings.from_mapping(
-                {**self.generation.__dict__, **generation})
+            converted["generation"] = GenerationSettings.from_mapping({**self.generation.__dict__, **generation})
         return replace(self, **converted)

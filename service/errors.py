@@ -1,4 +1,5 @@
 """Every error leaves the service as JSON ``{"error": "..."}`` with a 4xx or 5xx status."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,7 @@ def shorten(text: str, max_chars: int = 40) -> str:
 class ApiError(Exception):
     """A client error with the message the client should read (and fields it can act on)."""
 
-    def __init__(self, message: str, status: int = 400,
-                 details: Optional[Mapping[str, Any]] = None) -> None:
+    def __init__(self, message: str, status: int = 400, details: Optional[Mapping[str, Any]] = None) -> None:
         super().__init__(message)
         self.message, self.status, self.details = message, status, dict(details or {})
 
@@ -51,8 +51,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         message = MESSAGES.get(exc.code or 500, exc.description or exc.name)
         if exc.code == 413:
-            message = (f"{message} ({app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB); "
-                       "send a shorter recording")
+            message = f"{message} ({app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB); send a shorter recording"
         response = jsonify(error=message)
         for name, value in exc.get_headers():  # e.g. Allow on a 405, as RFC 9110 requires
             if name.lower() != "content-type":

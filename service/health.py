@@ -1,4 +1,5 @@
 """GET /health: is the service up, and which models and generator serve requests."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

@@ -1,4 +1,5 @@
 """GET /: the clinicians' page (static HTML and JS that call the JSON endpoints)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -11,5 +12,4 @@ bp = Blueprint("page", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("index.html", signal_types=SIGNAL_TYPES,
-                           api_key_required=bool(state().config.api_key))
+    return render_template("index.html", signal_types=SIGNAL_TYPES, api_key_required=bool(state().config.api_key))

@@ -9,6 +9,7 @@ Preflight (OPTIONS) requests carry no key and no data, so they pass.
 Cross-origin calls are refused by browsers (no CORS headers) unless ``CORS_ORIGINS`` lists the
 origins allowed, comma-separated; flask-cors answers for those.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -24,9 +25,11 @@ KEY_HEADER = "X-API-Key"
 OPEN_ROUTES = frozenset({"/health", "/openapi.json", "/", "/static/<path:filename>"})
 # The page loads its script and style from this origin only: no inline script, no framing.
 HTML_HEADERS = {
-    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
-                                "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                                "form-action 'self'; frame-ancestors 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
@@ -49,21 +52,27 @@ def register_security(app: Flask, config: Config) -> None:
     """The API-key check and CORS (each when configured) and the security headers."""
     api_key = config.api_key
     if api_key:
+
         @app.before_request
         def _require_key() -> Optional[Response]:
             route = request.url_rule.rule if request.url_rule else None
             if request.method == "OPTIONS" or route in OPEN_ROUTES or key_matches(presented_key(), api_key):
                 return None
-            response = jsonify(error="a valid API key is required: send it as "
-                                     "'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+            response = jsonify(
+                error="a valid API key is required: send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+            )
             response.status_code = 401
             response.headers["WWW-Authenticate"] = 'Bearer realm="clinical-decision-support"'
             return response
 
     if config.cors_origins:
-        CORS(app, origins=[origin.strip() for origin in config.cors_origins.split(",") if origin.strip()],
-             methods=["GET", "POST", "DELETE"], allow_headers=["Content-Type", "Authorization", KEY_HEADER],
-             max_age=600)
+        CORS(
+            app,
+            origins=[origin.strip() for origin in config.cors_origins.split(",") if origin.strip()],
+            methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type", "Authorization", KEY_HEADER],
+            max_age=600,
+        )
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -11,6 +11,7 @@ the header's length, rate, skew, samples per frame and channel count are held to
 limits and to :data:`MAX_DECODED_VALUES`, and the signal files' sizes must hold what the header
 claims. Text is read line by line with caps on lines, columns and line length.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,22 +36,34 @@ from service.errors import shorten
 
 TEXT_DELIMITERS = ",;\t"
 MAX_CHANNELS = 256
-MAX_DECODED_VALUES = 8_000_000   # samples over all channels one file may decode to (64 MB as float64)
-MAX_SKEW_S = 10.0                # WFDB skew, in seconds of frames
-MAX_HEADER_BYTES = 256 * 1024    # a WFDB .hea
-MAX_NAME_BYTES = 255             # a file name, as file systems allow
-MAX_LINE_CHARS = 4096            # a line of a text file
-MAX_COLUMNS = 64                 # columns of a text file
-MAX_OTHER_LINES = 1000           # header, comment and blank lines a text file may add to its values
-MAX_MISSING_SHARE = 0.01         # NaN samples filled in by interpolation, at most this share
-SHOWN_NAMES = 8                  # channel names listed in an error message
+MAX_DECODED_VALUES = 8_000_000  # samples over all channels one file may decode to (64 MB as float64)
+MAX_SKEW_S = 10.0  # WFDB skew, in seconds of frames
+MAX_HEADER_BYTES = 256 * 1024  # a WFDB .hea
+MAX_NAME_BYTES = 255  # a file name, as file systems allow
+MAX_LINE_CHARS = 4096  # a line of a text file
+MAX_COLUMNS = 64  # columns of a text file
+MAX_OTHER_LINES = 1000  # header, comment and blank lines a text file may add to its values
+MAX_MISSING_SHARE = 0.01  # NaN samples filled in by interpolation, at most this share
+SHOWN_NAMES = 8  # channel names listed in an error message
 # Bits per stored sample of WFDB's uncompressed formats, to check a .dat holds what its header claims
 # (the FLAC formats 508/516/524 are compressed: their decoded size is held by MAX_DECODED_VALUES).
-WFDB_BITS = {"8": 8, "16": 16, "24": 24, "32": 32, "61": 16, "80": 8, "160": 16, "212": 12,
-             "310": 32 / 3, "311": 32 / 3}
-CONVERT_SEGMENTS = ("multi-segment WFDB records are not read: join the segments into one record "
-                    "first, e.g. wfdb-python's wfdb.rdrecord(name, m2s=True) then wrsamp, or "
-                    "WFDB's xform")
+WFDB_BITS = {
+    "8": 8,
+    "16": 16,
+    "24": 24,
+    "32": 32,
+    "61": 16,
+    "80": 8,
+    "160": 16,
+    "212": 12,
+    "310": 32 / 3,
+    "311": 32 / 3,
+}
+CONVERT_SEGMENTS = (
+    "multi-segment WFDB records are not read: join the segments into one record "
+    "first, e.g. wfdb-python's wfdb.rdrecord(name, m2s=True) then wrsamp, or "
+    "WFDB's xform"
+)
 
 
 class UploadError(ValueError):
@@ -69,17 +82,17 @@ class UploadError(ValueError):
 class Recording:
     samples: np.ndarray
     sampling_rate: Optional[float]  # None when the file does not state it (a one-column text file)
-    units: Optional[str] = None     # physical units the file states (WFDB, EDF), e.g. "mV"
-    notes: tuple[str, ...] = ()     # what was done to the samples on the way in (gaps filled)
+    units: Optional[str] = None  # physical units the file states (WFDB, EDF), e.g. "mV"
+    notes: tuple[str, ...] = ()  # what was done to the samples on the way in (gaps filled)
 
 
-def read_recording(files: Sequence[FileStorage], channel: Optional[str], limits: SignalLimits,
-                   kind: str) -> Recording:
+def read_recording(files: Sequence[FileStorage], channel: Optional[str], limits: SignalLimits, kind: str) -> Recording:
     """The one channel to classify from the uploaded file(s), and the rate the file states."""
     files = [f for f in files if f and f.filename]
     if not files:
-        raise UploadError("file is required: a CSV or text file, a WFDB record (.hea with its .dat "
-                          "or .mat), or an EDF file")
+        raise UploadError(
+            "file is required: a CSV or text file, a WFDB record (.hea with its .dat or .mat), or an EDF file"
+        )
     for upload in files:
         if len(upload.filename.encode("utf-8", "replace")) > MAX_NAME_BYTES:
             raise UploadError(f"a file name is longer than {MAX_NAME_BYTES} bytes")
@@ -105,15 +118,17 @@ def _pick_channel(names: list[str], channel: Optional[str]) -> int:
     if channel is None or channel.strip() == "":
         if len(names) == 1:
             return 0
-        raise UploadError(f"the file has {len(names)} channels ({_few(names)}): choose one with "
-                          "the channel field (its index or name)", channels=names)
+        raise UploadError(
+            f"the file has {len(names)} channels ({_few(names)}): choose one with "
+            "the channel field (its index or name)",
+            channels=names,
+        )
     wanted = channel.strip()
     if re.fullmatch(r"[0-9]{1,6}", wanted) and int(wanted) < len(names):
         return int(wanted)
     if wanted in names:
         return names.index(wanted)
-    raise UploadError(f"no channel {shorten(repr(wanted))}: the file has {len(names)} "
-                      f"({_few(names)})", channels=names)
+    raise UploadError(f"no channel {shorten(repr(wanted))}: the file has {len(names)} ({_few(names)})", channels=names)
 
 
 def _check(n_samples: int, rate: float, limits: SignalLimits, kind: str) -> None:
@@ -135,20 +150,19 @@ def _fill_missing(recording: Recording) -> Recording:
         raise UploadError("every sample of the chosen channel is missing (NaN)")
     first, last = present[0], present[-1]
     if first or last < len(samples) - 1:
-        notes.append(f"{first} missing samples at the start and {len(samples) - 1 - last} at the "
-                     "end were left out")
-        samples = samples[first:last + 1]
+        notes.append(f"{first} missing samples at the start and {len(samples) - 1 - last} at the end were left out")
+        samples = samples[first : last + 1]
     missing = np.isnan(samples)
     count = int(missing.sum())
     if count > MAX_MISSING_SHARE * len(samples):
-        raise UploadError(f"{count} of {len(samples)} samples are missing (NaN); at most "
-                          f"{MAX_MISSING_SHARE:.0%} can be filled in")
+        raise UploadError(
+            f"{count} of {len(samples)} samples are missing (NaN); at most {MAX_MISSING_SHARE:.0%} can be filled in"
+        )
     if count:
         index = np.arange(len(samples))
         samples = samples.copy()
         samples[missing] = np.interp(index[missing], index[~missing], samples[~missing])
-        notes.append(f"{count} missing samples (of {len(samples)}) were filled in by linear "
-                     "interpolation")
+        notes.append(f"{count} missing samples (of {len(samples)}) were filled in by linear interpolation")
     return replace(recording, samples=samples, notes=tuple(notes))
 
 
@@ -162,8 +176,7 @@ def _saved_name(upload: FileStorage) -> str:
     return name
 
 
-def _read_wfdb(files: Sequence[FileStorage], channel: Optional[str], limits: SignalLimits,
-               kind: str) -> Recording:
+def _read_wfdb(files: Sequence[FileStorage], channel: Optional[str], limits: SignalLimits, kind: str) -> Recording:
     headers = [f for f in files if Path(f.filename).suffix.lower() == ".hea"]
     if len(headers) != 1:
         raise UploadError("send one WFDB record at a time: one .hea with its .dat or .mat")
@@ -188,8 +201,11 @@ def _read_wfdb(files: Sequence[FileStorage], channel: Optional[str], limits: Sig
             raise UploadError(f"not a readable WFDB record ({type(exc).__name__})") from None
     if not read.e_p_signal or len(read.e_p_signal[0]) == 0:
         raise UploadError("the WFDB record has no samples")
-    return Recording(samples=np.asarray(read.e_p_signal[0], dtype=np.float64), sampling_rate=rate,
-                     units=_units((read.units or [None])[0]))
+    return Recording(
+        samples=np.asarray(read.e_p_signal[0], dtype=np.float64),
+        sampling_rate=rate,
+        units=_units((read.units or [None])[0]),
+    )
 
 
 def _check_record_line(header_bytes: bytes) -> None:
@@ -207,12 +223,20 @@ def _check_record_line(header_bytes: bytes) -> None:
     except ValueError:
         rate = 0.0
     if not (math.isfinite(rate) and rate > 0):
-        raise UploadError("the WFDB header states no readable sampling frequency (the third "
-                          "field of its first line): add it, e.g. 'record 1 360 650000'")
+        raise UploadError(
+            "the WFDB header states no readable sampling frequency (the third "
+            "field of its first line): add it, e.g. 'record 1 360 650000'"
+        )
 
 
-def _check_wfdb_header(header: wfdb.Record, channel: Optional[str], limits: SignalLimits,
-                       kind: str, uploads: dict[str, FileStorage], folder: Path) -> tuple[int, float]:
+def _check_wfdb_header(
+    header: wfdb.Record,
+    channel: Optional[str],
+    limits: SignalLimits,
+    kind: str,
+    uploads: dict[str, FileStorage],
+    folder: Path,
+) -> tuple[int, float]:
     """Refuse, from the header alone, a record that would decode beyond the limits; save its files.
 
     Returns the chosen channel's index and its own rate (frame rate × its samples per frame).
@@ -226,32 +250,36 @@ def _check_wfdb_header(header: wfdb.Record, channel: Optional[str], limits: Sign
     rate = float(header.fs) * per_frame[index]
     skews = [int(s or 0) for s in (header.skew or [0] * n_sig)]
     if max(skews) > MAX_SKEW_S * header.fs:
-        raise UploadError(f"the WFDB header's skew ({max(skews)} frames) is more than "
-                          f"{MAX_SKEW_S:g} s of the record")
+        raise UploadError(f"the WFDB header's skew ({max(skews)} frames) is more than {MAX_SKEW_S:g} s of the record")
     sizes = _save_signal_files(header, uploads, folder)
     frames = header.sig_len or _frames_from_size(header, per_frame, sizes)
     _check(frames * per_frame[index], rate, limits, kind)
     if frames * sum(per_frame) > MAX_DECODED_VALUES:
-        raise UploadError(f"the WFDB record holds {frames * sum(per_frame)} samples over all its "
-                          f"signals; at most {MAX_DECODED_VALUES} are read")
+        raise UploadError(
+            f"the WFDB record holds {frames * sum(per_frame)} samples over all its "
+            f"signals; at most {MAX_DECODED_VALUES} are read"
+        )
     for file_name, size in sizes.items():
         needed = _bytes_needed(header, file_name, frames, per_frame)
         if needed is not None and size < needed:
-            raise UploadError(f"the signal file {shorten(file_name)} holds {size} bytes, fewer "
-                              f"than the {needed} its header's length calls for")
+            raise UploadError(
+                f"the signal file {shorten(file_name)} holds {size} bytes, fewer "
+                f"than the {needed} its header's length calls for"
+            )
     return index, rate
 
 
-def _save_signal_files(header: wfdb.Record, uploads: dict[str, FileStorage],
-                       folder: Path) -> dict[str, int]:
+def _save_signal_files(header: wfdb.Record, uploads: dict[str, FileStorage], folder: Path) -> dict[str, int]:
     """Save the signal files the header names (matched whatever their case); their sizes."""
     sizes = {}
     for file_name in sorted({str(name) for name in header.file_name}):
         upload = uploads.get(file_name.lower())
         if upload is None:
-            raise UploadError(f"the WFDB header names a signal file that was not sent "
-                              f"({shorten(file_name)}): send the .hea together with its .dat "
-                              "or .mat under the same field")
+            raise UploadError(
+                f"the WFDB header names a signal file that was not sent "
+                f"({shorten(file_name)}): send the .hea together with its .dat "
+                "or .mat under the same field"
+            )
         path = folder / secure_filename(file_name)
         if path.name != file_name:
             raise UploadError("the WFDB header names a signal file with an unusable name")
@@ -267,8 +295,7 @@ def _file_layout(header: wfdb.Record, file_name: str, per_frame: list[int]) -> t
     return str(header.fmt[signals[0]]), offset, sum(per_frame[i] for i in signals)
 
 
-def _bytes_needed(header: wfdb.Record, file_name: str, frames: int,
-                  per_frame: list[int]) -> Optional[int]:
+def _bytes_needed(header: wfdb.Record, file_name: str, frames: int, per_frame: list[int]) -> Optional[int]:
     """Bytes an uncompressed signal file needs for ``frames`` frames; None for a compressed one."""
     fmt, offset, values = _file_layout(header, file_name, per_frame)
     return offset + int(frames * values * WFDB_BITS[fmt] // 8) if fmt in WFDB_BITS else None
@@ -279,16 +306,17 @@ def _frames_from_size(header: wfdb.Record, per_frame: list[int], sizes: dict[str
     file_name = str(header.file_name[0])
     fmt, offset, values = _file_layout(header, file_name, per_frame)
     if fmt not in WFDB_BITS:
-        raise UploadError("the WFDB header does not state the record's length (the fourth field "
-                          "of its first line), and its compressed signal file does not tell")
+        raise UploadError(
+            "the WFDB header does not state the record's length (the fourth field "
+            "of its first line), and its compressed signal file does not tell"
+        )
     return int((sizes[file_name] - offset) * 8 // (values * WFDB_BITS[fmt]))
 
 
 # --- EDF ---------------------------------------------------------------------------------------
 
 
-def _read_edf(upload: FileStorage, channel: Optional[str], limits: SignalLimits,
-              kind: str) -> Recording:
+def _read_edf(upload: FileStorage, channel: Optional[str], limits: SignalLimits, kind: str) -> Recording:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "recording.edf"
         upload.save(path)
@@ -304,8 +332,11 @@ def _read_edf(upload: FileStorage, channel: Optional[str], limits: SignalLimits,
             index = _pick_channel(names, channel)
             rate = float(reader.getSampleFrequency(index))
             _check(int(reader.getNSamples()[index]), rate, limits, kind)
-            return Recording(samples=np.asarray(reader.readSignal(index), dtype=np.float64),
-                             sampling_rate=rate, units=_units(reader.getPhysicalDimension(index)))
+            return Recording(
+                samples=np.asarray(reader.readSignal(index), dtype=np.float64),
+                sampling_rate=rate,
+                units=_units(reader.getPhysicalDimension(index)),
+            )
         finally:
             reader.close()
 
@@ -319,18 +350,16 @@ def _check_edf_header(path: Path) -> None:
             n_records = int(fixed[236:244].decode("ascii"))
             duration = float(fixed[244:252].decode("ascii"))
         except (UnicodeDecodeError, ValueError):
-            raise UploadError("not a readable EDF file (its fixed header fields are not "
-                              "numbers)") from None
+            raise UploadError("not a readable EDF file (its fixed header fields are not numbers)") from None
         if not 1 <= n_signals <= MAX_CHANNELS:
-            raise UploadError(f"the EDF header declares {n_signals} signals; 1 to {MAX_CHANNELS} "
-                              "are read")
+            raise UploadError(f"the EDF header declares {n_signals} signals; 1 to {MAX_CHANNELS} are read")
         if not (math.isfinite(duration) and duration > 0):
-            raise UploadError(f"the EDF header's data-record duration is {duration:g} s; it must "
-                              "be more than 0")
+            raise UploadError(f"the EDF header's data-record duration is {duration:g} s; it must be more than 0")
         signal_headers = handle.read(256 * n_signals)
     try:
-        per_record = [int(signal_headers[216 * n_signals + 8 * i:216 * n_signals + 8 * i + 8])
-                      for i in range(n_signals)]
+        per_record = [
+            int(signal_headers[216 * n_signals + 8 * i : 216 * n_signals + 8 * i + 8]) for i in range(n_signals)
+        ]
     except ValueError:
         raise UploadError("not a readable EDF file (samples per record are not numbers)") from None
     if min(per_record) < 1:
@@ -341,8 +370,10 @@ def _check_edf_header(path: Path) -> None:
     if n_records < 0:  # -1: unknown while recording; the file's size tells
         n_records = data_bytes // record_bytes
     if n_records * record_bytes > data_bytes:
-        raise UploadError(f"the EDF file holds {max(data_bytes, 0)} bytes of samples, fewer than "
-                          f"the {n_records * record_bytes} its header claims")
+        raise UploadError(
+            f"the EDF file holds {max(data_bytes, 0)} bytes of samples, fewer than "
+            f"the {n_records * record_bytes} its header claims"
+        )
 
 
 # --- CSV and text ------------------------------------------------------------------------------
@@ -356,8 +387,9 @@ def _read_text(upload: FileStorage, channel: Optional[str], max_rows: int) -> Re
     content = upload.read()
     lines = content.count(b"\n")  # counted in C first: parsing millions of lines costs seconds
     if lines > max_rows + MAX_OTHER_LINES:
-        raise UploadError(f"the file has {lines} lines, more than the longest recording accepted "
-                          f"({max_rows} lines of values)")
+        raise UploadError(
+            f"the file has {lines} lines, more than the longest recording accepted ({max_rows} lines of values)"
+        )
     stream = io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig")
     header: Optional[list[str]] = None
     delimiter: Optional[str] = None
@@ -387,8 +419,9 @@ def _read_text(upload: FileStorage, channel: Optional[str], max_rows: int) -> Re
             if len(row) != width:
                 raise UploadError("every line must have the same number of columns")
             if len(values) >= max_rows * width:
-                raise UploadError(f"the file has more than {max_rows} lines of values, more than "
-                                  "the longest recording accepted")
+                raise UploadError(
+                    f"the file has more than {max_rows} lines of values, more than the longest recording accepted"
+                )
             values.extend(row)
     except UnicodeDecodeError:
         raise UploadError("the file is neither text (UTF-8) nor a WFDB or EDF recording") from None

@@ -1,4 +1,5 @@
 """Parsing and checking request bodies. Each function returns clean values or raises ApiError."""
+
 from __future__ import annotations
 
 import math
@@ -21,7 +22,7 @@ def json_body() -> Mapping[str, Any]:
         raise ApiError("Content-Type must be application/json", 415)
     request.get_data(cache=True)
     if request.content_length is None:  # chunked: werkzeug stops at MAX_CONTENT_LENGTH silently and
-        request.stream.read(1)          # raises its 413 only on the next read, not a "bad JSON" 400
+        request.stream.read(1)  # raises its 413 only on the next read, not a "bad JSON" 400
     try:
         payload = request.get_json(silent=True)
     except RecursionError:
@@ -45,8 +46,10 @@ def signal_type(payload: Mapping[str, Any], required: bool = True) -> Optional[s
     if value is None and not required:
         return None
     if not isinstance(value, str) or value.upper() not in SIGNAL_TYPES:
-        raise ApiError(f"signal_type must be one of {', '.join(SIGNAL_TYPES)}"
-                       + ("" if value is None else f", got {shorten(repr(value))}"))
+        raise ApiError(
+            f"signal_type must be one of {', '.join(SIGNAL_TYPES)}"
+            + ("" if value is None else f", got {shorten(repr(value))}")
+        )
     return value.upper()
 
 
@@ -113,8 +116,7 @@ def _within_limits(n_samples: int, rate: float, kind: str) -> None:
 def _finite(array: np.ndarray) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(array))
     if bad.size:
-        raise ApiError(f"signal contains {bad.size} non-finite values (NaN or infinity), "
-                       f"the first at index {bad[0]}")
+        raise ApiError(f"signal contains {bad.size} non-finite values (NaN or infinity), the first at index {bad[0]}")
     return array
 
 

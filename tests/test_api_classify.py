@@ -1,4 +1,5 @@
 """POST /classify end to end on real recordings: the spec's fields, units, and honest wording."""
+
 import csv
 from pathlib import Path
 
@@ -10,10 +11,16 @@ from explain.generators import DECISION_SUPPORT
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CINC = FIXTURES / "cinc2017"
-LABELS = {"N": "Normal Sinus Rhythm", "A": "Atrial Fibrillation", "O": "Other Rhythm",
-          "~": "Noisy Recording"}
-SPEC_FIELDS = {"classification", "confidence", "probabilities", "interpretation", "signal_type",
-               "generator", "interpretation_id"}
+LABELS = {"N": "Normal Sinus Rhythm", "A": "Atrial Fibrillation", "O": "Other Rhythm", "~": "Noisy Recording"}
+SPEC_FIELDS = {
+    "classification",
+    "confidence",
+    "probabilities",
+    "interpretation",
+    "signal_type",
+    "generator",
+    "interpretation_id",
+}
 
 
 def cinc_records():
@@ -31,13 +38,15 @@ def client():
     import tempfile
 
     from api import create_app
+
     with tempfile.TemporaryDirectory() as tmp:
         yield create_app({"database_url": f"sqlite:///{tmp}/t.db", "use_base_gpt2": False}).test_client()
 
 
 def classify(client, samples, rate, kind="ECG", **extra):
-    return client.post("/classify", json={"signal": np.asarray(samples).tolist(), "signal_type": kind,
-                                          "sampling_rate": rate, **extra})
+    return client.post(
+        "/classify", json={"signal": np.asarray(samples).tolist(), "signal_type": kind, "sampling_rate": rate, **extra}
+    )
 
 
 @pytest.mark.parametrize("record_id, label", cinc_records())
@@ -89,7 +98,6 @@ def test_a_real_seizure_segment_is_explained_with_the_single_channel_caveat(clie
         seizure = segments["S012"].astype(float)
     data = classify(client, seizure, 173.61, "EEG").get_json()
     assert data["classification"] == "Seizure Activity"
-    assert set(data["probabilities"]) == {"Normal EEG", "Interictal Epileptiform Activity",
-                                          "Seizure Activity"}
+    assert set(data["probabilities"]) == {"Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity"}
     assert "single-channel segment cannot replace a full clinical EEG review" in data["interpretation"]
     assert len(data["windows"]["items"]) >= 1

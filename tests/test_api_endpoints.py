@@ -1,12 +1,16 @@
 """The endpoints' happy paths in-process: /ask, /health and the clinicians' page."""
+
 import logging
 
 from explain.generators import DECISION_SUPPORT
 
 
 def test_ask_about_a_classification_answers_for_that_finding(client):
-    body = {"prompt": "What are the treatment options?", "signal_type": "ECG",
-            "classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
+    body = {
+        "prompt": "What are the treatment options?",
+        "signal_type": "ECG",
+        "classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92},
+    }
     data = client.post("/ask", json=body).get_json()
     assert data["generator"] == "knowledge base"
     assert "Atrial Fibrillation" in data["response"]
@@ -16,8 +20,7 @@ def test_ask_about_a_classification_answers_for_that_finding(client):
 
 
 def test_ask_with_low_confidence_says_inconclusive(client):
-    body = {"prompt": "Is this serious?",
-            "classification": {"prediction": "Atrial Fibrillation", "confidence": 0.41}}
+    body = {"prompt": "Is this serious?", "classification": {"prediction": "Atrial Fibrillation", "confidence": 0.41}}
     text = client.post("/ask", json=body).get_json()["response"]
     assert "inconclusive" in text.lower()
     assert "Result: Atrial Fibrillation" not in text

@@ -8,6 +8,7 @@ why in the commit:
 
     python -m tests.test_api_snapshot
 """
+
 from __future__ import annotations
 
 import json
@@ -51,9 +52,10 @@ def answers(client) -> dict[str, Any]:
     """Each recording's /classify answer, less the row id the store hands out."""
     result = {}
     for name, kind, samples, rate in recordings():
-        response = client.post("/classify", json={
-            "signal": samples.tolist(), "signal_type": kind, "sampling_rate": rate,
-            "clinical_context": CONTEXT})
+        response = client.post(
+            "/classify",
+            json={"signal": samples.tolist(), "signal_type": kind, "sampling_rate": rate, "clinical_context": CONTEXT},
+        )
         assert response.status_code == 200, (name, response.get_json())
         data = response.get_json()
         data.pop("interpretation_id")
@@ -71,8 +73,7 @@ def _differences(expected: Any, actual: Any, where: str = "") -> Iterator[str]:
     elif isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
         for i, (e, a) in enumerate(zip(expected, actual)):
             yield from _differences(e, a, f"{where}[{i}]")
-    elif (isinstance(expected, float) and isinstance(actual, (int, float))
-          and not isinstance(actual, bool)):
+    elif isinstance(expected, float) and isinstance(actual, (int, float)) and not isinstance(actual, bool):
         if not math.isclose(expected, actual, rel_tol=0, abs_tol=TOLERANCE):
             yield f"{where}: {expected!r} became {actual!r}"
     elif expected != actual:
@@ -89,8 +90,14 @@ def main() -> None:
     from api import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"database_url": f"sqlite:///{tmp}/snapshot.db", "use_base_gpt2": False,
-                          "medical_gpt2_path": None, "warm_up_models": False})
+        app = create_app(
+            {
+                "database_url": f"sqlite:///{tmp}/snapshot.db",
+                "use_base_gpt2": False,
+                "medical_gpt2_path": None,
+                "warm_up_models": False,
+            }
+        )
         data = answers(app.test_client())
     SNAPSHOT.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     print(f"wrote {SNAPSHOT} ({len(data)} recordings)")

@@ -1,5 +1,6 @@
 """POST /classify with a file (multipart/form-data): WFDB, EDF and CSV recordings, read by the
 field's own libraries, give the same answer as the same samples sent as JSON."""
+
 import io
 
 import numpy as np
@@ -23,8 +24,10 @@ def upload(client, files, **form):
 
 
 def wfdb_files(folder, record, signal_suffix):
-    return [(f"{record}.hea", (folder / f"{record}.hea").read_bytes()),
-            (f"{record}{signal_suffix}", (folder / f"{record}{signal_suffix}").read_bytes())]
+    return [
+        (f"{record}.hea", (folder / f"{record}.hea").read_bytes()),
+        (f"{record}{signal_suffix}", (folder / f"{record}{signal_suffix}").read_bytes()),
+    ]
 
 
 def edf_bytes(tmp_path, channels, rate):
@@ -34,9 +37,17 @@ def edf_bytes(tmp_path, channels, rate):
     headers = []
     for label, samples in channels.items():
         low, high = float(np.min(samples)) - 1, float(np.max(samples)) + 1
-        headers.append({"label": label, "dimension": "uV", "sample_frequency": rate,
-                        "physical_min": low, "physical_max": high,
-                        "digital_min": -32768, "digital_max": 32767})
+        headers.append(
+            {
+                "label": label,
+                "dimension": "uV",
+                "sample_frequency": rate,
+                "physical_min": low,
+                "physical_max": high,
+                "digital_min": -32768,
+                "digital_max": 32767,
+            }
+        )
     writer.setSignalHeaders(headers)
     writer.writeSamples([np.asarray(s, dtype=float) for s in channels.values()])
     writer.close()
@@ -45,8 +56,9 @@ def edf_bytes(tmp_path, channels, rate):
 
 def test_a_cinc_wfdb_record_gives_the_same_answer_as_its_samples_in_json(client):
     samples, fs = read_cinc(AF_RECORD)
-    as_json = client.post("/classify", json={"signal": samples.tolist(), "signal_type": "ECG",
-                                             "sampling_rate": fs}).get_json()
+    as_json = client.post(
+        "/classify", json={"signal": samples.tolist(), "signal_type": "ECG", "sampling_rate": fs}
+    ).get_json()
     as_file = upload(client, wfdb_files(CINC, AF_RECORD, ".mat"), signal_type="ECG")
     assert as_file.status_code == 200
     data = as_file.get_json()
@@ -68,8 +80,7 @@ def test_a_real_seizure_segment_as_edf_is_read_by_channel_name(client, tmp_path)
     with np.load(FIXTURES / "bonn" / "segments.npz") as segments:
         seizure, normal = segments["S012"].astype(float), segments["Z003"].astype(float)
     content = edf_bytes(tmp_path, {"Fp1": normal[:4096], "T3": seizure[:4096]}, 173)
-    data = upload(client, [("eeg.edf", content)], signal_type="EEG", channel="T3",
-                  sampling_rate="173").get_json()
+    data = upload(client, [("eeg.edf", content)], signal_type="EEG", channel="T3", sampling_rate="173").get_json()
     assert data["classification"] == "Seizure Activity"
 
 
@@ -88,20 +99,22 @@ def test_a_one_column_text_file_takes_the_form_rate(client):
     assert data["classification"] == "Atrial Fibrillation" and data["sampling_rate"] == 300.0
 
 
-@pytest.mark.parametrize("files, form, words", [
-    ([], {"signal_type": "ECG"}, "file is required"),
-    ([("ecg.csv", b"time,value\n")], {"signal_type": "ECG"}, "holds no values"),
-    ([("ecg.csv", b"1,2\n3\n")], {"signal_type": "ECG"}, "same number of columns"),
-    ([("ecg.csv", b"0.1\nabc\n0.3\n")], {"signal_type": "ECG"}, "not a number"),
-    ([("ecg.bin", bytes(range(256)) * 40)], {"signal_type": "ECG"}, "neither text"),
-    ([("rec.edf", b"0       garbage header" * 20)], {"signal_type": "EEG"}, "not a readable EDF"),
-    ([("A02506.hea", (CINC / "A02506.hea").read_bytes())], {"signal_type": "ECG"}, "was not sent"),
-    ([("A02506.hea", b"not a header\n"), ("A02506.mat", b"x")], {"signal_type": "ECG"},
-     "not a readable WFDB"),
-    ([("ecg.csv", b"0\n1\n" * 1000)], {"signal_type": "ECG", "sampling_rate": "fast"}, "sampling_rate"),
-    ([("ecg.csv", b"0.1\n" * 100)], {"signal_type": "ECG", "sampling_rate": "300"}, "too short"),
-    ([("ecg.csv", b"0.000,1\n0.002,2\n0.010,3\n")], {"signal_type": "ECG"}, "evenly spaced"),
-])
+@pytest.mark.parametrize(
+    "files, form, words",
+    [
+        ([], {"signal_type": "ECG"}, "file is required"),
+        ([("ecg.csv", b"time,value\n")], {"signal_type": "ECG"}, "holds no values"),
+        ([("ecg.csv", b"1,2\n3\n")], {"signal_type": "ECG"}, "same number of columns"),
+        ([("ecg.csv", b"0.1\nabc\n0.3\n")], {"signal_type": "ECG"}, "not a number"),
+        ([("ecg.bin", bytes(range(256)) * 40)], {"signal_type": "ECG"}, "neither text"),
+        ([("rec.edf", b"0       garbage header" * 20)], {"signal_type": "EEG"}, "not a readable EDF"),
+        ([("A02506.hea", (CINC / "A02506.hea").read_bytes())], {"signal_type": "ECG"}, "was not sent"),
+        ([("A02506.hea", b"not a header\n"), ("A02506.mat", b"x")], {"signal_type": "ECG"}, "not a readable WFDB"),
+        ([("ecg.csv", b"0\n1\n" * 1000)], {"signal_type": "ECG", "sampling_rate": "fast"}, "sampling_rate"),
+        ([("ecg.csv", b"0.1\n" * 100)], {"signal_type": "ECG", "sampling_rate": "300"}, "too short"),
+        ([("ecg.csv", b"0.000,1\n0.002,2\n0.010,3\n")], {"signal_type": "ECG"}, "evenly spaced"),
+    ],
+)
 def test_unreadable_uploads_get_a_400_naming_the_problem(client, files, form, words):
     response = upload(client, files, **form)
     assert response.status_code == 400
@@ -126,8 +139,7 @@ def test_a_file_with_several_channels_is_refused_with_their_names_to_choose_from
 
 def test_return_signal_sends_back_the_classified_samples_with_the_files_units(client):
     samples, fs = read_cinc(AF_RECORD)
-    data = upload(client, wfdb_files(CINC, AF_RECORD, ".mat"), signal_type="ECG",
-                  return_signal="1").get_json()
+    data = upload(client, wfdb_files(CINC, AF_RECORD, ".mat"), signal_type="ECG", return_signal="1").get_json()
     trace = data["trace"]
     assert trace["sampling_rate"] == 300.0 and trace["units"] == "mV"
     assert len(trace["samples"]) == len(samples)
@@ -138,8 +150,7 @@ def test_return_signal_sends_back_the_classified_samples_with_the_files_units(cl
 def test_a_headerless_time_value_csv_is_read_as_time_and_value(client):
     samples, fs = read_cinc(AF_RECORD)
     lines = [f"{i / fs:.6f},{x:.4f}" for i, x in enumerate(samples)]
-    data = upload(client, [("ecg.csv", "\n".join(lines).encode())], signal_type="ECG",
-                  return_signal="true").get_json()
+    data = upload(client, [("ecg.csv", "\n".join(lines).encode())], signal_type="ECG", return_signal="true").get_json()
     assert data["sampling_rate"] == pytest.approx(300.0)
     assert data["classification"] == "Atrial Fibrillation"
     assert data["trace"]["units"] is None
@@ -148,6 +159,7 @@ def test_a_headerless_time_value_csv_is_read_as_time_and_value(client):
 
 def test_a_json_request_can_ask_for_the_signal_back_too(client):
     samples, fs = read_cinc(AF_RECORD)
-    data = client.post("/classify", json={"signal": samples.tolist(), "signal_type": "ECG",
-                                          "sampling_rate": fs, "return_signal": True}).get_json()
+    data = client.post(
+        "/classify", json={"signal": samples.tolist(), "signal_type": "ECG", "sampling_rate": fs, "return_signal": True}
+    ).get_json()
     assert data["trace"]["units"] is None and len(data["trace"]["samples"]) == len(samples)

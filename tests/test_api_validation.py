@@ -1,4 +1,5 @@
 """Bad input gets a 4xx JSON error that names the problem, and never takes the service down."""
+
 import json
 
 import pytest
@@ -7,26 +8,37 @@ ECG_10S = [0.0] * 3000
 
 
 def post(client, url, body, **kwargs):
-    return client.post(url, data=json.dumps(body) if not isinstance(body, (str, bytes)) else body,
-                       content_type=kwargs.pop("content_type", "application/json"), **kwargs)
+    return client.post(
+        url,
+        data=json.dumps(body) if not isinstance(body, (str, bytes)) else body,
+        content_type=kwargs.pop("content_type", "application/json"),
+        **kwargs,
+    )
 
 
-@pytest.mark.parametrize("body, status, words", [
-    ({"signal_type": "ECG", "sampling_rate": 300}, 400, "signal is required"),
-    ({"signal": "1,2,3", "signal_type": "ECG"}, 400, "array of numbers"),
-    ({"signal": [1, "a", 3] + ECG_10S, "signal_type": "ECG"}, 400, "signal[1] is not a number"),
-    ({"signal": [True] + ECG_10S, "signal_type": "ECG"}, 400, "signal[0] is not a number"),
-    ({"signal": [None] + ECG_10S, "signal_type": "ECG"}, 400, "signal[0] is not a number"),
-    ({"signal": ECG_10S, "signal_type": "EMG"}, 400, "signal_type must be one of ECG, EEG"),
-    ({"signal": ECG_10S}, 400, "signal_type must be one of"),
-    ({"signal": ECG_10S, "signal_type": "ECG", "sampling_rate": 50}, 400, "between 100 and 1000"),
-    ({"signal": ECG_10S, "signal_type": "ECG", "sampling_rate": 5000}, 400, "between 100 and 1000"),
-    ({"signal": ECG_10S, "signal_type": "ECG", "sampling_rate": "fast"}, 400, "sampling_rate must be a number"),
-    ({"signal": [0.1] * 300, "signal_type": "ECG", "sampling_rate": 300}, 400, "too short"),
-    ({"signal": [0.1] * 100, "signal_type": "EEG", "sampling_rate": 173.61}, 400, "too short"),
-    ({"signal": ECG_10S, "signal_type": "ECG", "clinical_context": 42}, 400, "clinical_context must be a string"),
-    ({"signal": ECG_10S, "signal_type": "ECG", "clinical_context": "x" * 5000}, 400, "clinical_context is too long"),
-])
+@pytest.mark.parametrize(
+    "body, status, words",
+    [
+        ({"signal_type": "ECG", "sampling_rate": 300}, 400, "signal is required"),
+        ({"signal": "1,2,3", "signal_type": "ECG"}, 400, "array of numbers"),
+        ({"signal": [1, "a", 3] + ECG_10S, "signal_type": "ECG"}, 400, "signal[1] is not a number"),
+        ({"signal": [True] + ECG_10S, "signal_type": "ECG"}, 400, "signal[0] is not a number"),
+        ({"signal": [None] + ECG_10S, "signal_type": "ECG"}, 400, "signal[0] is not a number"),
+        ({"signal": ECG_10S, "signal_type": "EMG"}, 400, "signal_type must be one of ECG, EEG"),
+        ({"signal": ECG_10S}, 400, "signal_type must be one of"),
+        ({"signal": ECG_10S, "signal_type": "ECG", "sampling_rate": 50}, 400, "between 100 and 1000"),
+        ({"signal": ECG_10S, "signal_type": "ECG", "sampling_rate": 5000}, 400, "between 100 and 1000"),
+        ({"signal": ECG_10S, "signal_type": "ECG", "sampling_rate": "fast"}, 400, "sampling_rate must be a number"),
+        ({"signal": [0.1] * 300, "signal_type": "ECG", "sampling_rate": 300}, 400, "too short"),
+        ({"signal": [0.1] * 100, "signal_type": "EEG", "sampling_rate": 173.61}, 400, "too short"),
+        ({"signal": ECG_10S, "signal_type": "ECG", "clinical_context": 42}, 400, "clinical_context must be a string"),
+        (
+            {"signal": ECG_10S, "signal_type": "ECG", "clinical_context": "x" * 5000},
+            400,
+            "clinical_context is too long",
+        ),
+    ],
+)
 def test_classify_rejects_bad_input(client, body, status, words):
     response = post(client, "/classify", body)
     assert response.status_code == status
@@ -76,16 +88,22 @@ def test_unknown_endpoint_and_method_answer_json(client):
     assert "POST" in response.headers["Allow"]  # RFC 9110: a 405 lists the methods that work
 
 
-@pytest.mark.parametrize("body, status, words", [
-    ({}, 400, "prompt is required"),
-    ({"prompt": "   "}, 400, "prompt is required"),
-    ({"prompt": 7}, 400, "prompt must be a string"),
-    ({"prompt": "why?", "classification": "AF"}, 400, "classification must be an object"),
-    ({"prompt": "why?", "classification": {"confidence": 0.9}}, 400, "prediction is required"),
-    ({"prompt": "why?", "classification": {"prediction": "Atrial Fibrillation", "confidence": 1.7}},
-     400, "between 0 and 1"),
-    ({"prompt": "why?", "signal_type": "XRAY"}, 400, "signal_type must be one of"),
-])
+@pytest.mark.parametrize(
+    "body, status, words",
+    [
+        ({}, 400, "prompt is required"),
+        ({"prompt": "   "}, 400, "prompt is required"),
+        ({"prompt": 7}, 400, "prompt must be a string"),
+        ({"prompt": "why?", "classification": "AF"}, 400, "classification must be an object"),
+        ({"prompt": "why?", "classification": {"confidence": 0.9}}, 400, "prediction is required"),
+        (
+            {"prompt": "why?", "classification": {"prediction": "Atrial Fibrillation", "confidence": 1.7}},
+            400,
+            "between 0 and 1",
+        ),
+        ({"prompt": "why?", "signal_type": "XRAY"}, 400, "signal_type must be one of"),
+    ],
+)
 def test_ask_rejects_bad_input(client, body, status, words):
     response = post(client, "/ask", body)
     assert response.status_code == status

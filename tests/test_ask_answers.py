@@ -1,5 +1,6 @@
 """/ask answers the question that was asked: emergencies first, the topic answered from the knowledge
 base and cited passages, the stored result's measured facts, and only findings the service knows."""
+
 import numpy as np
 import pytest
 import wfdb
@@ -14,9 +15,11 @@ def client():
     import tempfile
 
     from api import create_app
+
     with tempfile.TemporaryDirectory() as tmp:
-        yield create_app({"database_url": f"sqlite:///{tmp}/t.db", "use_base_gpt2": False,
-                          "warm_up_models": False}).test_client()
+        yield create_app(
+            {"database_url": f"sqlite:///{tmp}/t.db", "use_base_gpt2": False, "warm_up_models": False}
+        ).test_client()
 
 
 def ask(client, prompt, **extra):
@@ -31,8 +34,12 @@ def first_sentence(text):
 
 def classify_record(client, record_id, **extra):
     record = wfdb.rdrecord(str(FIXTURES / "cinc2017" / record_id))
-    body = {"signal": np.asarray(record.p_signal[:, 0]).tolist(), "signal_type": "ECG",
-            "sampling_rate": record.fs, **extra}
+    body = {
+        "signal": np.asarray(record.p_signal[:, 0]).tolist(),
+        "signal_type": "ECG",
+        "sampling_rate": record.fs,
+        **extra,
+    }
     response = client.post("/classify", json=body)
     assert response.status_code == 200
     return response.get_json()
@@ -58,19 +65,21 @@ def test_a_question_about_a_finding_is_not_the_interpretation_again(client):
     assert interpretation.split("\n")[1] not in text  # none of the interpretation's sections
 
 
-@pytest.mark.parametrize("question, words", [
-    ("difference between PVC and PAC?", ["lower chambers", "upper chambers"]),
-    ("what is a normal QT interval", ["450 ms"]),
-    ("how is epilepsy diagnosed", ["EEG"]),
-    ("can anxiety cause an abnormal ECG", ["Anxiety"]),
-    ("she takes warfarin and ibuprofen, any interaction problem?", ["bleeding", "pharmacist"]),
-    ("she is pregnant, is her epilepsy medicine safe?", ["Do not stop"]),
-])
+@pytest.mark.parametrize(
+    "question, words",
+    [
+        ("difference between PVC and PAC?", ["lower chambers", "upper chambers"]),
+        ("what is a normal QT interval", ["450 ms"]),
+        ("how is epilepsy diagnosed", ["EEG"]),
+        ("can anxiety cause an abnormal ECG", ["Anxiety"]),
+        ("she takes warfarin and ibuprofen, any interaction problem?", ["bleeding", "pharmacist"]),
+        ("she is pregnant, is her epilepsy medicine safe?", ["Do not stop"]),
+    ],
+)
 def test_the_questions_that_were_deflected_get_answers_with_sources(client, question, words):
     data = ask(client, question)
     assert all(word in data["response"] for word in words)
-    assert data["sources"] and all(set(s) == {"title", "origin", "url", "licence", "passage"}
-                                   for s in data["sources"])
+    assert data["sources"] and all(set(s) == {"title", "origin", "url", "licence", "passage"} for s in data["sources"])
 
 
 def test_a_dose_question_is_refused_with_whom_to_ask_and_no_number(client):
@@ -87,8 +96,7 @@ def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(c
 
 
 def test_a_label_the_classifiers_never_report_is_refused_with_the_known_ones(client):
-    response = client.post("/ask", json={"prompt": "q", "classification": {"prediction": "Cancer",
-                                                                           "confidence": 0.99}})
+    response = client.post("/ask", json={"prompt": "q", "classification": {"prediction": "Cancer", "confidence": 0.99}})
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert all(label in error for label in kb.labels())
@@ -96,8 +104,7 @@ def test_a_label_the_classifiers_never_report_is_refused_with_the_known_ones(cli
 
 def test_the_heart_rate_question_is_answered_from_the_stored_result(client):
     result = classify_record(client, "A00011")
-    data = ask(client, "what is the heart rate on this ecg?",
-               interpretation_id=result["interpretation_id"])
+    data = ask(client, "what is the heart rate on this ecg?", interpretation_id=result["interpretation_id"])
     assert f"about {result['heart_rate_bpm']:.0f} beats per minute" in data["response"]
     assert data["classification"]["prediction"] == result["classification"]
 

@@ -1,4 +1,5 @@
 """Split-conformal sets keep their coverage promise; the Mahalanobis score separates shifted data."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,7 @@ def test_sets_cover_the_promised_share_on_exchangeable_data():
     probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     truth = np.array([rng.choice(3, p=p) for p in probabilities])  # a calibrated model
     calibration, test = slice(0, 2000), slice(2000, None)
-    threshold = conformal.conformal_threshold(
-        probabilities[calibration][np.arange(2000), truth[calibration]], 0.1)
+    threshold = conformal.conformal_threshold(probabilities[calibration][np.arange(2000), truth[calibration]], 0.1)
     sets = conformal.prediction_sets(probabilities[test], threshold)
     coverage = sets[np.arange(2000), truth[test]].mean()
     assert 0.88 <= coverage <= 0.92

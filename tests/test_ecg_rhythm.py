@@ -4,6 +4,7 @@ Fixture records (tests/fixtures/cinc2017, one per class, all from the held-out t
 the core checks run without the dataset; the broader checks read held-out records through the
 ``dataset`` fixture.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,8 +65,10 @@ def test_af_record_has_r_peaks_and_heart_rate_in_the_input_frame(af_record):
     # reported peaks sit on the QRS: within 20 ms of the largest deflection around them (a beat of
     # the opposite polarity, e.g. a ventricular one, is marked at its upright peak, a little off)
     window = int(0.05 * cinc2017.FS)
-    offsets = [abs(int(np.argmax(np.abs(af_record[p - window:p + window] - np.median(af_record)))) - window)
-               for p in peaks[1:-1]]
+    offsets = [
+        abs(int(np.argmax(np.abs(af_record[p - window : p + window] - np.median(af_record)))) - window)
+        for p in peaks[1:-1]
+    ]
     assert np.mean(np.array(offsets) <= 0.02 * cinc2017.FS) >= 0.95
     expected_bpm = 60.0 * cinc2017.FS / np.median(np.diff(peaks))
     assert finding.heart_rate_bpm == pytest.approx(expected_bpm, rel=0.05)
@@ -113,17 +116,16 @@ def test_pure_noise_is_a_noisy_recording_never_af(seed, rate):
 
 def test_recording_shorter_than_the_minimum_is_a_client_error(af_record):
     with pytest.raises(SignalError, match="too short"):
-        classify(af_record[:int(4.5 * cinc2017.FS)], cinc2017.FS, "ECG")
+        classify(af_record[: int(4.5 * cinc2017.FS)], cinc2017.FS, "ECG")
 
 
 def test_long_recording_is_classified_in_windows(af_record):
-    long = np.tile(af_record, int(np.ceil(150 * cinc2017.FS / len(af_record))))[:int(150 * cinc2017.FS)]
+    long = np.tile(af_record, int(np.ceil(150 * cinc2017.FS / len(af_record))))[: int(150 * cinc2017.FS)]
     finding = classify_rhythm(long, cinc2017.FS)
     assert finding.label == AF
     windows = finding.windows
     assert (windows["window_s"], windows["step_s"]) == (30.0, 30.0)
-    assert [(w["start_s"], w["end_s"]) for w in windows["items"]] == [
-        (30.0 * i, 30.0 * (i + 1)) for i in range(5)]
+    assert [(w["start_s"], w["end_s"]) for w in windows["items"]] == [(30.0 * i, 30.0 * (i + 1)) for i in range(5)]
     assert [w["label"] for w in windows["items"]] == [AF] * 5
     assert windows["af_episodes"] == [{"start_s": 0.0, "end_s": 150.0}]
     assert windows["af_burden"] == 1.0
@@ -184,8 +186,9 @@ def test_temperature_scaling_recovers_an_overconfident_models_temperature():
     overconfident = 3.0 * true_logits
     temperature = fit_temperature(overconfident, labels)
     assert temperature == pytest.approx(3.0, rel=0.1)
-    assert (expected_calibration_error(calibrated(overconfident, temperature), labels)
-            < expected_calibration_error(calibrated(overconfident, 1.0), labels))
+    assert expected_calibration_error(calibrated(overconfident, temperature), labels) < expected_calibration_error(
+        calibrated(overconfident, 1.0), labels
+    )
 
 
 def test_model_info_reports_the_measured_held_out_metrics():
@@ -200,25 +203,28 @@ def test_model_info_reports_the_measured_held_out_metrics():
 def test_committed_model_was_trained_on_the_current_feature_pipeline():
     """Fails when preprocessing, features or the shared R-peak detector change without retraining."""
     from training.ecg.train_rhythm import pipeline_fingerprint
+
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     assert meta["pipeline_fingerprint"] == pipeline_fingerprint(), (
         "retrain: OMP_NUM_THREADS=1 python -m training.ecg.train_rhythm && "
-        "python -m training.ecg.train_rhythm_cnn && python -m training.ecg.evaluate_rhythm")
+        "python -m training.ecg.train_rhythm_cnn && python -m training.ecg.evaluate_rhythm"
+    )
 
 
 def test_committed_cnn_was_trained_on_the_current_inputs():
     """Fails when the CNN's input (the shared pipeline or cnn_input) changes without retraining."""
     from training.ecg.train_rhythm_cnn import input_fingerprint
+
     meta = json.loads((MODEL_DIR / "ensemble.json").read_text())
     assert meta["input_fingerprint"] == input_fingerprint(), (
-        "retrain: OMP_NUM_THREADS=1 python -m training.ecg.train_rhythm_cnn && "
-        "python -m training.ecg.evaluate_rhythm")
+        "retrain: OMP_NUM_THREADS=1 python -m training.ecg.train_rhythm_cnn && python -m training.ecg.evaluate_rhythm"
+    )
 
 
 def test_cnn_input_is_one_crop_at_least_and_the_whole_window_otherwise(af_record):
     cleaned = prepare(af_record, cinc2017.FS).cleaned
-    short = cnn_input(cleaned[:int(10 * preprocess.MODEL_RATE)], preprocess.MODEL_RATE)
-    assert len(short) == int(CROP_S * CNN_RATE) and np.all(short[int(10 * CNN_RATE):] == 0)
+    short = cnn_input(cleaned[: int(10 * preprocess.MODEL_RATE)], preprocess.MODEL_RATE)
+    assert len(short) == int(CROP_S * CNN_RATE) and np.all(short[int(10 * CNN_RATE) :] == 0)
     whole = cnn_input(cleaned, preprocess.MODEL_RATE)
     at_cnn_rate = resample(cleaned, preprocess.MODEL_RATE, CNN_RATE)
     assert len(whole) == max(len(at_cnn_rate), int(CROP_S * CNN_RATE))
@@ -227,8 +233,10 @@ def test_cnn_input_is_one_crop_at_least_and_the_whole_window_otherwise(af_record
 def test_cnn_alone_scores_any_length_of_a_real_record(af_record):
     """Global average pooling: a 10 s piece and the whole record both give one row of class scores."""
     cleaned = prepare(af_record, cinc2017.FS).cleaned
-    inputs = [cnn_input(cleaned[:int(10 * preprocess.MODEL_RATE)], preprocess.MODEL_RATE),
-              cnn_input(cleaned, preprocess.MODEL_RATE)]
+    inputs = [
+        cnn_input(cleaned[: int(10 * preprocess.MODEL_RATE)], preprocess.MODEL_RATE),
+        cnn_input(cleaned, preprocess.MODEL_RATE),
+    ]
     logits = load_model().cnn.logits(inputs)
     assert logits.shape == (2, len(CLASSES)) and np.all(np.isfinite(logits))
     assert load_model().classes[int(np.argmax(logits[1]))] == AF
@@ -241,10 +249,10 @@ def test_cnn_weights_are_a_small_half_precision_file():
 def test_feature_model_is_fitted_on_train_and_validation_never_on_test():
     """train_rhythm cross-validates and refits on train+val; the test split stays held out."""
     from training.ecg.train_rhythm import FOLDS, ROUNDS
+
     split = json.loads((MODEL_DIR / "split.json").read_text())
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     assert not set(split["test"]) & (set(split["train"]) | set(split["val"]))
     assert meta["n_train"] == len(split["train"]) + len(split["val"])
     assert meta["cv"]["folds"] == FOLDS and meta["cv"]["rounds"] in ROUNDS
-    assert meta["cv"]["challenge_score"] == pytest.approx(
-        np.mean([meta["cv"]["f1"][c] for c in "NAO"]), abs=1e-3)
+    assert meta["cv"]["challenge_score"] == pytest.approx(np.mean([meta["cv"]["f1"][c] for c in "NAO"]), abs=1e-3)

@@ -1,6 +1,7 @@
 """The EEG classifier on real Bonn segments: held-out fixtures from every set, any rate and any
 units, long recordings summarised window by window, and flat or saturated signals never passed off
 as confident normal EEG."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,13 @@ from training.eeg import bonn
 FIXTURE = Path(__file__).parent / "fixtures" / "bonn" / "segments.npz"
 PER_WINDOW_FEATURES = FIXTURE.with_name("features_per_window.npz")
 RATE = bonn.SAMPLING_RATE
-EXPECTED = {"Z": "Normal EEG", "O": "Normal EEG", "N": "Interictal Epileptiform Activity",
-            "F": "Interictal Epileptiform Activity", "S": "Seizure Activity"}
+EXPECTED = {
+    "Z": "Normal EEG",
+    "O": "Normal EEG",
+    "N": "Interictal Epileptiform Activity",
+    "F": "Interictal Epileptiform Activity",
+    "S": "Seizure Activity",
+}
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +47,7 @@ def test_split_holds_out_a_fifth_of_every_set_and_never_trains_on_it():
         assert sum(i.startswith(letter) for i in split["held_out"]) == 20
 
 
-@pytest.mark.parametrize("segment_id", ["Z003", "Z014", "O007", "O016", "N002", "N009",
-                                        "F001", "F003", "S012", "S020"])
+@pytest.mark.parametrize("segment_id", ["Z003", "Z014", "O007", "O016", "N002", "N009", "F001", "F003", "S012", "S020"])
 def test_held_out_segment_of_each_set_gets_its_class(segments, segment_id):
     finding = classify(segments[segment_id], RATE, "EEG")
     assert finding.label == EXPECTED[segment_id[0]]
@@ -69,8 +74,7 @@ def test_all_windows_at_once_match_the_one_window_at_a_time_features(segments):
         for segment_id, signal in segments.items():
             X, usable, _ = features.recording_features(signal, RATE)
             assert X.shape == expected[segment_id].shape and usable.all()
-            np.testing.assert_allclose(X, expected[segment_id], rtol=1e-9, atol=1e-12,
-                                       err_msg=segment_id)
+            np.testing.assert_allclose(X, expected[segment_id], rtol=1e-9, atol=1e-12, err_msg=segment_id)
 
 
 @pytest.mark.parametrize("gain, offset", [(0.001, 3.0), (0.195, 2048.0), (12.0, -30000.0)])
@@ -85,8 +89,7 @@ def test_window_features_ignore_gain_and_dc_offset(segments, gain, offset):
 
 def test_seizure_is_called_from_its_threshold_even_when_not_the_likeliest():
     threshold = load_model().seizure_threshold
-    probabilities = np.array([[0.9 - threshold, 0.1, threshold],
-                              [0.6, 0.4 - threshold / 2, threshold / 2]])
+    probabilities = np.array([[0.9 - threshold, 0.1, threshold], [0.6, 0.4 - threshold / 2, threshold / 2]])
     labels = [load_model().classes[k] for k in load_model().decide(probabilities)]
     assert labels == ["Seizure Activity", "Normal EEG"]
 
@@ -107,8 +110,9 @@ def test_long_recording_reports_where_the_seizure_is(segments):
     starts = [item["start_s"] for item in windows["items"]]
     assert starts[0] == 0 and all(0 < b - a <= windows["step_s"] for a, b in zip(starts, starts[1:]))
     assert windows["items"][-1]["end_s"] == pytest.approx(len(recording) / RATE, abs=0.01)
-    assert all(item["end_s"] - item["start_s"] == pytest.approx(windows["window_s"], abs=0.01)
-               for item in windows["items"])
+    assert all(
+        item["end_s"] - item["start_s"] == pytest.approx(windows["window_s"], abs=0.01) for item in windows["items"]
+    )
     assert 0.2 < windows["seizure_fraction"] < 0.5
     segment_s = len(segments["S012"]) / RATE
     assert len(windows["seizure_ranges_s"]) == 1
@@ -168,13 +172,16 @@ def test_models_info_names_the_three_classes():
 def test_documented_held_out_metrics_are_reproduced(dataset):
     """metrics.json (quoted in the model card) matches a fresh evaluation of the held-out split."""
     from training.eeg import evaluate
+
     dataset("bonn")
     held_out = set(held_out_ids())
     segs = [s for s in bonn.load_segments() if s.segment_id in held_out]
     findings = [classify(s.signal, RATE, "EEG") for s in segs]
-    result = evaluate.metrics(np.array([s.label for s in segs]),
-                              np.array([EEG_CLASSES.index(f.label) for f in findings]),
-                              np.array([f.confidence for f in findings]))
+    result = evaluate.metrics(
+        np.array([s.label for s in segs]),
+        np.array([EEG_CLASSES.index(f.label) for f in findings]),
+        np.array([f.confidence for f in findings]),
+    )
     documented = json.loads((MODEL_DIR / "metrics.json").read_text())
     assert result["accuracy"] == documented["accuracy"]
     assert result["confusion_matrix"] == documented["confusion_matrix"]
@@ -187,6 +194,7 @@ def test_held_out_seizure_under_scalp_conditions_is_seizure_or_inconclusive(segm
     """Resampled to 200-500 Hz, band-limited, cut to 4-5.12 s, any units, with an artefact."""
     import inference
     from training.eeg import shift
+
     rng = np.random.default_rng(5)
     for _ in range(4):
         x, rate, how = shift.scalp_like(segments[segment_id], RATE, rng)
@@ -214,8 +222,12 @@ def test_an_ambiguous_recording_abstains_naming_the_classes():
 def test_correlated_groups_join_segments_linked_by_correlation():
     rng = np.random.default_rng(0)
     a, b, c = rng.standard_normal((3, 4097))
-    segs = [bonn.Segment("S001", "S", 2, a), bonn.Segment("S002", "S", 2, 0.9 * a + 0.3 * c),
-            bonn.Segment("S003", "S", 2, -b), bonn.Segment("N001", "N", 1, 5.0 * b + 100.0)]
+    segs = [
+        bonn.Segment("S001", "S", 2, a),
+        bonn.Segment("S002", "S", 2, 0.9 * a + 0.3 * c),
+        bonn.Segment("S003", "S", 2, -b),
+        bonn.Segment("N001", "N", 1, 5.0 * b + 100.0),
+    ]
     groups = bonn.correlated_groups(segs)
     assert groups["S001"] == groups["S002"]
     assert groups["S003"] == groups["N001"]  # |correlation|: sign, gain and offset do not matter
@@ -235,6 +247,7 @@ def test_nested_cv_outer_folds_keep_correlated_groups_on_one_side(seed):
     """crossval --all-segments: a correlated group is never split across an outer fold, every
     segment is tested exactly once, and each test fold holds every class."""
     from training.eeg.crossval import outer_folds
+
     rng = np.random.default_rng(seed)
     labels = np.repeat([0, 0, 1, 1, 2], 100)  # sets Z, O, N, F, S
     groups = np.concatenate([rng.integers(0, 60, 100) + 60 * k for k in range(5)])

@@ -4,6 +4,7 @@ The end-to-end runs train a 2-layer GPT-2 from scratch on the bundled sample cor
 as a LoRA adapter with TensorBoard logging, and under torchrun with 2 CPU processes (gloo); each takes
 well under two minutes here.
 """
+
 from __future__ import annotations
 
 import copy
@@ -29,16 +30,43 @@ from prompts import clinical_interpretation_prompt
 from scripts import build_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY_RUN = ["--init_from_scratch", "--n_layer", "2", "--n_head", "2", "--n_embd", "64",
-            "--max_length", "128", "--batch_size", "4", "--gradient_accumulation_steps", "1",
-            "--learning_rate", "1e-3", "--warmup_steps", "3", "--logging_steps", "10",
-            "--sample_max_new_tokens", "8", "--validation_split_percentage", "10",
-            "--guard_eval_max_new_tokens", "16"]
+TINY_RUN = [
+    "--init_from_scratch",
+    "--n_layer",
+    "2",
+    "--n_head",
+    "2",
+    "--n_embd",
+    "64",
+    "--max_length",
+    "128",
+    "--batch_size",
+    "4",
+    "--gradient_accumulation_steps",
+    "1",
+    "--learning_rate",
+    "1e-3",
+    "--warmup_steps",
+    "3",
+    "--logging_steps",
+    "10",
+    "--sample_max_new_tokens",
+    "8",
+    "--validation_split_percentage",
+    "10",
+    "--guard_eval_max_new_tokens",
+    "16",
+]
 
 
 def run_cli(args: list[str], launcher: list[str] | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "TOKENIZERS_PARALLELISM": "false"}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
     command = (launcher or [sys.executable]) + [str(ROOT / "finetune_gpt2.py"), *args]
     return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
 
@@ -59,20 +87,28 @@ def write_jsonl(path: Path, records: list) -> None:
 
 # ---------------------------------------------------------------------------------- corpus reading
 def test_jsonl_lines_become_the_inference_prompt_followed_by_the_interpretation(tmp_path, options):
-    write_jsonl(tmp_path / "ecg_interpretations.jsonl", [
-        {"classification": "Atrial Fibrillation", "confidence": "92%", "interpretation": "Irregular."}])
-    write_jsonl(tmp_path / "eeg_reports.jsonl", [
-        {"classification": "Seizure Activity", "confidence": 0.8, "interpretation": "Rhythmic."}])
-    write_jsonl(tmp_path / "reports.jsonl", [
-        {"classification": "Normal EEG", "confidence": 0.9, "interpretation": "Calm.",
-         "signal_type": "eeg"}])
+    write_jsonl(
+        tmp_path / "ecg_interpretations.jsonl",
+        [{"classification": "Atrial Fibrillation", "confidence": "92%", "interpretation": "Irregular."}],
+    )
+    write_jsonl(
+        tmp_path / "eeg_reports.jsonl",
+        [{"classification": "Seizure Activity", "confidence": 0.8, "interpretation": "Rhythmic."}],
+    )
+    write_jsonl(
+        tmp_path / "reports.jsonl",
+        [{"classification": "Normal EEG", "confidence": 0.9, "interpretation": "Calm.", "signal_type": "eeg"}],
+    )
 
     corpus = ft.load_corpus(tmp_path, options)
 
-    assert sorted(pairs_of(corpus)) == sorted([
-        (clinical_interpretation_prompt("ECG", "Atrial Fibrillation", 0.92), "Irregular."),
-        (clinical_interpretation_prompt("EEG", "Seizure Activity", 0.8), "Rhythmic."),
-        (clinical_interpretation_prompt("EEG", "Normal EEG", 0.9), "Calm.")])
+    assert sorted(pairs_of(corpus)) == sorted(
+        [
+            (clinical_interpretation_prompt("ECG", "Atrial Fibrillation", 0.92), "Irregular."),
+            (clinical_interpretation_prompt("EEG", "Seizure Activity", 0.8), "Rhythmic."),
+            (clinical_interpretation_prompt("EEG", "Normal EEG", 0.9), "Calm."),
+        ]
+    )
     assert corpus.skipped_lines == 0
 
 
@@ -84,9 +120,18 @@ def test_text_files_split_into_documents_on_blank_lines(tmp_path, options):
 
 def test_malformed_lines_are_reported_by_file_and_line_and_counted(tmp_path, caplog, options):
     good = {"classification": "Normal Sinus Rhythm", "confidence": "95%", "interpretation": "Regular."}
-    write_jsonl(tmp_path / "ecg_interpretations.jsonl", [
-        good, "{not json", {"classification": "Atrial Fibrillation"}, [1, 2],
-        {**good, "confidence": "high"}, {**good, "interpretation": "  "}, good])
+    write_jsonl(
+        tmp_path / "ecg_interpretations.jsonl",
+        [
+            good,
+            "{not json",
+            {"classification": "Atrial Fibrillation"},
+            [1, 2],
+            {**good, "confidence": "high"},
+            {**good, "interpretation": "  "},
+            good,
+        ],
+    )
     # neither an ecg_/eeg_ name, nor a signal_type field, nor a class the knowledge base knows
     write_jsonl(tmp_path / "notes.jsonl", [{**good, "classification": "Wandering atrial pacemaker"}])
 
@@ -95,8 +140,13 @@ def test_malformed_lines_are_reported_by_file_and_line_and_counted(tmp_path, cap
 
     assert len(corpus.pairs) == 2 and corpus.skipped_lines == 6
     path = tmp_path / "ecg_interpretations.jsonl"
-    for line, reason in [(2, "not valid JSON"), (3, "missing confidence, interpretation"),
-                         (4, "not a JSON object"), (5, "confidence"), (6, "empty")]:
+    for line, reason in [
+        (2, "not valid JSON"),
+        (3, "missing confidence, interpretation"),
+        (4, "not a JSON object"),
+        (5, "confidence"),
+        (6, "empty"),
+    ]:
         assert any(f"{path}:{line}: skipped" in m and reason in m for m in caplog.messages), line
     assert any(f"{tmp_path / 'notes.jsonl'}:1:" in m and "signal type" in m for m in caplog.messages)
     assert any("skipped 6 malformed line(s)" in m for m in caplog.messages)
@@ -104,11 +154,14 @@ def test_malformed_lines_are_reported_by_file_and_line_and_counted(tmp_path, cap
 
 
 def test_lines_in_the_spec_format_take_their_signal_type_from_the_class_in_any_file(tmp_path, options):
-    write_jsonl(tmp_path / "interpretations.jsonl", [
-        {"classification": "Atrial Fibrillation", "confidence": "92%", "interpretation": "Irregular."},
-        {"classification": "Seizure Activity", "confidence": 0.9, "interpretation": "Rhythmic."},
-        {"classification": "Normal EEG", "confidence": "88%", "interpretation": "Calm.",
-         "signal_type": "eeg"}])
+    write_jsonl(
+        tmp_path / "interpretations.jsonl",
+        [
+            {"classification": "Atrial Fibrillation", "confidence": "92%", "interpretation": "Irregular."},
+            {"classification": "Seizure Activity", "confidence": 0.9, "interpretation": "Rhythmic."},
+            {"classification": "Normal EEG", "confidence": "88%", "interpretation": "Calm.", "signal_type": "eeg"},
+        ],
+    )
 
     prompts = list(ft.load_corpus(tmp_path, options).pairs["prompt"])
 
@@ -127,21 +180,34 @@ def test_a_missing_data_dir_receives_the_bundled_sample_corpus(tmp_path):
     target = tmp_path / "nonexistent_dir"
     ft.ensure_corpus(target)
     assert sorted(p.name for p in target.iterdir()) == [
-        "clinical_guidelines.txt", "ecg_interpretations.jsonl", "eeg_reports.jsonl",
-        "patient_education.txt"]
+        "clinical_guidelines.txt",
+        "ecg_interpretations.jsonl",
+        "eeg_reports.jsonl",
+        "patient_education.txt",
+    ]
 
 
 # --------------------------------------------------------------------------------- sample corpus
 def test_bundled_interpretations_cover_the_classes_and_the_three_parts_honestly(options):
     corpus = ft.load_corpus(ft.SAMPLE_CORPUS, options)
-    records = [json.loads(line) for name in ("ecg_interpretations.jsonl", "eeg_reports.jsonl")
-               for line in (ft.SAMPLE_CORPUS / name).read_text().splitlines()]
+    records = [
+        json.loads(line)
+        for name in ("ecg_interpretations.jsonl", "eeg_reports.jsonl")
+        for line in (ft.SAMPLE_CORPUS / name).read_text().splitlines()
+    ]
 
     assert corpus.skipped_lines == 0 and len(corpus.pairs) == len(records) >= 80
     assert {r["classification"] for r in records} == {
-        "Normal Sinus Rhythm", "Atrial Fibrillation", "Other Rhythm", "Noisy Recording",
-        "Normal EEG", "Interictal Epileptiform Activity", "Seizure Activity",
-        "Premature Ventricular Contractions", "Premature Atrial Contractions"}
+        "Normal Sinus Rhythm",
+        "Atrial Fibrillation",
+        "Other Rhythm",
+        "Noisy Recording",
+        "Normal EEG",
+        "Interictal Epileptiform Activity",
+        "Seizure Activity",
+        "Premature Ventricular Contractions",
+        "Premature Atrial Contractions",
+    }
     for r in records:
         text = r["interpretation"]
         assert "1. Explanation" in text and "2. Clinical significance" in text
@@ -173,7 +239,10 @@ def test_pairs_whose_prompt_fills_max_length_are_dropped():
     tokenizer = load_tokenizer()
     prompt = clinical_interpretation_prompt("EEG", "Normal EEG", 0.9)
     assert ft.tokenize_pairs({"prompt": [prompt], "answer": ["Calm."]}, tokenizer, 16, False) == {
-        "input_ids": [], "attention_mask": [], "labels": []}
+        "input_ids": [],
+        "attention_mask": [],
+        "labels": [],
+    }
 
 
 def test_documents_are_packed_into_blocks_of_max_length():
@@ -199,13 +268,16 @@ def test_the_validation_split_is_seeded_and_never_empty():
 
 def test_a_second_data_phase_on_the_same_corpus_loads_the_tokenised_corpus_from_the_cache(tmp_path):
     tokenizer = load_tokenizer()
-    args = ft.DataArguments(data_dir=str(ft.SAMPLE_CORPUS), cache_dir=str(tmp_path / "cache"),
-                            max_length=128)
+    args = ft.DataArguments(data_dir=str(ft.SAMPLE_CORPUS), cache_dir=str(tmp_path / "cache"), max_length=128)
 
     first = ft.prepare_data(args, tokenizer, seed=42, max_steps=-1)
     second = ft.prepare_data(args, tokenizer, seed=42, max_steps=-1)
-    other_length = ft.prepare_data(ft.DataArguments(data_dir=args.data_dir, cache_dir=args.cache_dir,
-                                                    max_length=64), tokenizer, seed=42, max_steps=-1)
+    other_length = ft.prepare_data(
+        ft.DataArguments(data_dir=args.data_dir, cache_dir=args.cache_dir, max_length=64),
+        tokenizer,
+        seed=42,
+        max_steps=-1,
+    )
 
     assert (first.from_cache, second.from_cache, other_length.from_cache) == (False, True, False)
     assert list(second.train["input_ids"]) == list(first.train["input_ids"])
@@ -226,8 +298,13 @@ def test_a_streamed_corpus_holds_out_its_first_examples_and_counts_malformed_lin
     shutil.copytree(ft.SAMPLE_CORPUS, tmp_path / "corpus")
     with (tmp_path / "corpus" / "ecg_interpretations.jsonl").open("a") as handle:
         handle.write("{not json\n")
-    args = ft.DataArguments(data_dir=str(tmp_path / "corpus"), cache_dir=str(tmp_path / "cache"),
-                            max_length=128, streaming=True, max_eval_samples=8)
+    args = ft.DataArguments(
+        data_dir=str(tmp_path / "corpus"),
+        cache_dir=str(tmp_path / "cache"),
+        max_length=128,
+        streaming=True,
+        max_eval_samples=8,
+    )
     with pytest.raises(ft.FinetuneError, match="--streaming needs --max_steps"):
         ft.prepare_data(args, load_tokenizer(), seed=42, max_steps=-1)
 
@@ -243,24 +320,38 @@ def test_a_streamed_corpus_holds_out_its_first_examples_and_counts_malformed_lin
     assert sum("ecg_interpretations.jsonl:41: skipped malformed line" in m for m in streaming_log) == 1
 
 
-@pytest.mark.parametrize("examples, accumulation, epochs, max_steps, warmup, expected", [
-    (1800, 4, 3, -1, 500, ["--warmup_steps 500 is not shorter than the run (339 optimizer steps)"]),
-    (1800, 4, 3, -1, 100, []),
-    (10, 4, 3, -1, 0, ["an epoch is 3 batch(es), shorter than one optimizer step"]),
-    (None, 4, 3, 20, 50, ["--warmup_steps 50 is not shorter than the run (20 optimizer steps)"]),
-])
-def test_a_schedule_that_cannot_work_is_named_before_training(examples, accumulation, epochs, max_steps,
-                                                              warmup, expected):
-    warnings = ft.schedule_warnings(examples, batch_size=4, world_size=1, accumulation=accumulation,
-                                    epochs=epochs, max_steps=max_steps, warmup_steps=warmup)
+@pytest.mark.parametrize(
+    "examples, accumulation, epochs, max_steps, warmup, expected",
+    [
+        (1800, 4, 3, -1, 500, ["--warmup_steps 500 is not shorter than the run (339 optimizer steps)"]),
+        (1800, 4, 3, -1, 100, []),
+        (10, 4, 3, -1, 0, ["an epoch is 3 batch(es), shorter than one optimizer step"]),
+        (None, 4, 3, 20, 50, ["--warmup_steps 50 is not shorter than the run (20 optimizer steps)"]),
+    ],
+)
+def test_a_schedule_that_cannot_work_is_named_before_training(
+    examples, accumulation, epochs, max_steps, warmup, expected
+):
+    warnings = ft.schedule_warnings(
+        examples,
+        batch_size=4,
+        world_size=1,
+        accumulation=accumulation,
+        epochs=epochs,
+        max_steps=max_steps,
+        warmup_steps=warmup,
+    )
     assert len(warnings) == len(expected)
     assert all(w.startswith(e) for w, e in zip(warnings, expected))
 
 
 def test_a_guard_evaluation_length_outside_the_service_bounds_is_refused_before_any_work(tmp_path):
     with pytest.raises(ft.FinetuneError, match="--guard_eval_max_new_tokens must be 0"):
-        ft.run(ft.ModelArguments(), ft.DataArguments(data_dir=str(tmp_path / "corpus")),
-               ft.TrainArguments(output_dir=str(tmp_path / "out"), guard_eval_max_new_tokens=8))
+        ft.run(
+            ft.ModelArguments(),
+            ft.DataArguments(data_dir=str(tmp_path / "corpus")),
+            ft.TrainArguments(output_dir=str(tmp_path / "out"), guard_eval_max_new_tokens=8),
+        )
     assert not (tmp_path / "corpus").exists()
 
 
@@ -278,8 +369,19 @@ def tiny_run(tmp_path_factory):
     """A 2-layer model trained from scratch for 30 steps on the sample corpus written to a new dir."""
     work = tmp_path_factory.mktemp("tiny")
     out = work / "model"
-    result = run_cli(["--data_dir", str(work / "nonexistent_dir"), "--output_dir", str(out),
-                      "--cache_dir", str(work / "cache"), "--max_steps", "30", *TINY_RUN])
+    result = run_cli(
+        [
+            "--data_dir",
+            str(work / "nonexistent_dir"),
+            "--output_dir",
+            str(out),
+            "--cache_dir",
+            str(work / "cache"),
+            "--max_steps",
+            "30",
+            *TINY_RUN,
+        ]
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return out, result
 
@@ -297,7 +399,10 @@ def test_a_tiny_run_lowers_held_out_perplexity_and_writes_its_card(tiny_run):
     card = (out / "README.md").read_text()
     assert f"{metrics['after']['perplexity']:.2f}" in card and "| max_steps | 30 |" in card
     assert [s["classification"] for s in metrics["samples"]] == [
-        "Atrial Fibrillation", "Normal Sinus Rhythm", "Seizure Activity"]
+        "Atrial Fibrillation",
+        "Normal Sinus Rhythm",
+        "Seizure Activity",
+    ]
     assert train["input_tokens"] > 0 and train["tokens_per_s"] > 0
     assert metrics["data"]["from_cache"] is False and metrics["trainable_parameters"] == metrics["parameters"]
 
@@ -338,23 +443,28 @@ def test_the_output_directory_loads_as_a_gpt2_model_with_its_tokenizer(tiny_run)
 
     out, _ = tiny_run
     assert {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"} <= {
-        p.name for p in out.iterdir()}
+        p.name for p in out.iterdir()
+    }
     model = GPT2LMHeadModel.from_pretrained(out)
     tokenizer = AutoTokenizer.from_pretrained(out)
     assert model.config.n_layer == 2 and len(tokenizer) == model.config.vocab_size == 50257
     assert tokenizer("Hello world")["input_ids"] == [15496, 995]
 
 
-def test_the_service_serves_the_output_directory_as_its_fine_tuned_model(tiny_run, make_app,
-                                                                       monkeypatch, capsys):
+def test_the_service_serves_the_output_directory_as_its_fine_tuned_model(tiny_run, make_app, monkeypatch, capsys):
     out, _ = tiny_run
     monkeypatch.setenv("MEDICAL_GPT2_PATH", str(out))
     client = make_app().test_client()
     assert f"✓ Fine-tuned medical GPT-2 model configured: {out}" in capsys.readouterr().out
     health = client.get("/health").get_json()
     assert health["generator"] == "fine-tuned GPT-2" and health["language_model_path"] == str(out)
-    answer = client.post("/ask", json={"prompt": "What does this mean?", "classification": {
-        "prediction": "Atrial Fibrillation", "confidence": 0.92}}).get_json()
+    answer = client.post(
+        "/ask",
+        json={
+            "prompt": "What does this mean?",
+            "classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92},
+        },
+    ).get_json()
     assert answer["generator"] in {"fine-tuned GPT-2", "knowledge base"}  # the guard decides
 
 
@@ -365,9 +475,22 @@ def lora_run(tmp_path_factory):
     out = work / "model"
     tiny = [a for a in TINY_RUN]
     tiny[tiny.index("--warmup_steps") + 1] = "500"
-    result = run_cli(["--data_dir", str(ft.SAMPLE_CORPUS), "--output_dir", str(out),
-                      "--cache_dir", str(work / "cache"), "--max_steps", "4", "--use_lora",
-                      "--report_to", "tensorboard", *tiny])
+    result = run_cli(
+        [
+            "--data_dir",
+            str(ft.SAMPLE_CORPUS),
+            "--output_dir",
+            str(out),
+            "--cache_dir",
+            str(work / "cache"),
+            "--max_steps",
+            "4",
+            "--use_lora",
+            "--report_to",
+            "tensorboard",
+            *tiny,
+        ]
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return out, result
 
@@ -418,8 +541,9 @@ def test_the_service_serves_a_merged_lora_output_directory(lora_run, make_app, m
 
 
 def test_an_unloadable_model_exits_non_zero_naming_the_alternatives(tmp_path):
-    result = run_cli(["--data_dir", str(ft.SAMPLE_CORPUS), "--output_dir", str(tmp_path / "out"),
-                      "--model_name", "gpt2"])
+    result = run_cli(
+        ["--data_dir", str(ft.SAMPLE_CORPUS), "--output_dir", str(tmp_path / "out"), "--model_name", "gpt2"]
+    )
     assert result.returncode == 1
     assert "cannot load the model 'gpt2'" in result.stderr
     assert "--model_name /path/to/gpt2" in result.stderr and "--init_from_scratch" in result.stderr
@@ -428,10 +552,20 @@ def test_an_unloadable_model_exits_non_zero_naming_the_alternatives(tmp_path):
 
 def test_the_same_run_under_torchrun_with_two_processes_saves_once(tmp_path):
     out = tmp_path / "model"
-    result = run_cli(["--data_dir", str(ft.SAMPLE_CORPUS), "--output_dir", str(out),
-                      "--cache_dir", str(tmp_path / "cache"), "--max_steps", "4", *TINY_RUN],
-                     launcher=[sys.executable, "-m", "torch.distributed.run", "--standalone",
-                               "--nproc_per_node", "2"])
+    result = run_cli(
+        [
+            "--data_dir",
+            str(ft.SAMPLE_CORPUS),
+            "--output_dir",
+            str(out),
+            "--cache_dir",
+            str(tmp_path / "cache"),
+            "--max_steps",
+            "4",
+            *TINY_RUN,
+        ],
+        launcher=[sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"],
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["train"]["world_size"] == 2 and metrics["train"]["steps"] == 4

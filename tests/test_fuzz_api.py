@@ -6,6 +6,7 @@ operation keeps the run short; the generated signals are short, so most stop at 
 rather than reaching the models. A second part puts hostile values (deep nesting, huge integers,
 lone surrogates, odd unicode) into every JSON and form field, and sends crafted headers.
 """
+
 import json
 import tempfile
 
@@ -21,14 +22,14 @@ MAX_EXAMPLES = 150
 
 # Built at collection (schemathesis parametrizes from the schema); removed when the run ends.
 _database = tempfile.TemporaryDirectory()
-app = create_app({"database_url": f"sqlite:///{_database.name}/fuzz.db", "use_base_gpt2": False,
-                  "warm_up_models": False})
+app = create_app(
+    {"database_url": f"sqlite:///{_database.name}/fuzz.db", "use_base_gpt2": False, "warm_up_models": False}
+)
 schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_request_gets_an_undocumented_or_server_error_answer(case):
     # A schema-valid body may still be refused: the duration limits depend on signal length and
     # rate together, which JSON Schema cannot state, and feedback needs an id that exists.
@@ -41,21 +42,37 @@ def test_no_request_gets_an_undocumented_or_server_error_answer(case):
 # short body, never a 5xx.
 
 JSON_BODIES = {
-    "/classify": {"signal": [0.0] * 1500, "signal_type": "ECG", "sampling_rate": 300,
-                  "clinical_context": "routine"},
-    "/ask": {"prompt": "What is AF?", "signal_type": "ECG",
-             "classification": {"prediction": "Atrial Fibrillation", "confidence": 0.9}},
-    "/feedback": {"interpretation_id": "0" * 36, "comment": "ok",
-                  "ratings": {"clinical_accuracy": 3, "relevance": 3, "clarity": 3,
-                              "actionability": 3}},
+    "/classify": {"signal": [0.0] * 1500, "signal_type": "ECG", "sampling_rate": 300, "clinical_context": "routine"},
+    "/ask": {
+        "prompt": "What is AF?",
+        "signal_type": "ECG",
+        "classification": {"prediction": "Atrial Fibrillation", "confidence": 0.9},
+    },
+    "/feedback": {
+        "interpretation_id": "0" * 36,
+        "comment": "ok",
+        "ratings": {"clinical_accuracy": 3, "relevance": 3, "clarity": 3, "actionability": 3},
+    },
 }
 FORM_FIELDS = ("signal_type", "channel", "sampling_rate", "clinical_context")
 MAX_ERROR_BYTES = 1000
 HOSTILE_EXAMPLES = 15
 HOSTILE_JSON = st.one_of(
-    st.sampled_from(["[" * 5000 + "]" * 5000, '{"a": ' * 5000 + "1" + "}" * 5000, "9" * 400,
-                     "-" + "9" * 4000, "1e999", "NaN", "-Infinity", '"\\ud800"', '"\\udfff x"',
-                     '"a\\u0000b"', '"' + "x" * 100_000 + '"']),
+    st.sampled_from(
+        [
+            "[" * 5000 + "]" * 5000,
+            '{"a": ' * 5000 + "1" + "}" * 5000,
+            "9" * 400,
+            "-" + "9" * 4000,
+            "1e999",
+            "NaN",
+            "-Infinity",
+            '"\\ud800"',
+            '"\\udfff x"',
+            '"a\\u0000b"',
+            '"' + "x" * 100_000 + '"',
+        ]
+    ),
     st.integers(min_value=10**300, max_value=10**1000).map(str),
     st.text(st.characters(codec=None), max_size=50).map(lambda text: json.dumps(text)),
 )
@@ -94,34 +111,47 @@ JSON_FIELDS = [(endpoint, path) for endpoint, body in JSON_BODIES.items() for pa
 
 
 @pytest.mark.parametrize("endpoint, path", JSON_FIELDS)
-@settings(max_examples=HOSTILE_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=HOSTILE_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(raw=HOSTILE_JSON)
 def test_a_hostile_value_in_any_json_field_never_gets_a_5xx(endpoint, path, raw):
     body = with_raw(JSON_BODIES[endpoint], path, raw)
-    assert_answered(app.test_client().post(endpoint, data=body.encode("utf-8", "surrogatepass"),
-                                           content_type="application/json"))
+    assert_answered(
+        app.test_client().post(endpoint, data=body.encode("utf-8", "surrogatepass"), content_type="application/json")
+    )
 
 
 def multipart(fields: dict, file_name: bytes, content: bytes) -> tuple[bytes, str]:
     """A multipart body built byte by byte, so field values may be any bytes at all."""
     boundary = b"hostile-boundary"
-    parts = [b"--" + boundary + b'\r\nContent-Disposition: form-data; name="' + name.encode()
-             + b'"\r\n\r\n' + value + b"\r\n" for name, value in fields.items()]
-    parts.append(b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="'
-                 + file_name + b'"\r\nContent-Type: text/csv\r\n\r\n' + content + b"\r\n")
+    parts = [
+        b"--"
+        + boundary
+        + b'\r\nContent-Disposition: form-data; name="'
+        + name.encode()
+        + b'"\r\n\r\n'
+        + value
+        + b"\r\n"
+        for name, value in fields.items()
+    ]
+    parts.append(
+        b"--"
+        + boundary
+        + b'\r\nContent-Disposition: form-data; name="file"; filename="'
+        + file_name
+        + b'"\r\nContent-Type: text/csv\r\n\r\n'
+        + content
+        + b"\r\n"
+    )
     body = b"".join(parts) + b"--" + boundary + b"--\r\n"
     return body, f"multipart/form-data; boundary={boundary.decode()}"
 
 
 @pytest.mark.parametrize("field", [*FORM_FIELDS, "file name"])
-@settings(max_examples=HOSTILE_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=HOSTILE_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(text=HOSTILE_TEXT, raw_bytes=st.sampled_from([b"", b"\xed\xa0\x80", b"\xff\xfe", b"\x00"]))
 def test_a_hostile_value_in_any_form_field_never_gets_a_5xx(field, text, raw_bytes):
     value = text.encode("utf-8") + raw_bytes
-    fields = {"signal_type": b"ECG", "channel": b"0", "sampling_rate": b"300",
-              "clinical_context": b"routine"}
+    fields = {"signal_type": b"ECG", "channel": b"0", "sampling_rate": b"300", "clinical_context": b"routine"}
     file_name = b"recording.csv"
     if field == "file name":
         file_name = value.replace(b'"', b"").replace(b"\r", b"").replace(b"\n", b"") + b".csv"

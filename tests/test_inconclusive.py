@@ -1,4 +1,5 @@
 """The one inconclusive rule: which findings may be reported, and the plain-words reason when not."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,7 @@ from classifier.inconclusive import INCONCLUSIVE_BELOW, inconclusive_reason
 
 
 def finding(label="Atrial Fibrillation", confidence=0.9, **extra) -> Finding:
-    return Finding(signal_type="ECG", label=label, confidence=confidence,
-                   probabilities={label: confidence}, **extra)
+    return Finding(signal_type="ECG", label=label, confidence=confidence, probabilities={label: confidence}, **extra)
 
 
 def test_a_confident_good_quality_finding_may_be_reported():

@@ -1,4 +1,5 @@
 """Model resolution, the spec's startup lines, and guarded generation with its fallbacks."""
+
 import shutil
 import threading
 import time
@@ -70,8 +71,7 @@ def corrupt_config(path):
 
 
 @pytest.mark.parametrize("damage", [half_written, garbage_weights, garbage_pickle, corrupt_config])
-def test_a_corrupt_model_directory_is_announced_and_the_knowledge_base_answers(
-        tiny_gpt2_dir, tmp_path, capsys, damage):
+def test_a_corrupt_model_directory_is_announced_and_the_knowledge_base_answers(tiny_gpt2_dir, tmp_path, capsys, damage):
     model_dir = tmp_path / "model"
     shutil.copytree(tiny_gpt2_dir, model_dir)
     damage(model_dir)
@@ -89,10 +89,12 @@ def test_a_missing_directory_falls_back_to_the_knowledge_base(capsys):
 
 
 def test_nonsense_from_the_model_is_refused_and_the_knowledge_base_answers(tiny_gpt2_dir):
-    inference.initialize_llm(model_path=str(tiny_gpt2_dir), try_base_model=False,
-                             settings=GenerationSettings(max_new_tokens=40))
+    inference.initialize_llm(
+        model_path=str(tiny_gpt2_dir), try_base_model=False, settings=GenerationSettings(max_new_tokens=40)
+    )
     explanation = inference.explain_finding(
-        inference._finding_from_result(AF, "ECG"), "Patient presents with palpitations")
+        inference._finding_from_result(AF, "ECG"), "Patient presents with palpitations"
+    )
     assert explanation.generator == "knowledge base"
     assert explanation.rejected and explanation.rejected[0][0] == "fine-tuned GPT-2"
     assert "Atrial Fibrillation" in explanation.text
@@ -101,8 +103,7 @@ def test_nonsense_from_the_model_is_refused_and_the_knowledge_base_answers(tiny_
 
 def test_the_spec_programmatic_usage_returns_text():
     inference.initialize_llm(try_base_model=False)
-    text = inference.explain_with_llm(AF, signal_type="ECG",
-                                      clinical_context="Patient presents with palpitations")
+    text = inference.explain_with_llm(AF, signal_type="ECG", clinical_context="Patient presents with palpitations")
     assert "Atrial Fibrillation" in text and "1. Explanation of the finding" in text
     answer = inference.generate_prompt_based_response("What are the treatment options?", AF, "ECG")
     assert "Atrial Fibrillation" in answer and DECISION_SUPPORT in answer
@@ -110,6 +111,7 @@ def test_the_spec_programmatic_usage_returns_text():
 
 class ScriptedModel:
     """A language-model stand-in that writes a fixed text, to exercise the guard's pass path."""
+
     is_language_model = True
 
     def __init__(self, text, name="fine-tuned GPT-2"):
@@ -119,15 +121,23 @@ class ScriptedModel:
         return self.text
 
 
-GOOD_AF_TEXT = ("1. Explanation of the finding: atrial fibrillation means the upper chambers of the "
-                "heart beat in a fast, disorganised way.\n2. Clinical significance: it raises the "
-                "risk of stroke and can cause breathlessness.\n3. Recommended follow-up actions: "
-                "arrange a review with a clinician within days to discuss stroke prevention.")
+GOOD_AF_TEXT = (
+    "1. Explanation of the finding: atrial fibrillation means the upper chambers of the "
+    "heart beat in a fast, disorganised way.\n2. Clinical significance: it raises the "
+    "risk of stroke and can cause breathlessness.\n3. Recommended follow-up actions: "
+    "arrange a review with a clinician within days to discuss stroke prevention."
+)
 
 
 def request_for(label="Atrial Fibrillation", confidence=0.92, inconclusive=False):
-    return ExplainRequest(kind=INTERPRETATION, prompt="…", label=label, confidence=confidence,
-                          signal_type="ECG", inconclusive=inconclusive)
+    return ExplainRequest(
+        kind=INTERPRETATION,
+        prompt="…",
+        label=label,
+        confidence=confidence,
+        signal_type="ECG",
+        inconclusive=inconclusive,
+    )
 
 
 def test_a_good_model_text_is_served_with_its_generator_and_the_decision_support_line():
@@ -138,13 +148,16 @@ def test_a_good_model_text_is_served_with_its_generator_and_the_decision_support
     assert explanation.text.endswith(DECISION_SUPPORT)
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("", "empty or too short"),
-    (GOOD_AF_TEXT.replace("atrial fibrillation", "seizure activity"), "names a different diagnosis"),
-    (GOOD_AF_TEXT.replace("atrial fibrillation", "this rhythm"), "does not name the finding"),
-    ("Atrial fibrillation is common. " * 12, "repetitive"),
-    (GOOD_AF_TEXT.split("\n3.")[0], "lacks follow-up"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "empty or too short"),
+        (GOOD_AF_TEXT.replace("atrial fibrillation", "seizure activity"), "names a different diagnosis"),
+        (GOOD_AF_TEXT.replace("atrial fibrillation", "this rhythm"), "does not name the finding"),
+        ("Atrial fibrillation is common. " * 12, "repetitive"),
+        (GOOD_AF_TEXT.split("\n3.")[0], "lacks follow-up"),
+    ],
+)
 def test_the_guard_refuses_bad_model_text(text, reason):
     chain = Explainer([ScriptedModel(text), KnowledgeBaseGenerator(), TemplateGenerator()])
     explanation = chain.explain(request_for())
@@ -167,9 +180,17 @@ def test_an_unknown_label_gets_the_confidence_aware_template():
     assert unsure.text.startswith("Result: inconclusive")
 
 
-@pytest.mark.parametrize("field, value", [("max_new_tokens", 5000), ("temperature", 0.0),
-                                          ("top_p", 1.5), ("timeout_s", 600), ("max_waiting", -1),
-                                          ("max_waiting", 65)])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("max_new_tokens", 5000),
+        ("temperature", 0.0),
+        ("top_p", 1.5),
+        ("timeout_s", 600),
+        ("max_waiting", -1),
+        ("max_waiting", 65),
+    ],
+)
 def test_generation_settings_are_bounded(field, value):
     with pytest.raises(ValueError, match=field):
         GenerationSettings(**{field: value})
@@ -192,8 +213,13 @@ def test_a_busy_language_model_lets_the_knowledge_base_answer_at_once(tiny_gpt2_
         raise RuntimeError("released")
 
     model.generate = slow_generate
-    chain = Explainer([GPT2Generator(model, tokenizer, GenerationSettings(max_waiting=0), FINE_TUNED),
-                       KnowledgeBaseGenerator(), TemplateGenerator()])
+    chain = Explainer(
+        [
+            GPT2Generator(model, tokenizer, GenerationSettings(max_waiting=0), FINE_TUNED),
+            KnowledgeBaseGenerator(),
+            TemplateGenerator(),
+        ]
+    )
     first = threading.Thread(target=chain.explain, args=(request_for(),))
     first.start()
     try:
@@ -235,24 +261,28 @@ def test_generation_slots_admit_one_running_and_the_set_number_waiting():
 
 
 def test_a_tiny_random_models_text_is_refused_for_a_general_question(tiny_gpt2_dir):
-    inference.initialize_llm(model_path=str(tiny_gpt2_dir), try_base_model=False,
-                             settings=GenerationSettings(max_new_tokens=60))
+    inference.initialize_llm(
+        model_path=str(tiny_gpt2_dir), try_base_model=False, settings=GenerationSettings(max_new_tokens=60)
+    )
     explanation = inference.answer_question("what is a normal QT interval?")
     assert explanation.generator == "knowledge base"
     assert explanation.rejected[0][0] == "fine-tuned GPT-2"
-    assert any("not grounded" in reason or "too short" in reason
-               for reason in explanation.rejected[0][1])
+    assert any("not grounded" in reason or "too short" in reason for reason in explanation.rejected[0][1])
     assert "450 ms" in explanation.text
 
 
 def test_the_guard_refuses_a_fluent_general_answer_that_states_a_dose():
     request = ExplainRequest(kind=QUERY, prompt="…", question="how is atrial fibrillation treated?")
-    text = ("Atrial fibrillation is treated with medicines that control the heart rate, for example "
-            "metoprolol 50 mg twice a day, and with blood thinners to lower the risk of stroke.")
+    text = (
+        "Atrial fibrillation is treated with medicines that control the heart rate, for example "
+        "metoprolol 50 mg twice a day, and with blood thinners to lower the risk of stroke."
+    )
     assert "states a dose" in guard.problems(text, request)
 
 
 def test_the_guard_refuses_a_text_that_denies_the_finding():
-    text = ("1. Explanation of the finding: there is no atrial fibrillation on this recording. "
-            "2. Clinical significance: the heart rhythm is regular. 3. Recommended follow-up: none.")
+    text = (
+        "1. Explanation of the finding: there is no atrial fibrillation on this recording. "
+        "2. Clinical significance: the heart rhythm is regular. 3. Recommended follow-up: none."
+    )
     assert "contradicts the finding" in guard.problems(text, request_for())

@@ -4,6 +4,7 @@ service on a local port, with real CinC, MIT-BIH and Bonn recordings sent as the
 A missing browser fails (it is installed by .ci/run); ALLOW_NO_BROWSER=1 turns that into a skip on a
 developer's machine without Chromium.
 """
+
 from __future__ import annotations
 
 import io
@@ -30,9 +31,11 @@ PHONE = {"width": 390, "height": 844}
 def live_app(tmp_path_factory, monkeypatch_module):
     """The service on a free local port, served by werkzeug in a thread, for the whole module."""
     from api import create_app
+
     folder = tmp_path_factory.mktemp("page")
-    app = create_app({"database_url": f"sqlite:///{folder / 'page.db'}", "use_base_gpt2": False,
-                      "warm_up_models": False})
+    app = create_app(
+        {"database_url": f"sqlite:///{folder / 'page.db'}", "use_base_gpt2": False, "warm_up_models": False}
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -55,9 +58,9 @@ def browser():
             pytest.skip("no chromium on PATH (ALLOW_NO_BROWSER=1)")
         pytest.fail("Debian's chromium is not on PATH: apt-get install chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium,
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         yield browser
         browser.close()
 
@@ -162,8 +165,9 @@ def test_a_cinc_wfdb_record_chosen_as_hea_and_mat_gives_the_api_finding_on_ecg_p
     assert page.locator("#interpretation h4").count() >= 3  # the numbered sections are headings
 
 
-@pytest.mark.parametrize("name, rate", [("af_one_column.csv", "300"), ("af_time_value.csv", ""),
-                                        ("af_time_value_header.csv", "")])
+@pytest.mark.parametrize(
+    "name, rate", [("af_one_column.csv", "300"), ("af_time_value.csv", ""), ("af_time_value_header.csv", "")]
+)
 def test_csv_files_made_from_the_record_give_the_api_finding(visit, live_app, recordings, name, rate):
     tab = visit()
     tab.classify([recordings / name], sampling_rate=rate)
@@ -211,7 +215,8 @@ def test_bonn_eeg_as_text_and_as_a_two_channel_edf_give_the_api_finding(visit, l
 
 
 def test_a_failed_upload_replaces_the_previous_result_and_the_button_is_disabled_while_working(
-        visit, recordings, tmp_path):
+    visit, recordings, tmp_path
+):
     tab = visit()
     page = tab.page
     tab.classify(WFDB_AF)
@@ -230,8 +235,7 @@ def test_a_failed_upload_replaces_the_previous_result_and_the_button_is_disabled
     assert page.evaluate("document.querySelector('#classify-button').disabled") is False
 
 
-def test_on_a_phone_nothing_scrolls_sideways_targets_are_44px_and_every_control_is_labelled(
-        visit, dataset):
+def test_on_a_phone_nothing_scrolls_sideways_targets_are_44px_and_every_control_is_labelled(visit, dataset):
     tab = visit(viewport=PHONE)
     tab.classify([dataset("mitdb") / "119.hea", dataset("mitdb") / "119.dat"])
     tab.page.select_option("#channel", "MLII")
@@ -254,8 +258,9 @@ def test_feedback_starts_unset_is_required_and_the_page_says_what_was_stored(vis
     tab = visit()
     page = tab.page
     tab.classify(WFDB_AF)
-    assert [page.input_value(f"#rating-{n}") for n in
-            ("clinical_accuracy", "relevance", "clarity", "actionability")] == ["", "", "", ""]
+    assert [
+        page.input_value(f"#rating-{n}") for n in ("clinical_accuracy", "relevance", "clarity", "actionability")
+    ] == ["", "", "", ""]
     page.fill("#rater_id", "nurse-7")
     sent_feedback = []
     page.on("request", lambda r: sent_feedback.append(r) if r.url.endswith("/feedback") else None)
@@ -263,8 +268,7 @@ def test_feedback_starts_unset_is_required_and_the_page_says_what_was_stored(vis
     page.wait_for_timeout(300)
     assert sent_feedback == []  # the browser refused the form with ratings unset
     assert page.evaluate("document.querySelector('#feedback-form').checkValidity()") is False
-    for name, value in [("clinical_accuracy", "4"), ("relevance", "3"), ("clarity", "5"),
-                        ("actionability", "2")]:
+    for name, value in [("clinical_accuracy", "4"), ("relevance", "3"), ("clarity", "5"), ("actionability", "2")]:
         page.select_option(f"#rating-{name}", value)
     with page.expect_response("**/feedback") as sent:
         page.click("#feedback-button")
@@ -322,7 +326,8 @@ def add_fields(tab, path, **fields):
     """The real service's answers on ``path``, with ``fields`` added as the page receives them: fields
     that other issues' server changes add, which the page must show when present. (In the page, as
     Playwright's route.fetch cannot forward Chromium's file uploads.)"""
-    tab.context.add_init_script("""(() => {
+    tab.context.add_init_script(
+        """(() => {
       const realFetch = window.fetch, fields = %s;
       window.fetch = async (url, options) => {
         const response = await realFetch(url, options);
@@ -330,17 +335,28 @@ def add_fields(tab, path, **fields):
         const body = JSON.stringify({...(await response.json()), ...fields});
         return new Response(body, {status: response.status, headers: response.headers});
       };
-    })()""" % (json.dumps(fields), json.dumps(path)))
+    })()"""
+        % (json.dumps(fields), json.dumps(path))
+    )
     tab.page.reload()
 
 
 def test_the_plausibility_warning_and_inconclusive_reason_are_shown_when_the_server_sends_them(visit):
     tab = visit()
-    add_fields(tab, "/classify",
-               signal_check={"plausible": False, "looks_like": "EEG", "reason": "no heartbeat rhythm"},
-               inconclusive=True, inconclusive_reason="the signal does not look like an ECG",
-               windows={"window_s": 30.0, "step_s": 30.0, "items": [], "af_burden": 0.5,
-                        "af_episodes": [{"start_s": 0.0, "end_s": 30.0}]})
+    add_fields(
+        tab,
+        "/classify",
+        signal_check={"plausible": False, "looks_like": "EEG", "reason": "no heartbeat rhythm"},
+        inconclusive=True,
+        inconclusive_reason="the signal does not look like an ECG",
+        windows={
+            "window_s": 30.0,
+            "step_s": 30.0,
+            "items": [],
+            "af_burden": 0.5,
+            "af_episodes": [{"start_s": 0.0, "end_s": 30.0}],
+        },
+    )
     tab.classify(WFDB_AF)
     warning = tab.page.inner_text("#plausibility")
     assert "sent as ECG" in warning and "looks more like EEG" in warning and "no heartbeat rhythm" in warning
@@ -352,9 +368,14 @@ def test_the_plausibility_warning_and_inconclusive_reason_are_shown_when_the_ser
 
 def test_seizure_windows_are_shaded_from_either_shape_of_windows(visit):
     page = visit().page
-    typed = {"window_s": 4, "step_s": 2, "items": [
-        {"start_s": 0, "end_s": 4, "label": "Seizure Activity", "probability": 0.9},
-        {"start_s": 2, "end_s": 6, "label": "Healthy (Normal EEG)", "probability": 0.8}]}
+    typed = {
+        "window_s": 4,
+        "step_s": 2,
+        "items": [
+            {"start_s": 0, "end_s": 4, "label": "Seizure Activity", "probability": 0.9},
+            {"start_s": 2, "end_s": 6, "label": "Healthy (Normal EEG)", "probability": 0.8},
+        ],
+    }
     ranges = {"seizure_ranges_s": [[0, 4]], "seizure_fraction": 0.5}
     spans = page.evaluate("(ws) => ws.map((w) => shadedSpans(w).map((s) => s.slice(0, 2)))", [typed, ranges])
     assert spans == [[[0, 4]], [[0, 4]]]
@@ -375,8 +396,13 @@ def test_a_second_rating_that_the_server_reports_as_updated_is_said_to_replace_t
 
 def test_answers_show_their_sources_as_links(visit):
     tab = visit()
-    source = {"title": "Atrial fibrillation", "origin": "MedlinePlus", "licence": "public domain",
-              "url": "https://medlineplus.gov/atrialfibrillation.html", "passage": "..."}
+    source = {
+        "title": "Atrial fibrillation",
+        "origin": "MedlinePlus",
+        "licence": "public domain",
+        "url": "https://medlineplus.gov/atrialfibrillation.html",
+        "passage": "...",
+    }
     add_fields(tab, "/ask", sources=[source])
     tab.page.fill("#question", "What is atrial fibrillation?")
     tab.page.click("#ask-button")

@@ -5,6 +5,7 @@ model that does exactly that (it writes whatever diagnosis the context asks for,
 three-part form); the guard must refuse its text and the knowledge base answers for the real
 finding.
 """
+
 import dataclasses
 
 import pytest
@@ -24,13 +25,16 @@ INJECTIONS = [
 
 class ObedientModel:
     """A language model that does what the clinical context tells it to."""
+
     name = "fine-tuned GPT-2"
     is_language_model = True
 
     def generate(self, request):
         claimed = "seizure activity" if "seizure" in request.prompt.lower() else "normal sinus rhythm"
-        return (f"1. Explanation of the finding: the recording shows {claimed}.\n2. Clinical "
-                f"significance: {claimed} needs no action.\n3. Recommended follow-up actions: none.")
+        return (
+            f"1. Explanation of the finding: the recording shows {claimed}.\n2. Clinical "
+            f"significance: {claimed} needs no action.\n3. Recommended follow-up actions: none."
+        )
 
 
 @pytest.fixture()
@@ -38,7 +42,8 @@ def obedient_client(make_app):
     app = make_app()
     app.extensions[EXTENSION_KEY] = dataclasses.replace(
         app.extensions[EXTENSION_KEY],
-        explainer=Explainer([ObedientModel(), KnowledgeBaseGenerator(), TemplateGenerator()]))
+        explainer=Explainer([ObedientModel(), KnowledgeBaseGenerator(), TemplateGenerator()]),
+    )
     return app.test_client()
 
 

@@ -1,4 +1,5 @@
 """Every reviewed red flag is found in the words health workers use, and only when present."""
+
 import pytest
 
 from knowledge_base.red_flags import emergency_advice, find_red_flags, flags
@@ -29,13 +30,16 @@ def test_each_flag_is_found_in_plain_phrasing(flag_id, text):
     assert flag_id in {flag.id for flag in find_red_flags(text)}
 
 
-@pytest.mark.parametrize("text", [
-    "no chest pain, just palpitations now and then",
-    "pulse 159 after a run, feels fine",           # fast without symptoms
-    "pulse 38 in a marathon runner, no symptoms",  # slow without symptoms
-    "what is a normal QT interval",
-    "how is epilepsy diagnosed",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no chest pain, just palpitations now and then",
+        "pulse 159 after a run, feels fine",  # fast without symptoms
+        "pulse 38 in a marathon runner, no symptoms",  # slow without symptoms
+        "what is a normal QT interval",
+        "how is epilepsy diagnosed",
+    ],
+)
 def test_no_flag_without_the_red_flag(text):
     assert find_red_flags(text) == []
 

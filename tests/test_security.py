@@ -1,4 +1,5 @@
 """The optional API key (MEDICAL_API_KEY) and the security headers."""
+
 import logging
 
 import pytest
@@ -23,11 +24,23 @@ def test_without_a_configured_key_the_endpoints_are_open(client):
     assert client.post("/ask", json=QUESTION).status_code == 200
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong"}, {"Authorization": "Bearer wrong"},
-                                     {"Authorization": f"Basic {KEY}"}, {"X-API-Key": KEY[:-1]}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-API-Key": "wrong"},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {KEY}"},
+        {"X-API-Key": KEY[:-1]},
+    ],
+)
 def test_a_missing_or_wrong_key_is_refused_with_401_json(locked, headers):
-    for method, path, body in [("post", "/ask", QUESTION), ("post", "/classify", {"signal": [0.0]}),
-                               ("post", "/feedback", {}), ("get", "/feedback/summary", None)]:
+    for method, path, body in [
+        ("post", "/ask", QUESTION),
+        ("post", "/classify", {"signal": [0.0]}),
+        ("post", "/feedback", {}),
+        ("get", "/feedback/summary", None),
+    ]:
         response = getattr(locked, method)(path, json=body, headers=headers)
         assert response.status_code == 401, path
         assert "API key" in response.get_json()["error"]
@@ -79,16 +92,23 @@ def test_no_cross_origin_headers_unless_origins_are_configured(client):
 
 def test_configured_origins_may_call_from_a_browser_and_others_may_not(make_app):
     client = make_app(api_key=KEY, cors_origins="https://clinic.example, https://ward.example").test_client()
-    preflight = client.options("/ask", headers={"Origin": "https://ward.example",
-                                                "Access-Control-Request-Method": "POST",
-                                                "Access-Control-Request-Headers": "Authorization"})
+    preflight = client.options(
+        "/ask",
+        headers={
+            "Origin": "https://ward.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization",
+        },
+    )
     assert preflight.status_code == 200  # a preflight carries no key, and passes
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://ward.example"
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
-    allowed = client.post("/ask", json=QUESTION, headers={"Origin": "https://clinic.example",
-                                                          "Authorization": f"Bearer {KEY}"})
+    allowed = client.post(
+        "/ask", json=QUESTION, headers={"Origin": "https://clinic.example", "Authorization": f"Bearer {KEY}"}
+    )
     assert allowed.status_code == 200
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://clinic.example"
-    other = client.post("/ask", json=QUESTION, headers={"Origin": "https://elsewhere.example",
-                                                        "Authorization": f"Bearer {KEY}"})
+    other = client.post(
+        "/ask", json=QUESTION, headers={"Origin": "https://elsewhere.example", "Authorization": f"Bearer {KEY}"}
+    )
     assert "Access-Control-Allow-Origin" not in other.headers

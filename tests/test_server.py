@@ -1,4 +1,5 @@
 """The real servers: `python api.py` and gunicorn answer on a port, with the spec's startup line."""
+
 import json
 import os
 import re
@@ -28,15 +29,21 @@ PATH_MARKER = "path-marker-3c9a"
 
 def call(port, path, body=None, timeout=60):
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", data=data, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req, timeout=timeout) as response:
         return json.loads(response.read())
 
 
 def start(command, port, env_extra, tmp_path):
-    env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-           "USE_BASE_GPT2": "0", **env_extra}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "USE_BASE_GPT2": "0",
+        **env_extra,
+    }
     log = open(tmp_path / "server.log", "w+")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 120
@@ -59,16 +66,16 @@ def cinc_record(dataset):
     return record.p_signal[:, 0].tolist(), record.fs
 
 
-def test_python_api_py_serves_a_real_record_and_names_the_fine_tuned_model(
-        tmp_path, tiny_gpt2_dir, cinc_record):
+def test_python_api_py_serves_a_real_record_and_names_the_fine_tuned_model(tmp_path, tiny_gpt2_dir, cinc_record):
     port = free_port()
-    process, log = start([sys.executable, "api.py"], port,
-                         {"MEDICAL_GPT2_PATH": str(tiny_gpt2_dir)}, tmp_path)
+    process, log = start([sys.executable, "api.py"], port, {"MEDICAL_GPT2_PATH": str(tiny_gpt2_dir)}, tmp_path)
     try:
         samples, fs = cinc_record
-        result = call(port, "/classify", {"signal": samples, "signal_type": "ECG",
-                                          "sampling_rate": fs,
-                                          "clinical_context": "Routine check"})
+        result = call(
+            port,
+            "/classify",
+            {"signal": samples, "signal_type": "ECG", "sampling_rate": fs, "clinical_context": "Routine check"},
+        )
         health = call(port, "/health")
         with pytest.raises(urllib.error.HTTPError):
             call(port, f"/{PATH_MARKER}?context={PATH_MARKER}")
@@ -78,12 +85,23 @@ def test_python_api_py_serves_a_real_record_and_names_the_fine_tuned_model(
     finally:
         process.terminate()
         process.wait(timeout=30)
-    for key in ("classification", "confidence", "probabilities", "interpretation", "signal_type",
-                "generator", "interpretation_id"):
+    for key in (
+        "classification",
+        "confidence",
+        "probabilities",
+        "interpretation",
+        "signal_type",
+        "generator",
+        "interpretation_id",
+    ):
         assert key in result
     assert result["classification"] == "Normal Sinus Rhythm"
-    assert set(result["probabilities"]) == {"Normal Sinus Rhythm", "Atrial Fibrillation",
-                                            "Other Rhythm", "Noisy Recording"}
+    assert set(result["probabilities"]) == {
+        "Normal Sinus Rhythm",
+        "Atrial Fibrillation",
+        "Other Rhythm",
+        "Noisy Recording",
+    }
     assert health["generator"] == "fine-tuned GPT-2"
     log.seek(0)
     output = log.read()
@@ -100,8 +118,10 @@ def hold_slow_connections(port: int, count: int) -> list[socket.socket]:
     for index in range(count):
         connection = socket.create_connection(("127.0.0.1", port))
         if index % 2:
-            connection.sendall(b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                               b"application/json\r\nContent-Length: 100000\r\n\r\n{\"signal\": [")
+            connection.sendall(
+                b"POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                b'application/json\r\nContent-Length: 100000\r\n\r\n{"signal": ['
+            )
         else:
             connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         held.append(connection)
@@ -116,8 +136,7 @@ def worker_pids(log):
 def test_gunicorn_serves_the_same_app_with_two_preloaded_workers_and_replaces_a_killed_one(tmp_path):
     port = free_port()
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    process, log = start([gunicorn, "-c", "gunicorn.conf.py", "-w", "2", "api:create_app()"], port,
-                         {}, tmp_path)
+    process, log = start([gunicorn, "-c", "gunicorn.conf.py", "-w", "2", "api:create_app()"], port, {}, tmp_path)
     question = {"prompt": "What does atrial fibrillation mean?"}
     try:
         answers = [call(port, "/ask", question) for _ in range(4)]
@@ -142,8 +161,9 @@ def test_gunicorn_serves_the_same_app_with_two_preloaded_workers_and_replaces_a_
 def test_health_answers_while_four_slow_clients_hold_connections_on_two_workers(tmp_path):
     port = free_port()
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    process, log = start([gunicorn, "-c", "gunicorn.conf.py", "-w", "2", "api:create_app()"], port,
-                         {"HOST": "127.0.0.1"}, tmp_path)
+    process, log = start(
+        [gunicorn, "-c", "gunicorn.conf.py", "-w", "2", "api:create_app()"], port, {"HOST": "127.0.0.1"}, tmp_path
+    )
     held = []
     try:
         held = hold_slow_connections(port, 4)

@@ -1,4 +1,5 @@
 """A database that cannot be reached: /feedback answers 503, /classify and /ask keep answering."""
+
 import logging
 
 import pytest
@@ -44,8 +45,9 @@ def test_ask_still_answers_without_an_id_to_rate(app_with_lost_database):
 def test_feedback_and_its_summary_answer_503_with_retry_after(app_with_lost_database, caplog):
     client = app_with_lost_database.test_client()
     with caplog.at_level(logging.INFO):
-        posted = client.post("/feedback", json={"interpretation_id": "x", "ratings": RATINGS,
-                                                "comment": "comment-marker-41"})
+        posted = client.post(
+            "/feedback", json={"interpretation_id": "x", "ratings": RATINGS, "comment": "comment-marker-41"}
+        )
         summary = client.get("/feedback/summary")
     for response in (posted, summary):
         assert response.status_code == 503 and response.headers["Retry-After"] == "30"

@@ -1,4 +1,5 @@
 """The training side's one disk cache: computed once, reused, recomputed when no longer valid."""
+
 from __future__ import annotations
 
 import numpy as np

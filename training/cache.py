@@ -1,5 +1,6 @@
 """The training side's one disk cache: arrays under ``data/cache/``, keyed by the source code that
 computed them, so a change to a feature or a detector never reads a stale cache."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,9 +30,11 @@ def cache_file(name: str) -> Path:
     return data_dir() / "cache" / name
 
 
-def cached_arrays(name: str, compute: Callable[[], Mapping[str, np.ndarray]],
-                  still_valid: Callable[[Mapping[str, np.ndarray]], bool] = lambda stored: True
-                  ) -> dict[str, np.ndarray]:
+def cached_arrays(
+    name: str,
+    compute: Callable[[], Mapping[str, np.ndarray]],
+    still_valid: Callable[[Mapping[str, np.ndarray]], bool] = lambda stored: True,
+) -> dict[str, np.ndarray]:
     """The arrays stored under ``name`` when present and ``still_valid``, else ``compute()``'s, saved."""
     path = cache_file(name)
     if path.exists():

@@ -7,6 +7,7 @@ flag is a detection): the 500 Bonn EEG segments, every CinC 2017 training record
 cut into 30 s stretches every 5 minutes. Synthetic recordings (white noise, 50 and 60 Hz hum, a
 1 Hz and a 10 Hz sine, at 200, 256 and 500 Hz) must be flagged under either type.
 """
+
 from __future__ import annotations
 
 import sys
@@ -41,7 +42,7 @@ def mitdb_recordings() -> Iterator[tuple[str, np.ndarray, float]]:
     for name in mitdb.DS1:
         signal = wfdb.rdrecord(str(data_dir() / "mitdb-ds1" / name), channels=[0]).p_signal[:, 0]
         for start in range(0, len(signal) - length + 1, step):
-            yield "MIT-BIH DS1 (30 s)", signal[start:start + length], rate
+            yield "MIT-BIH DS1 (30 s)", signal[start : start + length], rate
 
 
 def synthetic_recordings(seed: int = 0) -> Iterator[tuple[str, np.ndarray, float]]:
@@ -56,8 +57,9 @@ def synthetic_recordings(seed: int = 0) -> Iterator[tuple[str, np.ndarray, float
             yield f"{hz} Hz sine", np.sin(2 * np.pi * hz * t) + small_noise, rate
 
 
-def tally(recordings: Iterable[tuple[str, np.ndarray, float]], as_types: tuple[str, ...]
-          ) -> dict[tuple[str, str], Counter]:
+def tally(
+    recordings: Iterable[tuple[str, np.ndarray, float]], as_types: tuple[str, ...]
+) -> dict[tuple[str, str], Counter]:
     """(group, declared type) -> counts of ``looks_like`` verdicts ("plausible" when not flagged)."""
     counts: dict[tuple[str, str], Counter] = {}
     for group, signal, rate in recordings:
@@ -71,8 +73,12 @@ def tally(recordings: Iterable[tuple[str, np.ndarray, float]], as_types: tuple[s
 
 def main() -> int:
     print(f"{'recordings':<34}{'sent as':>8}{'n':>6}{'flagged':>9}  verdicts")
-    for source, kinds in [(bonn_recordings(), ("EEG", "ECG")), (cinc_recordings(), ("ECG", "EEG")),
-                          (mitdb_recordings(), ("ECG", "EEG")), (synthetic_recordings(), ("EEG", "ECG"))]:
+    for source, kinds in [
+        (bonn_recordings(), ("EEG", "ECG")),
+        (cinc_recordings(), ("ECG", "EEG")),
+        (mitdb_recordings(), ("ECG", "EEG")),
+        (synthetic_recordings(), ("EEG", "ECG")),
+    ]:
         for (group, kind), counts in tally(source, kinds).items():
             n = sum(counts.values())
             flagged = n - counts["plausible"]

@@ -7,6 +7,7 @@ with its other beats, so the model learns "premature and differently shaped than
 usual beat" rather than one patient's absolute amplitudes and rates. The beat's look-alikes in
 its recording add context (``beat_neighbours``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,15 +27,39 @@ _MEDIAN_BEATS = 11
 _RHYTHM_BEATS = 30
 _IRREGULARITY_BEATS = 21
 
-RR_NAMES = ("pre_rr_s", "post_rr_s", "local_rr_s", "pre_ratio", "post_ratio", "local_ratio",
-            "pre_local", "post_pre", "post_local", "local_irregularity", "pre_median",
-            "post_median", "irregularity_30")
+RR_NAMES = (
+    "pre_rr_s",
+    "post_rr_s",
+    "local_rr_s",
+    "pre_ratio",
+    "post_ratio",
+    "local_ratio",
+    "pre_local",
+    "post_pre",
+    "post_local",
+    "local_irregularity",
+    "pre_median",
+    "post_median",
+    "irregularity_30",
+)
 _N_BINS = int(round((_WINDOW_S[1] - _WINDOW_S[0]) * RATE_HZ)) // _BIN
 ABSOLUTE_BIN_NAMES = tuple(f"bin{i}" for i in range(_N_BINS))
-SHAPE_NAMES = (ABSOLUTE_BIN_NAMES
-               + tuple(f"bin{i}_minus_template" for i in range(_N_BINS))
-               + ("corr_window", "corr_qrs", "corr_p", "qrs_width_s", "qrs_energy_ratio",
-                  "p_energy_ratio", "amp_max", "amp_min", "ptp_ratio", "template_distance"))
+SHAPE_NAMES = (
+    ABSOLUTE_BIN_NAMES
+    + tuple(f"bin{i}_minus_template" for i in range(_N_BINS))
+    + (
+        "corr_window",
+        "corr_qrs",
+        "corr_p",
+        "qrs_width_s",
+        "qrs_energy_ratio",
+        "p_energy_ratio",
+        "amp_max",
+        "amp_min",
+        "ptp_ratio",
+        "template_distance",
+    )
+)
 # Every shape feature again, as a robust z-score within its recording (median and IQR over all
 # the recording's beats): how unusual a beat is for this patient.
 RELATIVE_NAMES = tuple(f"{name}_in_recording" for name in SHAPE_NAMES)
@@ -59,14 +84,14 @@ def beat_features(signal: np.ndarray, sampling_rate: float, r_peaks: np.ndarray)
     return beat_features_and_look_alikes(signal, sampling_rate, r_peaks)[0]
 
 
-def beat_features_and_look_alikes(signal: np.ndarray, sampling_rate: float,
-                                  r_peaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def beat_features_and_look_alikes(
+    signal: np.ndarray, sampling_rate: float, r_peaks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """``beat_features`` and each beat's look-alikes (``(n, NEIGHBOURS)`` row indices), which the
     beat model also uses to pool its ventricular decisions (``beats.pool_over_look_alikes``)."""
     r_peaks = np.asarray(r_peaks, dtype=np.int64)
     if len(r_peaks) < 2:
-        return (np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32),
-                np.zeros((0, 1), dtype=np.int64))
+        return (np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32), np.zeros((0, 1), dtype=np.int64))
     x = bandpass(as_float_array(signal), sampling_rate, *_BAND_HZ, order=2)
     x = resample(x, sampling_rate, RATE_HZ)
     peaks = np.clip(np.round(r_peaks * RATE_HZ / sampling_rate).astype(np.int64), 0, len(x) - 1)
@@ -75,9 +100,15 @@ def beat_features_and_look_alikes(signal: np.ndarray, sampling_rate: float,
     shapes = shape_features(windows, centre, premature=rr[:, _RR["pre_ratio"]] < 0.9)
     idx, dist = look_alikes(windows, centre, RATE_HZ)
     context = neighbour_features(
-        idx, dist, rr[:, _RR["pre_median"]], rr[:, _RR["post_pre"]], rr[:, _RR["pre_ratio"]],
-        shapes[:, _SHAPE["qrs_width_s"]], shapes[:, _SHAPE["corr_qrs"]],
-        shapes[:, _SHAPE["template_distance"]])
+        idx,
+        dist,
+        rr[:, _RR["pre_median"]],
+        rr[:, _RR["post_pre"]],
+        rr[:, _RR["pre_ratio"]],
+        shapes[:, _SHAPE["qrs_width_s"]],
+        shapes[:, _SHAPE["corr_qrs"]],
+        shapes[:, _SHAPE["template_distance"]],
+    )
     features = np.hstack([rr, shapes, within_recording(shapes), context]).astype(np.float32)
     return features, idx
 
@@ -98,8 +129,8 @@ def rr_features(times_s: np.ndarray) -> np.ndarray:
     kernel = np.ones(_LOCAL_BEATS) / _LOCAL_BEATS
     padded = np.concatenate((np.full(_LOCAL_BEATS - 1, pre[0]), pre))
     local = np.convolve(padded, kernel, mode="valid")  # mean of this and the previous 9 RR
-    local_sq = np.convolve(padded ** 2, kernel, mode="valid")
-    irregularity = np.sqrt(np.maximum(local_sq - local ** 2, 0.0)) / local
+    local_sq = np.convolve(padded**2, kernel, mode="valid")
+    irregularity = np.sqrt(np.maximum(local_sq - local**2, 0.0)) / local
     average = float(np.median(rr))
     # The median RR of the surrounding beats ignores the ectopic beats themselves; the spread of
     # successive RR differences over 30 beats tells an irregular rhythm (atrial fibrillation, where
@@ -107,9 +138,23 @@ def rr_features(times_s: np.ndarray) -> np.ndarray:
     surrounding = median_filter(pre, size=_MEDIAN_BEATS, mode="nearest")
     successive = np.abs(np.diff(pre, prepend=pre[0])) / average
     rhythm_irregularity = uniform_filter1d(successive, size=_RHYTHM_BEATS, mode="nearest")
-    return np.column_stack([pre, post, local, pre / average, post / average, local / average,
-                            pre / local, post / pre, post / local, irregularity,
-                            pre / surrounding, post / surrounding, rhythm_irregularity])
+    return np.column_stack(
+        [
+            pre,
+            post,
+            local,
+            pre / average,
+            post / average,
+            local / average,
+            pre / local,
+            post / pre,
+            post / local,
+            irregularity,
+            pre / surrounding,
+            post / surrounding,
+            rhythm_irregularity,
+        ]
+    )
 
 
 def rr_irregularity(r_peaks: np.ndarray, sampling_rate: float) -> np.ndarray:
@@ -125,8 +170,9 @@ def rr_irregularity(r_peaks: np.ndarray, sampling_rate: float) -> np.ndarray:
     rr = np.diff(times_s)
     pre = np.concatenate(([rr[0]], rr))
     change = np.abs(np.diff(pre, prepend=pre[0]))
-    return (median_filter(change, size=_IRREGULARITY_BEATS, mode="nearest")
-            / median_filter(pre, size=_IRREGULARITY_BEATS, mode="nearest"))
+    return median_filter(change, size=_IRREGULARITY_BEATS, mode="nearest") / median_filter(
+        pre, size=_IRREGULARITY_BEATS, mode="nearest"
+    )
 
 
 def p_wave_presence(features: np.ndarray) -> np.ndarray:
@@ -170,20 +216,22 @@ def shape_features(windows: np.ndarray, centre: int, premature: np.ndarray) -> n
     p_energy = np.sum(windows[:, p_wave] ** 2, axis=1)
     template_p_energy = max(float(np.sum(template[p_wave] ** 2)), 1e-12)
     template_ptp = max(float(np.ptp(template[qrs])), 1e-12)
-    return np.column_stack([
-        bins,
-        bins - template_bins,
-        _row_correlation(windows, template),
-        _row_correlation(windows[:, qrs], template[qrs]),
-        _row_correlation(windows[:, p_wave], template[p_wave]),
-        _qrs_width_s(windows, centre),
-        qrs_energy / template_qrs_energy,
-        p_energy / template_p_energy,
-        windows[:, qrs].max(axis=1),
-        windows[:, qrs].min(axis=1),
-        np.ptp(windows[:, qrs], axis=1) / template_ptp,
-        np.sqrt(np.mean((windows - template) ** 2, axis=1)),
-    ])
+    return np.column_stack(
+        [
+            bins,
+            bins - template_bins,
+            _row_correlation(windows, template),
+            _row_correlation(windows[:, qrs], template[qrs]),
+            _row_correlation(windows[:, p_wave], template[p_wave]),
+            _qrs_width_s(windows, centre),
+            qrs_energy / template_qrs_energy,
+            p_energy / template_p_energy,
+            windows[:, qrs].max(axis=1),
+            windows[:, qrs].min(axis=1),
+            np.ptp(windows[:, qrs], axis=1) / template_ptp,
+            np.sqrt(np.mean((windows - template) ** 2, axis=1)),
+        ]
+    )
 
 
 def _dominant_template(windows: np.ndarray, premature: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ premature and followed by a pause even when this one is not, and a normal-shaped
 earlier than its look-alikes is a candidate supraventricular ectopic beat. A recording whose usual
 beat is wide (bundle-branch block) has wide neighbours for it, so width alone does not make it V.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,14 +18,30 @@ _QRS_MS = (-100, 150)
 _STEP = 3  # every 3rd sample at 360 Hz for the shape distance (120 Hz is enough for a QRS)
 _CHUNK = 1000  # rows of the distance matrix at a time, to bound memory on long recordings
 
-NEIGHBOUR_NAMES = ("nbr_pre_median", "nbr_post_pre", "nbr_pre_ratio", "nbr_premature_share",
-                   "pre_median_minus_nbr", "nbr_width_ratio", "nbr_distance_ratio",
-                   "nbr_corr_qrs", "nbr_template_distance", "qrs_width_ratio")
+NEIGHBOUR_NAMES = (
+    "nbr_pre_median",
+    "nbr_post_pre",
+    "nbr_pre_ratio",
+    "nbr_premature_share",
+    "pre_median_minus_nbr",
+    "nbr_width_ratio",
+    "nbr_distance_ratio",
+    "nbr_corr_qrs",
+    "nbr_template_distance",
+    "qrs_width_ratio",
+)
 
 
-def neighbour_features(idx: np.ndarray, dist: np.ndarray, pre_median: np.ndarray,
-                       post_pre: np.ndarray, pre_ratio: np.ndarray, width: np.ndarray,
-                       corr_qrs: np.ndarray, template_distance: np.ndarray) -> np.ndarray:
+def neighbour_features(
+    idx: np.ndarray,
+    dist: np.ndarray,
+    pre_median: np.ndarray,
+    post_pre: np.ndarray,
+    pre_ratio: np.ndarray,
+    width: np.ndarray,
+    corr_qrs: np.ndarray,
+    template_distance: np.ndarray,
+) -> np.ndarray:
     """A ``(len(idx), len(NEIGHBOUR_NAMES))`` matrix.
 
     ``idx`` and ``dist`` are each beat's look-alikes and their distances (``look_alikes``); the
@@ -35,18 +52,20 @@ def neighbour_features(idx: np.ndarray, dist: np.ndarray, pre_median: np.ndarray
     mean_distance = dist.mean(axis=1)
     median_width = max(float(np.median(width)), 1e-6)
     neighbour_pre = pre_median[idx].mean(axis=1)
-    return np.column_stack([
-        neighbour_pre,
-        post_pre[idx].mean(axis=1),
-        pre_ratio[idx].mean(axis=1),
-        (pre_median[idx] < 0.9).mean(axis=1),
-        pre_median - neighbour_pre,
-        width[idx].mean(axis=1) / median_width,
-        mean_distance / max(float(np.median(mean_distance)), 1e-12),
-        corr_qrs[idx].mean(axis=1),
-        template_distance[idx].mean(axis=1),
-        width / median_width,
-    ])
+    return np.column_stack(
+        [
+            neighbour_pre,
+            post_pre[idx].mean(axis=1),
+            pre_ratio[idx].mean(axis=1),
+            (pre_median[idx] < 0.9).mean(axis=1),
+            pre_median - neighbour_pre,
+            width[idx].mean(axis=1) / median_width,
+            mean_distance / max(float(np.median(mean_distance)), 1e-12),
+            corr_qrs[idx].mean(axis=1),
+            template_distance[idx].mean(axis=1),
+            width / median_width,
+        ]
+    )
 
 
 def look_alikes(windows: np.ndarray, centre: int, rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +85,7 @@ def nearest_neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
     if n < 2:
         return np.zeros((n, 1), dtype=np.int64), np.zeros((n, 1))
     k = min(k, n - 1)
-    squared = np.sum(vectors ** 2, axis=1)
+    squared = np.sum(vectors**2, axis=1)
     idx = np.empty((n, k), dtype=np.int64)
     dist = np.empty((n, k))
     for start in range(0, n, _CHUNK):

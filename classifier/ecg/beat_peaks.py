@@ -8,6 +8,7 @@ ventricular flutter and fibrillation (excluded from beat classification by EC57)
 so of two detections that close only the larger QRS-band deflection is kept. The rhythm pipeline
 keeps the detector's own peaks: its features and committed weights were made with them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,7 @@ MIN_BEAT_GAP_S = 0.25
 _QRS_BAND_HZ = (5.0, 15.0)  # the detector's QRS band
 
 
-def drop_close_detections(signal: np.ndarray, sampling_rate: float,
-                          r_peaks: np.ndarray) -> np.ndarray:
+def drop_close_detections(signal: np.ndarray, sampling_rate: float, r_peaks: np.ndarray) -> np.ndarray:
     """``r_peaks`` without the smaller of any two detections closer than ``MIN_BEAT_GAP_S``.
 
     Works left to right, so a run of close detections keeps only its largest deflection.

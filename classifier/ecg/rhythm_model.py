@@ -1,4 +1,5 @@
 """The trained rhythm models on disk: the LightGBM feature model, and its ensemble with the CNN."""
+
 from __future__ import annotations
 
 import json
@@ -43,16 +44,27 @@ class RhythmModel:
     def save(self, folder: Path = MODEL_DIR) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.booster.save_model(str(folder / BOOSTER_FILE))
-        meta = dict(self.meta, feature_names=self.feature_names, classes=self.classes,
-                    temperature=self.temperature, version=self.version)
+        meta = dict(
+            self.meta,
+            feature_names=self.feature_names,
+            classes=self.classes,
+            temperature=self.temperature,
+            version=self.version,
+        )
         (folder / META_FILE).write_text(json.dumps(meta, indent=1) + "\n")
 
     @classmethod
     def load(cls, folder: Path = MODEL_DIR) -> "RhythmModel":
         meta = json.loads((folder / META_FILE).read_text())
         booster = lgb.Booster(model_file=str(folder / BOOSTER_FILE))
-        return cls(booster=booster, feature_names=meta.pop("feature_names"), classes=meta.pop("classes"),
-                   temperature=meta.pop("temperature"), version=meta.pop("version"), meta=meta)
+        return cls(
+            booster=booster,
+            feature_names=meta.pop("feature_names"),
+            classes=meta.pop("classes"),
+            temperature=meta.pop("temperature"),
+            version=meta.pop("version"),
+            meta=meta,
+        )
 
 
 def pooled_scores(feature_proba: np.ndarray, cnn_logits: np.ndarray, cnn_weight: float) -> np.ndarray:
@@ -67,6 +79,7 @@ class RhythmEnsemble:
     The :func:`pooled_scores` are divided by one ``temperature``; weight and temperature were fitted
     on the validation split (``training.ecg.train_rhythm_cnn``).
     """
+
     features: RhythmModel
     cnn: RhythmCnn
     cnn_weight: float
@@ -84,13 +97,17 @@ class RhythmEnsemble:
 
     def predict_proba(self, features: np.ndarray, cnn_inputs: list[np.ndarray]) -> np.ndarray:
         """Calibrated probabilities, one row per analysis window (its feature row and CNN input)."""
-        pooled = pooled_scores(self.features.predict_proba(features), self.cnn.logits(cnn_inputs),
-                               self.cnn_weight)
+        pooled = pooled_scores(self.features.predict_proba(features), self.cnn.logits(cnn_inputs), self.cnn_weight)
         return calibrated(pooled, self.temperature)
 
     @classmethod
     def load(cls, folder: Path = MODEL_DIR) -> "RhythmEnsemble":
         meta = json.loads((folder / ENSEMBLE_FILE).read_text())
-        return cls(features=RhythmModel.load(folder), cnn=RhythmCnn.load(folder),
-                   cnn_weight=meta.pop("cnn_weight"), temperature=meta.pop("temperature"),
-                   version=meta.pop("version"), meta=meta)
+        return cls(
+            features=RhythmModel.load(folder),
+            cnn=RhythmCnn.load(folder),
+            cnn_weight=meta.pop("cnn_weight"),
+            temperature=meta.pop("temperature"),
+            version=meta.pop("version"),
+            meta=meta,
+        )

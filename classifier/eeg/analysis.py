@@ -12,6 +12,7 @@ The finding abstains (``Finding.abstain_reason``) when the model's 90% conformal
 not exactly its label, or when its windows lie outside the training data (see
 classifier/eeg/model.py); ``windows`` then carries the set and the distance for the record.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -60,8 +61,9 @@ def _seizure_ranges(bounds: list[tuple[int, int]], is_seizure: np.ndarray) -> li
     return [[round(a, 2), round(b, 2)] for a, b in ranges]
 
 
-def summarise(model: EEGModel, window_scores: np.ndarray, usable: np.ndarray,
-              bounds: list[tuple[int, int]]) -> tuple[np.ndarray, dict, bool]:
+def summarise(
+    model: EEGModel, window_scores: np.ndarray, usable: np.ndarray, bounds: list[tuple[int, int]]
+) -> tuple[np.ndarray, dict, bool]:
     """(recording probabilities, the ``windows`` summary, whether a seizure stretch decided it).
 
     ``window_scores`` holds rows for the usable windows only, in order.
@@ -76,8 +78,9 @@ def summarise(model: EEGModel, window_scores: np.ndarray, usable: np.ndarray,
     scores = np.zeros((len(bounds), window_scores.shape[1]))  # rows of unusable windows unread
     scores[usable] = window_scores
     span = min(_span_windows(), len(bounds))
-    stretches = np.array([pooled_probabilities(scores[i:i + span], usable[i:i + span])
-                          for i in range(len(bounds) - span + 1)])
+    stretches = np.array(
+        [pooled_probabilities(scores[i : i + span], usable[i : i + span]) for i in range(len(bounds) - span + 1)]
+    )
     best = stretches[np.argmax(stretches[:, seizure])]
     if model.decide(best)[0] == seizure:
         probabilities, from_stretch = best, len(stretches) > 1
@@ -86,14 +89,18 @@ def summarise(model: EEGModel, window_scores: np.ndarray, usable: np.ndarray,
     n_usable = int(usable.sum())
     is_seizure = labels == seizure
     rate = preprocess.TARGET_RATE
-    items = [window_item(start / rate, stop / rate, model.classes[k] if k >= 0 else UNUSABLE,
-                         None if k < 0 else p)
-             for (start, stop), k, p in zip(bounds, labels, label_probability)]
+    items = [
+        window_item(start / rate, stop / rate, model.classes[k] if k >= 0 else UNUSABLE, None if k < 0 else p)
+        for (start, stop), k, p in zip(bounds, labels, label_probability)
+    ]
     windows = windows_summary(
-        preprocess.WINDOW_SECONDS, preprocess.STEP_SECONDS, items,
+        preprocess.WINDOW_SECONDS,
+        preprocess.STEP_SECONDS,
+        items,
         n_unusable=len(bounds) - n_usable,
         seizure_fraction=round(float(is_seizure.sum() / n_usable), 4) if n_usable else 0.0,
-        seizure_ranges_s=_seizure_ranges(bounds, is_seizure))
+        seizure_ranges_s=_seizure_ranges(bounds, is_seizure),
+    )
     return probabilities, windows, from_stretch
 
 
@@ -115,11 +122,11 @@ def analyze(signal: np.ndarray, sampling_rate: float, model: EEGModel | None = N
     usable_fraction = float(usable.mean())
     notes = []
     if usable_fraction < 1.0:
-        notes.append(f"{windows['n_unusable']} of {len(bounds)} windows are flat or saturated and "
-                     "carry no evidence")
+        notes.append(f"{windows['n_unusable']} of {len(bounds)} windows are flat or saturated and carry no evidence")
     if from_stretch:
-        notes.append("seizure activity in part of the recording: the finding is that of its most "
-                     "seizure-like 23.6 s stretch")
+        notes.append(
+            "seizure activity in part of the recording: the finding is that of its most seizure-like 23.6 s stretch"
+        )
     return Finding(
         signal_type="EEG",
         label=model.classes[label],

@@ -13,6 +13,7 @@ activity has heavy tails, a steady envelope and long-range correlation whatever 
 after grouped cross-validation on the training split raised the lowest out-of-fold seizure
 probability of a seizure segment (see the model card).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,7 @@ from scipy import stats
 from classifier import signals
 from classifier.eeg import preprocess
 
-BANDS_HZ = {"delta": (0.5, 4.0), "theta": (4.0, 8.0), "alpha": (8.0, 13.0),
-            "beta": (13.0, 30.0), "gamma": (30.0, 40.0)}
+BANDS_HZ = {"delta": (0.5, 4.0), "theta": (4.0, 8.0), "alpha": (8.0, 13.0), "beta": (13.0, 30.0), "gamma": (30.0, 40.0)}
 BIN_EDGES_HZ = tuple(range(0, 40, 2))  # 2 Hz bins [0, 2) ... [38, 40)
 WAVELET, WAVELET_LEVELS = "db4", 5
 RHYTHM_LAGS_S = (0.08, 1.0)  # autocorrelation lags searched for rhythmicity: 1-12.5 Hz
@@ -38,18 +38,38 @@ _FLOOR = 1e-6  # keeps the logarithm of an empty bin finite
 FEATURE_NAMES = tuple(
     [f"rel_power_{band}" for band in BANDS_HZ]
     + [f"log_rel_power_{lo}_{lo + 2}hz" for lo in BIN_EDGES_HZ]
-    + ["spectral_edge_50_hz", "spectral_edge_90_hz", "peak_frequency_hz", "spectral_entropy",
-       "log_peak_prominence"]
-    + [f"log_wavelet_energy_{name}" for name in
-       ["a5"] + [f"d{level}" for level in range(WAVELET_LEVELS, 0, -1)]]
-    + ["autocorrelation_peak", "hjorth_mobility", "hjorth_complexity", "line_length",
-       "std_over_iqr", "skewness", "kurtosis", "extrema_per_second", "permutation_entropy",
-       "sample_entropy", "petrosian_fd"]
+    + ["spectral_edge_50_hz", "spectral_edge_90_hz", "peak_frequency_hz", "spectral_entropy", "log_peak_prominence"]
+    + [f"log_wavelet_energy_{name}" for name in ["a5"] + [f"d{level}" for level in range(WAVELET_LEVELS, 0, -1)]]
+    + [
+        "autocorrelation_peak",
+        "hjorth_mobility",
+        "hjorth_complexity",
+        "line_length",
+        "std_over_iqr",
+        "skewness",
+        "kurtosis",
+        "extrema_per_second",
+        "permutation_entropy",
+        "sample_entropy",
+        "petrosian_fd",
+    ]
     + [f"autocorrelation_{int(lag * 1000)}ms" for lag in ACF_LAGS_S]
-    + ["p99_p1_over_iqr", "p95_p5_over_iqr", "peak_over_iqr", "fraction_beyond_3_iqr",
-       "fraction_beyond_2_iqr", "mad_over_iqr", "zero_crossings_per_second", "envelope_cv",
-       "envelope_p90_over_median", "dfa_alpha", "higuchi_fd", "katz_fd", "slope_skewness",
-       "slope_kurtosis"]
+    + [
+        "p99_p1_over_iqr",
+        "p95_p5_over_iqr",
+        "peak_over_iqr",
+        "fraction_beyond_3_iqr",
+        "fraction_beyond_2_iqr",
+        "mad_over_iqr",
+        "zero_crossings_per_second",
+        "envelope_cv",
+        "envelope_p90_over_median",
+        "dfa_alpha",
+        "higuchi_fd",
+        "katz_fd",
+        "slope_skewness",
+        "slope_kurtosis",
+    ]
 )
 
 
@@ -77,15 +97,18 @@ def _spectral_features(windows: np.ndarray, rate: float) -> list[np.ndarray]:
 
     entropy = -(density * np.log(density + 1e-12)).sum(axis=1) / np.log(len(freqs))
     prominence = np.log(density.max(axis=1) / np.maximum(np.median(density, axis=1), 1e-12))
-    return ([share(lo, hi) for lo, hi in BANDS_HZ.values()]
-            + [np.log(share(lo, lo + 2) + _FLOOR) for lo in BIN_EDGES_HZ]
-            + [edge(0.5), edge(0.9), freqs[np.argmax(density, axis=1)], entropy, prominence])
+    return (
+        [share(lo, hi) for lo, hi in BANDS_HZ.values()]
+        + [np.log(share(lo, lo + 2) + _FLOOR) for lo in BIN_EDGES_HZ]
+        + [edge(0.5), edge(0.9), freqs[np.argmax(density, axis=1)], entropy, prominence]
+    )
 
 
 def _wavelet_energies(windows: np.ndarray) -> list[np.ndarray]:
     """Log relative energy of each discrete-wavelet sub-band (a5, d5 ... d1)."""
-    energy = np.stack([np.sum(c ** 2, axis=1)
-                       for c in pywt.wavedec(windows, WAVELET, level=WAVELET_LEVELS, axis=-1)], axis=1)
+    energy = np.stack(
+        [np.sum(c**2, axis=1) for c in pywt.wavedec(windows, WAVELET, level=WAVELET_LEVELS, axis=-1)], axis=1
+    )
     total = energy.sum(axis=1, keepdims=True)
     relative = np.where(total > 0, energy / np.where(total > 0, total, 1.0), 0.0)
     return list(np.log(relative + _FLOOR).T)
@@ -108,7 +131,7 @@ def _permutation_entropy(windows: np.ndarray, dimension: int = 4) -> np.ndarray:
     """NeuroKit2 ``entropy_permutation(delay=1, dimension=4, corrected=True)``."""
     order = np.lib.stride_tricks.sliding_window_view(windows, dimension, axis=1).argsort(kind="quicksort")
     codes = order @ (dimension ** np.arange(dimension))
-    counts = np.stack([np.bincount(row, minlength=dimension ** dimension) for row in codes])
+    counts = np.stack([np.bincount(row, minlength=dimension**dimension) for row in codes])
     p = counts / counts.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         entropy = -np.where(p > 0, p * np.log2(p), 0.0).sum(axis=1)
@@ -166,7 +189,7 @@ def _dfa_alpha(centred: np.ndarray, scales: np.ndarray) -> np.ndarray:
         x = np.arange(box) - (box - 1) / 2
         slope = (segments @ x) / (x @ x)
         residual = segments - segments.mean(axis=2, keepdims=True) - slope[..., None] * x
-        variance = (residual ** 2).mean(axis=2)
+        variance = (residual**2).mean(axis=2)
         kept = variance > 1e-8 * variance.max(axis=1, keepdims=True)
         fluctuation[:, j] = np.sqrt((variance * kept).sum(axis=1) / kept.sum(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -206,17 +229,23 @@ def _shape_features(windows: np.ndarray, rate: float, iqr: np.ndarray) -> list[n
     envelope_mean = envelope.mean(axis=1)
     slope = np.diff(windows, axis=1)
     scales = np.array([int(round(s * rate)) for s in DFA_SCALES_S])
-    dfa = (_dfa_alpha(centred, scales) if centred.shape[1] >= 2 * scales[-1]
-           else np.ones(len(windows)))
-    return [((p99 - p1) / iqr)[:, 0], ((p95 - p5) / iqr)[:, 0], magnitude.max(axis=1) / iqr[:, 0],
-            np.mean(magnitude > 3 * iqr, axis=1), np.mean(magnitude > 2 * iqr, axis=1),
-            np.median(magnitude, axis=1) / iqr[:, 0],
-            np.count_nonzero(np.diff(np.sign(centred), axis=1) != 0, axis=1) / (windows.shape[1] / rate),
-            np.where(envelope_mean > 0, envelope.std(axis=1) / np.where(envelope_mean > 0, envelope_mean, 1.0),
-                     0.0),
-            np.percentile(envelope, 90, axis=1) / np.maximum(np.median(envelope, axis=1), _FLOOR),
-            dfa, _higuchi_fd(centred), _katz_fd(centred),
-            stats.skew(slope, axis=1), stats.kurtosis(slope, axis=1)]
+    dfa = _dfa_alpha(centred, scales) if centred.shape[1] >= 2 * scales[-1] else np.ones(len(windows))
+    return [
+        ((p99 - p1) / iqr)[:, 0],
+        ((p95 - p5) / iqr)[:, 0],
+        magnitude.max(axis=1) / iqr[:, 0],
+        np.mean(magnitude > 3 * iqr, axis=1),
+        np.mean(magnitude > 2 * iqr, axis=1),
+        np.median(magnitude, axis=1) / iqr[:, 0],
+        np.count_nonzero(np.diff(np.sign(centred), axis=1) != 0, axis=1) / (windows.shape[1] / rate),
+        np.where(envelope_mean > 0, envelope.std(axis=1) / np.where(envelope_mean > 0, envelope_mean, 1.0), 0.0),
+        np.percentile(envelope, 90, axis=1) / np.maximum(np.median(envelope, axis=1), _FLOOR),
+        dfa,
+        _higuchi_fd(centred),
+        _katz_fd(centred),
+        stats.skew(slope, axis=1),
+        stats.kurtosis(slope, axis=1),
+    ]
 
 
 def windows_features(windows: np.ndarray, rate: float) -> np.ndarray:
@@ -235,19 +264,30 @@ def windows_features(windows: np.ndarray, rate: float) -> np.ndarray:
     rhythm_peak, *lagged = _autocorrelation_features(windows, rate)
 
     columns = (
-        _spectral_features(windows, rate) + _wavelet_energies(windows)
-        + [rhythm_peak, mobility, complexity, line_length, std_over_iqr,
-           stats.skew(windows, axis=1), stats.kurtosis(windows, axis=1), extrema / seconds,
-           _permutation_entropy(windows), _sample_entropy(windows, 0.2 * windows.std(axis=1)),
-           _petrosian_fd(windows)]
-        + lagged + _shape_features(windows, rate, iqr)
+        _spectral_features(windows, rate)
+        + _wavelet_energies(windows)
+        + [
+            rhythm_peak,
+            mobility,
+            complexity,
+            line_length,
+            std_over_iqr,
+            stats.skew(windows, axis=1),
+            stats.kurtosis(windows, axis=1),
+            extrema / seconds,
+            _permutation_entropy(windows),
+            _sample_entropy(windows, 0.2 * windows.std(axis=1)),
+            _petrosian_fd(windows),
+        ]
+        + lagged
+        + _shape_features(windows, rate, iqr)
     )
     return np.column_stack(columns).astype(np.float64)
 
 
-def recording_features(signal: np.ndarray, sampling_rate: float,
-                       window_seconds: float = preprocess.WINDOW_SECONDS
-                       ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+def recording_features(
+    signal: np.ndarray, sampling_rate: float, window_seconds: float = preprocess.WINDOW_SECONDS
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
     """(features of every window, which windows are usable, window bounds at TARGET_RATE).
 
     Rows of unusable (flat or saturated) windows are NaN: they are never computed.
@@ -258,7 +298,6 @@ def recording_features(signal: np.ndarray, sampling_rate: float,
     X = np.full((len(bounds), len(FEATURE_NAMES)), np.nan)
     rows = np.flatnonzero(usable)
     if len(rows):
-        windows = np.stack([signals.robust_scale(prepared[start:stop])
-                            for start, stop in (bounds[i] for i in rows)])
+        windows = np.stack([signals.robust_scale(prepared[start:stop]) for start, stop in (bounds[i] for i in rows)])
         X[rows] = windows_features(windows, preprocess.TARGET_RATE)
     return X, usable, bounds

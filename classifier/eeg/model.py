@@ -16,6 +16,7 @@ feature names, temperature, threshold, conformal and OOD thresholds, window sett
 ``ood.npz`` (mean, scale and precision of the training features), ``split.json`` (segment ids of
 the training and held-out sides). Loaded once per process and cached.
 """
+
 from __future__ import annotations
 
 import json
@@ -74,12 +75,13 @@ class EEGModel:
     def abstain_reason(self, label: str, probabilities: np.ndarray, X: np.ndarray) -> str | None:
         """Why the finding ``label`` should not be reported, in plain words, or None."""
         if self.ood_score(X) > self.ood_threshold:
-            return ("the recording is unlike the recordings this model was trained on (Bonn "
-                    "University EEG segments), so its classes cannot be relied on")
+            return (
+                "the recording is unlike the recordings this model was trained on (Bonn "
+                "University EEG segments), so its classes cannot be relied on"
+            )
         members = self.prediction_set(probabilities)
         if len(members) > 1:
-            return ("the model cannot tell " + " from ".join(members) + " apart with 90% "
-                    "certainty")
+            return "the model cannot tell " + " from ".join(members) + " apart with 90% certainty"
         if members != (label,):
             return "no class reaches the model's 90% certainty level for this recording"
         return None
@@ -94,8 +96,7 @@ def decide(probabilities: np.ndarray, seizure: int, threshold: float) -> np.ndar
     return np.where(probabilities[:, seizure] >= threshold, seizure, others.argmax(axis=1))
 
 
-def save(directory: Path, booster: lgb.Booster, meta: dict, split: dict,
-         ood: conformal.Mahalanobis) -> None:
+def save(directory: Path, booster: lgb.Booster, meta: dict, split: dict, ood: conformal.Mahalanobis) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     booster.save_model(str(directory / BOOSTER_FILE))
     np.savez_compressed(directory / OOD_FILE, **ood.to_arrays())
@@ -111,16 +112,23 @@ def metadata(directory: Path = MODEL_DIR) -> dict:
 def load(directory: Path = MODEL_DIR) -> EEGModel:
     meta = metadata(directory)
     if tuple(meta["feature_names"]) != features.FEATURE_NAMES:
-        raise RuntimeError(f"{directory} was trained on other features than classifier/eeg/features.py "
-                           "computes; retrain with python -m training.eeg.train")
+        raise RuntimeError(
+            f"{directory} was trained on other features than classifier/eeg/features.py "
+            "computes; retrain with python -m training.eeg.train"
+        )
     with np.load(directory / OOD_FILE) as arrays:
         ood = conformal.Mahalanobis(arrays["mean"], arrays["scale"], arrays["precision"])
-    return EEGModel(booster=lgb.Booster(model_file=str(directory / BOOSTER_FILE)),
-                    classes=tuple(meta["classes"]), feature_names=tuple(meta["feature_names"]),
-                    temperature=float(meta["temperature"]),
-                    seizure_threshold=float(meta["seizure_threshold"]), version=meta["version"],
-                    conformal_threshold=np.asarray(meta["conformal"]["threshold"], dtype=float), ood=ood,
-                    ood_threshold=float(meta["ood"]["threshold"]))
+    return EEGModel(
+        booster=lgb.Booster(model_file=str(directory / BOOSTER_FILE)),
+        classes=tuple(meta["classes"]),
+        feature_names=tuple(meta["feature_names"]),
+        temperature=float(meta["temperature"]),
+        seizure_threshold=float(meta["seizure_threshold"]),
+        version=meta["version"],
+        conformal_threshold=np.asarray(meta["conformal"]["threshold"], dtype=float),
+        ood=ood,
+        ood_threshold=float(meta["ood"]["threshold"]),
+    )
 
 
 COMMITTED = CommittedModel(load, MODEL_DIR)

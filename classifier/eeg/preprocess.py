@@ -5,6 +5,7 @@ trained on: resampled to :data:`TARGET_RATE`, band-limited to the Bonn recording
 and cut into :data:`WINDOW_SECONDS` windows, each scaled by its own median and inter-quartile range
 (so microvolts and raw ADC counts give the same features).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -52,16 +53,13 @@ def stuck_samples(signal: np.ndarray, sampling_rate: float) -> np.ndarray:
     return at_rail | in_long_run
 
 
-def window_bounds(n_samples: int, rate: float, window_seconds: float = WINDOW_SECONDS
-                  ) -> list[tuple[int, int]]:
+def window_bounds(n_samples: int, rate: float, window_seconds: float = WINDOW_SECONDS) -> list[tuple[int, int]]:
     """``(start, stop)`` sample indices of the analysis windows of a prepared signal (the length is
     a parameter only so that cross-validation can compare window lengths)."""
-    return signals.sliding_windows(n_samples, int(round(window_seconds * rate)),
-                                   int(round(STEP_SECONDS * rate)))
+    return signals.sliding_windows(n_samples, int(round(window_seconds * rate)), int(round(STEP_SECONDS * rate)))
 
 
-def usable_windows(signal: np.ndarray, sampling_rate: float,
-                   bounds: list[tuple[int, int]]) -> np.ndarray:
+def usable_windows(signal: np.ndarray, sampling_rate: float, bounds: list[tuple[int, int]]) -> np.ndarray:
     """For each window (bounds at TARGET_RATE), whether it is usable: not mostly stuck or flat."""
     stuck = stuck_samples(signal, sampling_rate)
     scale = sampling_rate / TARGET_RATE

@@ -1,4 +1,5 @@
 """The PhysioNet/CinC Challenge 2017 training set: labels, records and the fixed train/val/test split."""
+
 from __future__ import annotations
 
 import csv
@@ -41,6 +42,5 @@ def split_ids(reference: dict[str, str], seed: int = SPLIT_SEED) -> dict[str, li
     ids = sorted(reference)
     labels = [reference[i] for i in ids]
     train, rest = train_test_split(ids, test_size=0.2, stratify=labels, random_state=seed)
-    val, test = train_test_split(rest, test_size=0.5, stratify=[reference[i] for i in rest],
-                                 random_state=seed)
+    val, test = train_test_split(rest, test_size=0.5, stratify=[reference[i] for i in rest], random_state=seed)
     return {"train": sorted(train), "val": sorted(val), "test": sorted(test)}

@@ -19,6 +19,7 @@ of window Se/Sp). Reference episodes are the AF intervals with gaps under one wi
 predicted episode overlaps it. Burden error: |predicted - annotated share of the recording in
 AF|, in percentage points, per record.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,11 @@ def reference_af(name: str) -> tuple[list[tuple[float, float]], float]:
     header = wfdb.rdheader(path)
     ann = wfdb.rdann(path, "atr")
     duration = header.sig_len / header.fs
-    changes = [(ann.sample[i] / header.fs, ann.aux_note[i].strip("\x00"))
-               for i, symbol in enumerate(ann.symbol) if symbol == "+"]
+    changes = [
+        (ann.sample[i] / header.fs, ann.aux_note[i].strip("\x00"))
+        for i, symbol in enumerate(ann.symbol)
+        if symbol == "+"
+    ]
     ends = [t for t, _ in changes[1:]] + [duration]
     return [(start, end) for (start, label), end in zip(changes, ends) if label in AF_RHYTHMS], duration
 
@@ -81,6 +85,7 @@ def close_gaps(intervals: list[tuple[float, float]], gap_s: float) -> list[tuple
 class RecordWindows:
     """One record's 30 s windows (seconds), their annotated AF share, the rhythm model's
     probabilities, the RR model's AF probability and the trivial rule's feature."""
+
     name: str
     duration: float
     reference: list[tuple[float, float]]
@@ -101,11 +106,15 @@ def record_windows(name: str) -> RecordWindows:
     fs = preprocess.MODEL_RATE
     windows = [(a / fs, b / fs) for a, b in window_bounds(len(prepared.raw))]
     return RecordWindows(
-        name, duration, reference, windows,
+        name,
+        duration,
+        reference,
+        windows,
         np.array([overlap(w, reference) / (w[1] - w[0]) for w in windows]),
         model.predict_proba(matrix, cnn_inputs_per_window(prepared)),
         rr_model.af_probability(feats),
-        np.array([f[rr_model_baseline()["feature"]] for f in feats], dtype=np.float64))
+        np.array([f[rr_model_baseline()["feature"]] for f in feats], dtype=np.float64),
+    )
 
 
 def called_af(r: RecordWindows, method: str, threshold: float) -> np.ndarray:
@@ -132,9 +141,20 @@ def rr_model_baseline() -> dict:
 
 def evaluate(records: list[RecordWindows]) -> dict:
     """Leave one record out: each record is scored with the threshold chosen on the others."""
-    totals = {m: {"af_windows": 0, "af_found": 0, "non_af_windows": 0, "non_af_kept": 0,
-                  "episodes": 0, "episodes_found": 0, "predicted_episodes": 0,
-                  "predicted_true": 0, "burden_error_pp": {}} for m in METHODS}
+    totals = {
+        m: {
+            "af_windows": 0,
+            "af_found": 0,
+            "non_af_windows": 0,
+            "non_af_kept": 0,
+            "episodes": 0,
+            "episodes_found": 0,
+            "predicted_episodes": 0,
+            "predicted_true": 0,
+            "burden_error_pp": {},
+        }
+        for m in METHODS
+    }
     reference_burden, thresholds = {}, {}
     for r in records:
         threshold = choose_threshold([o for o in records if o.name != r.name])
@@ -149,8 +169,7 @@ def evaluate(records: list[RecordWindows]) -> dict:
             t["af_found"] += int((whole & is_af).sum())
             t["non_af_windows"] += int(none.sum())
             t["non_af_kept"] += int((none & ~is_af).sum())
-            items = [{"start_s": a, "end_s": b, "label": AF if f else ""} for (a, b), f in
-                     zip(r.windows, is_af)]
+            items = [{"start_s": a, "end_s": b, "label": AF if f else ""} for (a, b), f in zip(r.windows, is_af)]
             predicted = [(e["start_s"], e["end_s"]) for e in af_episodes(items)]
             t["episodes"] += len(episodes_ref)
             t["episodes_found"] += int(sum(overlap(e, predicted) > 0 for e in episodes_ref))
@@ -164,41 +183,55 @@ def evaluate(records: list[RecordWindows]) -> dict:
         t["episode_se"] = round(t["episodes_found"] / max(t["episodes"], 1), 4)
         t["episode_ppv"] = round(t["predicted_true"] / max(t["predicted_episodes"], 1), 4)
         errors = t["burden_error_pp"]
-        t["burden_error_pp_max_af_records"] = max(
-            (errors[n] for n in errors if reference_burden[n] > 0), default=0.0)
+        t["burden_error_pp_max_af_records"] = max((errors[n] for n in errors if reference_burden[n] > 0), default=0.0)
         t["burden_error_pp_max"] = max(errors.values())
     classes = load_model().classes
     whole_record = {r.name: classes[int(np.argmax(r.proba.mean(axis=0)))] for r in records}
-    return {"records": [r.name for r in records], "reference_burden_pct": reference_burden,
-            "whole_record_label": whole_record,
-            "thresholds_leave_one_record_out": thresholds, "methods": totals}
+    return {
+        "records": [r.name for r in records],
+        "reference_burden_pct": reference_burden,
+        "whole_record_label": whole_record,
+        "thresholds_leave_one_record_out": thresholds,
+        "methods": totals,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write-threshold", action="store_true",
-                        help="also choose the threshold on all DS1 records (rr_af.json)")
+    parser.add_argument(
+        "--write-threshold", action="store_true", help="also choose the threshold on all DS1 records (rr_af.json)"
+    )
     args = parser.parse_args()
     records = []
     for name in DS1:
         records.append(record_windows(name))
         print(name, "annotated AF windows", int((records[-1].share > 0.999).sum()), flush=True)
     result = evaluate(records)
-    print("whole-record label (model, mean over windows) of the records with annotated AF, and "
-          "of those without AF called AF:",
-          {n: label for n, label in result["whole_record_label"].items()
-           if result["reference_burden_pct"][n] > 0 or label == AF})
-    print("thresholds (leave one record out):",
-          sorted(set(result["thresholds_leave_one_record_out"].values())))
-    print(f"{'method':10s} {'win Se':>7s} {'win Sp':>7s} {'ep Se':>6s} {'ep PPV':>6s} "
-          f"{'burden err AF rec (pp)':>22s} {'max any rec':>11s}")
+    print(
+        "whole-record label (model, mean over windows) of the records with annotated AF, and "
+        "of those without AF called AF:",
+        {
+            n: label
+            for n, label in result["whole_record_label"].items()
+            if result["reference_burden_pct"][n] > 0 or label == AF
+        },
+    )
+    print("thresholds (leave one record out):", sorted(set(result["thresholds_leave_one_record_out"].values())))
+    print(
+        f"{'method':10s} {'win Se':>7s} {'win Sp':>7s} {'ep Se':>6s} {'ep PPV':>6s} "
+        f"{'burden err AF rec (pp)':>22s} {'max any rec':>11s}"
+    )
     for method, t in result["methods"].items():
-        print(f"{method:10s} {t['window_se']:7.3f} {t['window_sp']:7.3f} {t['episode_se']:6.2f} "
-              f"{t['episode_ppv']:6.2f} {t['burden_error_pp_max_af_records']:22.2f} "
-              f"{t['burden_error_pp_max']:11.2f}")
-        print(f"{'':10s} AF windows {t['af_found']}/{t['af_windows']}, non-AF kept "
-              f"{t['non_af_kept']}/{t['non_af_windows']}, episodes {t['episodes_found']}/"
-              f"{t['episodes']}, predicted episodes {t['predicted_true']}/{t['predicted_episodes']}")
+        print(
+            f"{method:10s} {t['window_se']:7.3f} {t['window_sp']:7.3f} {t['episode_se']:6.2f} "
+            f"{t['episode_ppv']:6.2f} {t['burden_error_pp_max_af_records']:22.2f} "
+            f"{t['burden_error_pp_max']:11.2f}"
+        )
+        print(
+            f"{'':10s} AF windows {t['af_found']}/{t['af_windows']}, non-AF kept "
+            f"{t['non_af_kept']}/{t['non_af_windows']}, episodes {t['episodes_found']}/"
+            f"{t['episodes']}, predicted episodes {t['predicted_true']}/{t['predicted_episodes']}"
+        )
     OUT_FILE.write_text(json.dumps(result, indent=1) + "\n")
     if args.write_threshold:
         served = json.loads(RR_FILE.read_text())

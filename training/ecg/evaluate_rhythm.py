@@ -8,6 +8,7 @@ test split is evaluated: the served LightGBM model is fitted on train+val, so a 
 would be in-sample (the out-of-fold and validation selection figures are logged by the training
 scripts and stored in meta.json / ensemble.json).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,31 +48,41 @@ def evaluate(folder: Path) -> dict:
     f1 = cinc2017.f1_per_class(truth, predicted)
     ms = 1000 * np.array(seconds)
     return {
-        "split": split, "n_records": len(ids), "model_version": model.version,
+        "split": split,
+        "n_records": len(ids),
+        "model_version": model.version,
         "f1": {SHORT[c]: round(float(v), 4) for c, v in zip(classes, f1)},
         "challenge_score": round(cinc2017.challenge_score(f1), 4),
         "accuracy": round(float(np.mean(truth == predicted)), 4),
-        "confusion_matrix": {"rows_true_cols_predicted": [SHORT[c] for c in classes],
-                             "counts": confusion_matrix(truth, predicted, labels=range(len(classes))).tolist()},
+        "confusion_matrix": {
+            "rows_true_cols_predicted": [SHORT[c] for c in classes],
+            "counts": confusion_matrix(truth, predicted, labels=range(len(classes))).tolist(),
+        },
         "ece": round(expected_calibration_error(np.array(probs), truth), 4),
-        "ms_per_record": {"mean": round(float(ms.mean()), 1), "median": round(float(np.median(ms)), 1),
-                          "p95": round(float(np.percentile(ms, 95)), 1)},
+        "ms_per_record": {
+            "mean": round(float(ms.mean()), 1),
+            "median": round(float(np.median(ms)), 1),
+            "p95": round(float(np.percentile(ms, 95)), 1),
+        },
     }
 
 
 def report(metrics: dict) -> str:
     names = metrics["confusion_matrix"]["rows_true_cols_predicted"]
-    lines = [f"model {metrics['model_version']} on the {metrics['split']} split ({metrics['n_records']} records)",
-             "F1: " + "  ".join(f"{k} {v:.3f}" for k, v in metrics["f1"].items()),
-             f"challenge score (mean F1 of N, A, O): {metrics['challenge_score']:.3f}",
-             f"accuracy: {metrics['accuracy']:.3f}   ECE (15 bins): {metrics['ece']:.4f}",
-             "confusion matrix (rows true, columns predicted):",
-             "      " + "".join(f"{n:>6}" for n in names)]
+    lines = [
+        f"model {metrics['model_version']} on the {metrics['split']} split ({metrics['n_records']} records)",
+        "F1: " + "  ".join(f"{k} {v:.3f}" for k, v in metrics["f1"].items()),
+        f"challenge score (mean F1 of N, A, O): {metrics['challenge_score']:.3f}",
+        f"accuracy: {metrics['accuracy']:.3f}   ECE (15 bins): {metrics['ece']:.4f}",
+        "confusion matrix (rows true, columns predicted):",
+        "      " + "".join(f"{n:>6}" for n in names),
+    ]
     for name, row in zip(names, metrics["confusion_matrix"]["counts"]):
         lines.append(f"{name:>6}" + "".join(f"{v:>6}" for v in row))
     t = metrics["ms_per_record"]
-    lines.append(f"inference per record (1 thread, end to end): mean {t['mean']} ms, "
-                 f"median {t['median']} ms, p95 {t['p95']} ms")
+    lines.append(
+        f"inference per record (1 thread, end to end): mean {t['mean']} ms, median {t['median']} ms, p95 {t['p95']} ms"
+    )
     return "\n".join(lines)
 
 

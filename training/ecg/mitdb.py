@@ -4,6 +4,7 @@ The de Chazal et al. (2004) inter-patient split: DS1 is the training half; the p
 only teach the Q (paced) class and are never evaluated. Annotations are mapped to the five AAMI
 EC57 classes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,12 +15,39 @@ import wfdb
 
 from classifier.paths import data_dir
 
-DS1 = ("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122", "124",
-       "201", "203", "205", "207", "208", "209", "215", "220", "223", "230")
+DS1 = (
+    "101",
+    "106",
+    "108",
+    "109",
+    "112",
+    "114",
+    "115",
+    "116",
+    "118",
+    "119",
+    "122",
+    "124",
+    "201",
+    "203",
+    "205",
+    "207",
+    "208",
+    "209",
+    "215",
+    "220",
+    "223",
+    "230",
+)
 PACED = ("102", "104", "107", "217")
 SAMPLING_RATE = 360.0
-_AAMI = {**dict.fromkeys("NLRej", "N"), **dict.fromkeys("AaJS", "S"), **dict.fromkeys("VE", "V"),
-         "F": "F", **dict.fromkeys("/fQ", "Q")}
+_AAMI = {
+    **dict.fromkeys("NLRej", "N"),
+    **dict.fromkeys("AaJS", "S"),
+    **dict.fromkeys("VE", "V"),
+    "F": "F",
+    **dict.fromkeys("/fQ", "Q"),
+}
 
 
 @dataclass(frozen=True)
@@ -59,8 +87,9 @@ def load_record(name: str, directory: Path | None = None) -> Record:
     starts = samples[symbols == "["]
     stops = samples[symbols == "]"]
     excluded = tuple((int(a), int(b)) for a, b in zip(starts, stops))
-    return Record(name, np.asarray(rec.p_signal[:, lead], dtype=np.float64), float(rec.fs),
-                  samples[is_beat], classes, excluded)
+    return Record(
+        name, np.asarray(rec.p_signal[:, lead], dtype=np.float64), float(rec.fs), samples[is_beat], classes, excluded
+    )
 
 
 def outside_excluded(samples: np.ndarray, excluded: tuple[tuple[int, int], ...]) -> np.ndarray:

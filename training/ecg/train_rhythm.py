@@ -12,6 +12,7 @@ out-of-fold scores too: the CNN script pools them with the CNN on the validation
 classifier/models/ecg_rhythm/{model.txt,meta.json,split.json}; evaluate with
 ``python -m training.ecg.evaluate_rhythm``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,9 +39,18 @@ log = logging.getLogger("train_rhythm")
 FEATURE_VERSION = "f3"
 MODEL_VERSION = "lgbm-2"
 PARAMS = {
-    "objective": "multiclass", "num_class": len(cinc2017.CLASSES), "learning_rate": 0.03,
-    "num_leaves": 31, "min_data_in_leaf": 20, "feature_fraction": 0.7, "bagging_fraction": 0.8,
-    "bagging_freq": 1, "lambda_l2": 1.0, "num_threads": 1, "seed": 7, "verbose": -1,
+    "objective": "multiclass",
+    "num_class": len(cinc2017.CLASSES),
+    "learning_rate": 0.03,
+    "num_leaves": 31,
+    "min_data_in_leaf": 20,
+    "feature_fraction": 0.7,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "num_threads": 1,
+    "seed": 7,
+    "verbose": -1,
 }
 FOLDS, CV_SEED = 5, 2017
 # Candidate boosting rounds. No more than 400: the text model grows ~3.5 kB a tree (4 per round), and
@@ -59,6 +69,7 @@ def pipeline_fingerprint() -> str:
 
 def record_features(folder: Path, ids: list[str]) -> tuple[np.ndarray, list[str]]:
     """Feature matrix (one row per record) through the serving pipeline; cached on disk."""
+
     def compute() -> dict[str, np.ndarray]:
         rows, names, start = [], None, time.perf_counter()
         for n, record_id in enumerate(ids, 1):
@@ -69,8 +80,11 @@ def record_features(folder: Path, ids: list[str]) -> tuple[np.ndarray, list[str]
                 log.info("features: %d/%d records, %.0f s", n, len(ids), time.perf_counter() - start)
         return {"ids": np.array(ids), "x": np.asarray(rows, dtype=np.float64), "names": np.array(names)}
 
-    stored = cached_arrays(f"cinc2017_rhythm_{FEATURE_VERSION}_{pipeline_fingerprint()}.npz", compute,
-                           lambda stored: list(stored["ids"]) == ids)
+    stored = cached_arrays(
+        f"cinc2017_rhythm_{FEATURE_VERSION}_{pipeline_fingerprint()}.npz",
+        compute,
+        lambda stored: list(stored["ids"]) == ids,
+    )
     return stored["x"], [str(name) for name in stored["names"]]
 
 
@@ -97,8 +111,7 @@ def out_of_fold_scores(ids: list[str]) -> np.ndarray:
     return stored["scores"][[row[i] for i in ids]]
 
 
-def cross_validate(x: np.ndarray, y: np.ndarray, names: list[str],
-                   weight_power: float) -> tuple[int, np.ndarray]:
+def cross_validate(x: np.ndarray, y: np.ndarray, names: list[str], weight_power: float) -> tuple[int, np.ndarray]:
     """Boosting rounds with the best out-of-fold challenge score, and the out-of-fold raw scores.
 
     The rounds are chosen on the challenge score, not the log-loss: with class weights the
@@ -106,8 +119,9 @@ def cross_validate(x: np.ndarray, y: np.ndarray, names: list[str],
     """
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=CV_SEED).split(x, y))
     data = lgb.Dataset(x, y, weight=class_weights(y, weight_power), feature_name=names, free_raw_data=False)
-    boosters = lgb.cv(PARAMS, data, num_boost_round=max(ROUNDS), folds=folds,
-                      return_cvbooster=True)["cvbooster"].boosters
+    boosters = lgb.cv(PARAMS, data, num_boost_round=max(ROUNDS), folds=folds, return_cvbooster=True)[
+        "cvbooster"
+    ].boosters
     best = (-1.0, 0, None)
     for rounds in ROUNDS:
         scores = np.zeros((len(y), len(cinc2017.CLASSES)))
@@ -123,8 +137,10 @@ def cross_validate(x: np.ndarray, y: np.ndarray, names: list[str],
 def cv_summary(y: np.ndarray, scores: np.ndarray) -> dict:
     """Out-of-fold F1 per class and challenge score (mean F1 of N, A, O) of the arg-max class."""
     f1 = cinc2017.f1_per_class(y, scores.argmax(axis=1))
-    return {"f1": {c: round(float(v), 4) for c, v in zip("NAO~", f1)},
-            "challenge_score": round(cinc2017.challenge_score(f1), 4)}
+    return {
+        "f1": {c: round(float(v), 4) for c, v in zip("NAO~", f1)},
+        "challenge_score": round(cinc2017.challenge_score(f1), 4),
+    }
 
 
 def train(folder: Path, weight_power: float = 1.0) -> tuple[RhythmModel, dict[str, list[str]]]:
@@ -142,17 +158,36 @@ def train(folder: Path, weight_power: float = 1.0) -> tuple[RhythmModel, dict[st
     fingerprint = pipeline_fingerprint()
     np.savez(oof_cache(fingerprint), ids=np.array(dev_ids), scores=scores)
     temperature = fit_temperature(scores, y[dev])
-    log.info("CV on %d records: %d rounds, challenge score %.4f, F1 %s; temperature %.3f, "
-             "out-of-fold ECE %.4f -> %.4f", len(dev), rounds, cv["challenge_score"], cv["f1"], temperature,
-             expected_calibration_error(calibrated(scores, 1.0), y[dev]),
-             expected_calibration_error(calibrated(scores, temperature), y[dev]))
-    booster = lgb.train(PARAMS, lgb.Dataset(x[dev], y[dev], weight=class_weights(y[dev], weight_power),
-                                            feature_name=names), num_boost_round=rounds)
-    model = RhythmModel(booster=booster, feature_names=names, classes=list(cinc2017.CLASSES),
-                        temperature=temperature, version=f"{MODEL_VERSION}+{FEATURE_VERSION}",
-                        meta={"params": PARAMS, "weight_power": weight_power,
-                              "pipeline_fingerprint": fingerprint, "cv": cv,
-                              "split_seed": cinc2017.SPLIT_SEED, "n_train": len(dev)})
+    log.info(
+        "CV on %d records: %d rounds, challenge score %.4f, F1 %s; temperature %.3f, out-of-fold ECE %.4f -> %.4f",
+        len(dev),
+        rounds,
+        cv["challenge_score"],
+        cv["f1"],
+        temperature,
+        expected_calibration_error(calibrated(scores, 1.0), y[dev]),
+        expected_calibration_error(calibrated(scores, temperature), y[dev]),
+    )
+    booster = lgb.train(
+        PARAMS,
+        lgb.Dataset(x[dev], y[dev], weight=class_weights(y[dev], weight_power), feature_name=names),
+        num_boost_round=rounds,
+    )
+    model = RhythmModel(
+        booster=booster,
+        feature_names=names,
+        classes=list(cinc2017.CLASSES),
+        temperature=temperature,
+        version=f"{MODEL_VERSION}+{FEATURE_VERSION}",
+        meta={
+            "params": PARAMS,
+            "weight_power": weight_power,
+            "pipeline_fingerprint": fingerprint,
+            "cv": cv,
+            "split_seed": cinc2017.SPLIT_SEED,
+            "n_train": len(dev),
+        },
+    )
     return model, split
 
 
@@ -160,8 +195,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=data_dir() / "training2017")
-    parser.add_argument("--weight-power", type=float, default=1.0,
-                        help="class weights (frequency)^-power on the training set")
+    parser.add_argument(
+        "--weight-power", type=float, default=1.0, help="class weights (frequency)^-power on the training set"
+    )
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     args = parser.parse_args(argv)
     model, split = train(args.data, args.weight_power)

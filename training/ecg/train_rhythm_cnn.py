@@ -18,6 +18,7 @@ does not change). ``--pool-only`` keeps the committed CNN and refits only step 3
 LightGBM model needs, as the CNN input does not depend on the features. Evaluate with
 ``python -m training.ecg.evaluate_rhythm``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,12 +57,14 @@ def input_fingerprint() -> str:
     The shared signal functions, the conditioning, the R-peak detector (polarity uses the peaks),
     ``prepare`` and ``cnn_input`` with its constants.
     """
-    return "cnn_" + source_digest(signals, preprocess, qrs, prepare, cnn_input,
-                                  extra=str((CNN_RATE, CROP_S, rhythm_cnn.CLIP)))
+    return "cnn_" + source_digest(
+        signals, preprocess, qrs, prepare, cnn_input, extra=str((CNN_RATE, CROP_S, rhythm_cnn.CLIP))
+    )
 
 
 def record_inputs(folder: Path, ids: list[str]) -> list[np.ndarray]:
     """The CNN input of every record (whole record, one analysis window), cached on disk."""
+
     def compute() -> dict[str, np.ndarray]:
         inputs, start = [], time.perf_counter()
         for n, record_id in enumerate(ids, 1):
@@ -72,8 +75,9 @@ def record_inputs(folder: Path, ids: list[str]) -> list[np.ndarray]:
         offsets = np.cumsum([0] + [len(x) for x in inputs])
         return {"ids": np.array(ids), "values": np.concatenate(inputs), "offsets": offsets}
 
-    stored = cached_arrays(f"cinc2017_cnn_inputs_{input_fingerprint()}.npz", compute,
-                           lambda stored: list(stored["ids"]) == ids)
+    stored = cached_arrays(
+        f"cinc2017_cnn_inputs_{input_fingerprint()}.npz", compute, lambda stored: list(stored["ids"]) == ids
+    )
     return np.split(stored["values"], stored["offsets"][1:-1])
 
 
@@ -81,7 +85,7 @@ def random_crops(inputs: list[np.ndarray], rng: np.random.Generator) -> np.ndarr
     """One random :data:`CROP_S` crop of each input (inputs are already padded to at least a crop)."""
     crop = int(CROP_S * CNN_RATE)
     starts = [rng.integers(0, len(x) - crop + 1) for x in inputs]
-    return np.stack([x[s:s + crop] for x, s in zip(inputs, starts)])
+    return np.stack([x[s : s + crop] for x, s in zip(inputs, starts)])
 
 
 def challenge_score(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -89,8 +93,14 @@ def challenge_score(labels: np.ndarray, scores: np.ndarray) -> float:
     return cinc2017.challenge_score(cinc2017.f1_per_class(labels, scores.argmax(axis=1)))
 
 
-def fit_cnn(train_x: list[np.ndarray], train_y: np.ndarray, val_x: list[np.ndarray], val_y: np.ndarray,
-            epochs: int, minutes: float) -> tuple[RhythmCnn, dict]:
+def fit_cnn(
+    train_x: list[np.ndarray],
+    train_y: np.ndarray,
+    val_x: list[np.ndarray],
+    val_y: np.ndarray,
+    epochs: int,
+    minutes: float,
+) -> tuple[RhythmCnn, dict]:
     """The CNN at its best validation epoch, and the training history."""
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
@@ -108,7 +118,7 @@ def fit_cnn(train_x: list[np.ndarray], train_y: np.ndarray, val_x: list[np.ndarr
         order = rng.permutation(len(train_x))
         total = 0.0
         for b in range(steps):
-            idx = order[b * BATCH:(b + 1) * BATCH]
+            idx = order[b * BATCH : (b + 1) * BATCH]
             x = torch.from_numpy(random_crops([train_x[i] for i in idx], rng))
             loss = loss_fn(net(x), torch.from_numpy(train_y[idx]))
             optimiser.zero_grad()
@@ -119,10 +129,21 @@ def fit_cnn(train_x: list[np.ndarray], train_y: np.ndarray, val_x: list[np.ndarr
         net.eval()
         score = challenge_score(val_y, model.logits(val_x))
         elapsed = (time.perf_counter() - start) / 60
-        history.append({"epoch": epoch, "train_loss": round(total / len(train_x), 4),
-                        "val_challenge_score": round(score, 4), "minutes": round(elapsed, 1)})
-        log.info("epoch %d: train loss %.4f, validation challenge score %.4f, %.1f min",
-                 epoch, total / len(train_x), score, elapsed)
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": round(total / len(train_x), 4),
+                "val_challenge_score": round(score, 4),
+                "minutes": round(elapsed, 1),
+            }
+        )
+        log.info(
+            "epoch %d: train loss %.4f, validation challenge score %.4f, %.1f min",
+            epoch,
+            total / len(train_x),
+            score,
+            elapsed,
+        )
         if score > best[0]:
             best = (score, {k: v.clone() for k, v in net.state_dict().items()}, epoch)
         if elapsed * (epoch + 1) / epoch > minutes:
@@ -140,13 +161,22 @@ def fit_ensemble(lgbm_proba: np.ndarray, cnn_logits: np.ndarray, labels: np.ndar
     weight = float(grid[int(np.argmax(scores))])
     pooled = pooled_scores(lgbm_proba, cnn_logits, weight)
     temperature = fit_temperature(pooled, labels)
-    log.info("validation challenge score by CNN weight: %s",
-             " ".join(f"{w:g}:{s:.4f}" for w, s in zip(grid, scores)))
-    log.info("CNN weight %.2f, temperature %.3f, validation ECE %.4f", weight, temperature,
-             expected_calibration_error(calibrated(pooled, temperature), labels))
-    return {"cnn_weight": weight, "temperature": temperature,
-            "val_challenge_score": {"lightgbm": round(scores[0], 4), "cnn": round(scores[-1], 4),
-                                    "ensemble": round(max(scores), 4)}}
+    log.info("validation challenge score by CNN weight: %s", " ".join(f"{w:g}:{s:.4f}" for w, s in zip(grid, scores)))
+    log.info(
+        "CNN weight %.2f, temperature %.3f, validation ECE %.4f",
+        weight,
+        temperature,
+        expected_calibration_error(calibrated(pooled, temperature), labels),
+    )
+    return {
+        "cnn_weight": weight,
+        "temperature": temperature,
+        "val_challenge_score": {
+            "lightgbm": round(scores[0], 4),
+            "cnn": round(scores[-1], 4),
+            "ensemble": round(max(scores), 4),
+        },
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -154,10 +184,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=data_dir() / "training2017")
     parser.add_argument("--epochs", type=int, default=24)
-    parser.add_argument("--minutes", type=float, default=60.0,
-                        help="time budget: stops before an epoch that would pass it (a shorter run)")
-    parser.add_argument("--pool-only", action="store_true",
-                        help="keep the committed CNN; refit only the pool weight and temperature")
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=60.0,
+        help="time budget: stops before an epoch that would pass it (a shorter run)",
+    )
+    parser.add_argument(
+        "--pool-only", action="store_true", help="keep the committed CNN; refit only the pool weight and temperature"
+    )
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -170,19 +205,31 @@ def main(argv: list[str] | None = None) -> None:
     tr, va = (np.array([row[i] for i in split[part]]) for part in ("train", "val"))
     if args.pool_only:
         cnn = RhythmCnn.load(MODEL_DIR)
-        training = {k: v for k, v in json.loads((MODEL_DIR / ENSEMBLE_FILE).read_text()).items()
-                    if k in ("best_epoch", "history")}
+        training = {
+            k: v
+            for k, v in json.loads((MODEL_DIR / ENSEMBLE_FILE).read_text()).items()
+            if k in ("best_epoch", "history")
+        }
     else:
-        cnn, training = fit_cnn([inputs[i] for i in tr], y[tr], [inputs[i] for i in va], y[va],
-                                args.epochs, args.minutes)
+        cnn, training = fit_cnn(
+            [inputs[i] for i in tr], y[tr], [inputs[i] for i in va], y[va], args.epochs, args.minutes
+        )
     lgbm = RhythmModel.load(MODEL_DIR)
     lgbm_proba = calibrated(out_of_fold_scores(split["val"]), lgbm.temperature)
     ensemble = fit_ensemble(lgbm_proba, cnn.logits([inputs[i] for i in va]), y[va])
     args.out.mkdir(parents=True, exist_ok=True)
     cnn.save(args.out)
-    meta = dict(ensemble, version=f"{lgbm.version}+{CNN_VERSION}", input_fingerprint=input_fingerprint(),
-                seed=SEED, batch=BATCH, weight_power=WEIGHT_POWER, learning_rate=LEARNING_RATE,
-                weight_decay=WEIGHT_DECAY, **training)
+    meta = dict(
+        ensemble,
+        version=f"{lgbm.version}+{CNN_VERSION}",
+        input_fingerprint=input_fingerprint(),
+        seed=SEED,
+        batch=BATCH,
+        weight_power=WEIGHT_POWER,
+        learning_rate=LEARNING_RATE,
+        weight_decay=WEIGHT_DECAY,
+        **training,
+    )
     (args.out / ENSEMBLE_FILE).write_text(json.dumps(meta, indent=1) + "\n")
     log.info("saved %s to %s", meta["version"], args.out)
 

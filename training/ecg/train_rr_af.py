@@ -14,6 +14,7 @@ ectopy CinC's short records rarely do. The trivial baseline of ``evaluate_af`` (
 ``msd_norm``: the median absolute successive RR change over the median RR) gets its threshold here
 too: the one with the best AF F1 on the development records.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,7 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, LogisticR
 
 
 def as_model(names, mean, scale, regression, threshold) -> RrAfModel:
-    return RrAfModel(tuple(names), mean, scale, regression.coef_[0], float(regression.intercept_[0]),
-                     threshold)
+    return RrAfModel(tuple(names), mean, scale, regression.coef_[0], float(regression.intercept_[0]), threshold)
 
 
 def strong_evidence_threshold(probability: np.ndarray, non_af: np.ndarray) -> float:
@@ -88,7 +88,8 @@ def main() -> None:
     for train, test in StratifiedKFold(5, shuffle=True, random_state=SEED).split(x, labels):
         mean, scale, regression = fit(x[train], y[train])
         oof[test] = as_model(names, mean, scale, regression, 1.0).af_probability(
-            [dict(zip(names, row)) for row in x[test]])
+            [dict(zip(names, row)) for row in x[test]]
+        )
     threshold = strong_evidence_threshold(oof, non_af)
     strong = oof >= threshold
     mean, scale, regression = fit(x, y)
@@ -97,10 +98,12 @@ def main() -> None:
     data["cinc_threshold"] = threshold
     data["baseline"] = {"feature": BASELINE_FEATURE, "threshold": baseline}
     data["development"] = {
-        "records": len(ids), "af_records": int(y.sum()),
+        "records": len(ids),
+        "af_records": int(y.sum()),
         "out_of_fold_strong_af_se": round(float(strong[y].mean()), 4),
         "out_of_fold_strong_false_af_normal_other": round(float(strong[non_af].mean()), 4),
-        "out_of_fold_f1_at_0.5": round(float(f1_score(y, oof >= 0.5)), 4)}
+        "out_of_fold_f1_at_0.5": round(float(f1_score(y, oof >= 0.5)), 4),
+    }
     RR_FILE.write_text(json.dumps(data, indent=1) + "\n")
     print(json.dumps({k: data[k] for k in ("cinc_threshold", "baseline", "development")}, indent=1))
 

@@ -1,5 +1,6 @@
 """The Bonn University epilepsy EEG data (Andrzejak et al., Phys. Rev. E 64, 061907, 2001) as the
 model sees it: segments, their classes, the held-out split and the cached window features."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,8 +47,9 @@ def load_segments(root: Path | None = None) -> list[Segment]:
 def split_ids(segments: list[Segment]) -> tuple[list[str], list[str]]:
     """(training ids, held-out ids): HELD_OUT_FRACTION of each set's segments, fixed seed."""
     ids = [s.segment_id for s in segments]
-    train, held_out = train_test_split(ids, test_size=HELD_OUT_FRACTION, random_state=SPLIT_SEED,
-                                       stratify=[s.set_letter for s in segments])
+    train, held_out = train_test_split(
+        ids, test_size=HELD_OUT_FRACTION, random_state=SPLIT_SEED, stratify=[s.set_letter for s in segments]
+    )
     return sorted(train), sorted(held_out)
 
 
@@ -56,12 +58,12 @@ def _cache_key() -> str:
     return source_digest(preprocess, features)
 
 
-def window_table(segments: list[Segment], window_seconds: float = preprocess.WINDOW_SECONDS
-                 ) -> dict[str, np.ndarray]:
+def window_table(segments: list[Segment], window_seconds: float = preprocess.WINDOW_SECONDS) -> dict[str, np.ndarray]:
     """Window features of every segment (usable windows only), cached under data/cache/.
 
     Returns X (windows x features), y (class per window), segment (segment id per window).
     """
+
     def compute() -> dict[str, np.ndarray]:
         rows, labels, owners = [], [], []
         for seg in segments:

@@ -10,6 +10,7 @@ held-out segment (never seen in training) through SHIFT_DRAWS such draws and pri
 seizure segments are reported as seizure or inconclusive, how many findings are inconclusive, and
 how often a conclusive finding keeps its class.
 """
+
 from __future__ import annotations
 
 import sys
@@ -43,9 +44,9 @@ def muscle(x: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
     """A burst (0.5-1.5 s) of band-limited noise above 20 Hz, as from a clenched jaw."""
     n = int(rng.uniform(0.5, 1.5) * rate)
     start = int(rng.integers(0, max(1, len(x) - n)))
-    burst = signals.bandpass(rng.normal(size=len(x)), rate, 20.0, 0.45 * rate)[start:start + n]
+    burst = signals.bandpass(rng.normal(size=len(x)), rate, 20.0, 0.45 * rate)[start : start + n]
     y = x.copy()
-    y[start:start + n] += rng.uniform(0.3, 1.0) * x.std() * burst / burst.std()
+    y[start : start + n] += rng.uniform(0.3, 1.0) * x.std() * burst / burst.std()
     return y
 
 
@@ -54,7 +55,7 @@ def blink(x: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
     n = int(rng.uniform(0.2, 0.4) * rate)
     start = int(rng.integers(0, max(1, len(x) - n)))
     y = x.copy()
-    y[start:start + n] += rng.uniform(2, 5) * x.std() * np.sin(np.linspace(0, np.pi, n))
+    y[start : start + n] += rng.uniform(2, 5) * x.std() * np.sin(np.linspace(0, np.pi, n))
     return y
 
 
@@ -67,12 +68,10 @@ def electrode_pop(x: np.ndarray, rate: float, rng: np.random.Generator) -> np.nd
     return y
 
 
-ARTEFACTS = {"none": None, "mains hum": mains_hum, "muscle": muscle, "blink": blink,
-             "electrode pop": electrode_pop}
+ARTEFACTS = {"none": None, "mains hum": mains_hum, "muscle": muscle, "blink": blink, "electrode pop": electrode_pop}
 
 
-def scalp_like(signal: np.ndarray, rate: float, rng: np.random.Generator
-               ) -> tuple[np.ndarray, float, str]:
+def scalp_like(signal: np.ndarray, rate: float, rng: np.random.Generator) -> tuple[np.ndarray, float, str]:
     """(transformed signal, its rate, what was done) for one random draw of the conditions."""
     new_rate = float(rng.choice(RATES_HZ))
     band = BANDS_HZ[int(rng.integers(len(BANDS_HZ)))]
@@ -80,13 +79,16 @@ def scalp_like(signal: np.ndarray, rate: float, rng: np.random.Generator
     seconds = float(rng.choice(SEGMENT_SECONDS))
     n = int(seconds * new_rate)
     start = int(rng.integers(0, len(x) - n))
-    x = x[start:start + n]
+    x = x[start : start + n]
     name = str(rng.choice(list(ARTEFACTS)))
     if ARTEFACTS[name] is not None:
         x = ARTEFACTS[name](x, new_rate, rng)
     gain = 10 ** rng.uniform(-3, 2)
-    return x * gain + rng.uniform(-100, 100) * gain, new_rate, (
-        f"{new_rate:g} Hz, {band[0]:g}-{band[1]:g} Hz, {seconds:g} s, {name}")
+    return (
+        x * gain + rng.uniform(-100, 100) * gain,
+        new_rate,
+        (f"{new_rate:g} Hz, {band[0]:g}-{band[1]:g} Hz, {seconds:g} s, {name}"),
+    )
 
 
 def main() -> int:
@@ -113,13 +115,19 @@ def main() -> int:
             counts["conclusive"] += not inconclusive
             counts["conclusive kept class"] += (not inconclusive) and kept
             by_artefact[(how.rsplit(", ", 1)[1], inconclusive)] += 1
-    print(f"shift test: {len(segments)} held-out segments x {SHIFT_DRAWS} draws = {counts['n']} "
-          f"recordings ({counts['refused']} refused)")
-    print(f"seizures reported as seizure or inconclusive: "
-          f"{counts['seizure caught'] / counts['seizure n']:.4f} of {counts['seizure n']}")
+    print(
+        f"shift test: {len(segments)} held-out segments x {SHIFT_DRAWS} draws = {counts['n']} "
+        f"recordings ({counts['refused']} refused)"
+    )
+    print(
+        f"seizures reported as seizure or inconclusive: "
+        f"{counts['seizure caught'] / counts['seizure n']:.4f} of {counts['seizure n']}"
+    )
     print(f"inconclusive: {counts['inconclusive'] / counts['n']:.4f}")
-    print(f"conclusive findings that keep their class: "
-          f"{counts['conclusive kept class'] / max(counts['conclusive'], 1):.4f} of {counts['conclusive']}")
+    print(
+        f"conclusive findings that keep their class: "
+        f"{counts['conclusive kept class'] / max(counts['conclusive'], 1):.4f} of {counts['conclusive']}"
+    )
     for name in ARTEFACTS:
         n = by_artefact[(name, True)] + by_artefact[(name, False)]
         print(f"  {name:<14} n={n:<4} inconclusive {by_artefact[(name, True)] / max(n, 1):.3f}")

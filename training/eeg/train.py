@@ -29,6 +29,7 @@ drawn with AUGMENT_SEED, not the shift test's seed. Normal (scalp) and intericta
 windows come only from that fold's training segments; out-of-fold scores, the calibration and the
 OOD distance use the original windows only. Held-out segments are never augmented.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,9 +62,17 @@ OOD_QUANTILE = 0.99  # 1% of the training side's segments lie beyond the OOD thr
 # grouped cross-validation below the weight raises the lowest seizure probability of a seizure
 # segment and the segment accuracy (compare "LightGBM, no weight").
 SEIZURE_WEIGHT = 2.0
-LGBM_PARAMS = dict(n_estimators=300, learning_rate=0.05, num_leaves=15, subsample=0.8,
-                   subsample_freq=1, colsample_bytree=0.8, num_threads=1, verbose=-1,
-                   random_state=SEED)
+LGBM_PARAMS = dict(
+    n_estimators=300,
+    learning_rate=0.05,
+    num_leaves=15,
+    subsample=0.8,
+    subsample_freq=1,
+    colsample_bytree=0.8,
+    num_threads=1,
+    verbose=-1,
+    random_state=SEED,
+)
 # the first feature group, before the waveform-shape features were added
 BASE_FEATURES = features.FEATURE_NAMES.index("autocorrelation_50ms")
 
@@ -103,9 +112,16 @@ def augmented_windows(segments: list[bonn.Segment], ids: list[str]) -> dict[str,
     return {"X": np.vstack(rows), "y": np.asarray(labels), "segment": np.asarray(owners)}
 
 
-def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: bool,
-                seed: int = SEED, owners: np.ndarray | None = None,
-                extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
+def out_of_fold(
+    make,
+    X: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    raw: bool,
+    seed: int = SEED,
+    owners: np.ndarray | None = None,
+    extra: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
     """Out-of-fold class scores (LightGBM raw scores when ``raw``, else the logistic regression's
     decision function; softmax of either gives the probabilities) from grouped, stratified folds
     drawn with ``seed``. ``extra`` windows (augmented, with the id of their source segment) join
@@ -120,13 +136,11 @@ def out_of_fold(make, X: np.ndarray, y: np.ndarray, groups: np.ndarray, raw: boo
             X_fit = np.vstack([X_fit, extra["X"][joins]])
             y_fit = np.r_[y_fit, extra["y"][joins]]
         fitted = make().fit(X_fit, y_fit)
-        out[pred_idx] = (fitted.predict(X[pred_idx], raw_score=True) if raw
-                         else fitted.decision_function(X[pred_idx]))
+        out[pred_idx] = fitted.predict(X[pred_idx], raw_score=True) if raw else fitted.decision_function(X[pred_idx])
     return out
 
 
-def segment_probabilities(scores: np.ndarray, groups: np.ndarray, temperature: float = 1.0
-                          ) -> np.ndarray:
+def segment_probabilities(scores: np.ndarray, groups: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """Per segment (in sorted id order): softmax of the mean window score, as the service pools."""
     return softmax(segment_means(scores, groups)[1] / temperature)
 
@@ -178,59 +192,73 @@ def main(argv: list[str] | None = None) -> int:
     on_train = np.isin(table["segment"], train_ids)
     X, y, groups = table["X"][on_train], table["y"][on_train], table["segment"][on_train]
     augmented = augmented_windows(segments, train_ids)
-    print(f"training side: {len(train_ids)} segments, {len(y)} windows of "
-          f"{preprocess.WINDOW_SECONDS:g} s, {len(augmented['y'])} augmented windows of "
-          f"{AUGMENT_DRAWS} scalp-like draws a segment; held out: {len(held_out_ids)} segments")
+    print(
+        f"training side: {len(train_ids)} segments, {len(y)} windows of "
+        f"{preprocess.WINDOW_SECONDS:g} s, {len(augmented['y'])} augmented windows of "
+        f"{AUGMENT_DRAWS} scalp-like draws a segment; held out: {len(held_out_ids)} segments"
+    )
 
-    print(f"\ngrouped {N_FOLDS}-fold cross-validation on the training side (argmax decisions;\n"
-          "a segment is the softmax of its windows' mean score):")
-    print(f"{'model':<22}{'window acc':>11}{'window logloss':>15}{'segment acc':>12}"
-          f"{'seizure sens':>13}{'min P(seizure) of S':>21}")
+    print(
+        f"\ngrouped {N_FOLDS}-fold cross-validation on the training side (argmax decisions;\n"
+        "a segment is the softmax of its windows' mean score):"
+    )
+    print(
+        f"{'model':<22}{'window acc':>11}{'window logloss':>15}{'segment acc':>12}"
+        f"{'seizure sens':>13}{'min P(seizure) of S':>21}"
+    )
     seg_labels = segment_means(y[:, None].astype(float), groups)[1][:, 0].astype(int)
     every, base = slice(None), slice(0, BASE_FEATURES)
-    candidates = [("logistic regression", logistic_regression, False, every),
-                  ("LightGBM, no weight", lambda: lightgbm(1.0), True, every),
-                  ("LightGBM, no shape", lightgbm, True, base),
-                  ("LightGBM (chosen)", lightgbm, True, every)]
+    candidates = [
+        ("logistic regression", logistic_regression, False, every),
+        ("LightGBM, no weight", lambda: lightgbm(1.0), True, every),
+        ("LightGBM, no shape", lightgbm, True, base),
+        ("LightGBM (chosen)", lightgbm, True, every),
+    ]
     for name, make, raw, columns in candidates:
-        extra = ({"X": augmented["X"][:, columns], "y": augmented["y"],
-                  "segment": augmented["segment"]} if raw else None)
+        extra = {"X": augmented["X"][:, columns], "y": augmented["y"], "segment": augmented["segment"]} if raw else None
         scores = out_of_fold(make, X[:, columns], y, groups, raw, extra=extra)
         probs = softmax(scores)
         seg_p = segment_probabilities(scores, groups)
         seg_pred = seg_p.argmax(axis=1)
-        print(f"{name:<22}{np.mean(probs.argmax(1) == y):>11.4f}{log_loss(y, probs):>15.4f}"
-              f"{np.mean(seg_pred == seg_labels):>12.4f}"
-              f"{np.mean(seg_pred[seg_labels == model.SEIZURE] == model.SEIZURE):>13.4f}"
-              f"{seg_p[seg_labels == model.SEIZURE, model.SEIZURE].min():>21.3f}")
+        print(
+            f"{name:<22}{np.mean(probs.argmax(1) == y):>11.4f}{log_loss(y, probs):>15.4f}"
+            f"{np.mean(seg_pred == seg_labels):>12.4f}"
+            f"{np.mean(seg_pred[seg_labels == model.SEIZURE] == model.SEIZURE):>13.4f}"
+            f"{seg_p[seg_labels == model.SEIZURE, model.SEIZURE].min():>21.3f}"
+        )
     chosen_raw = scores  # the last candidate is the chosen one
 
     temperature, threshold = calibration(chosen_raw, y, groups)
     seg_p = segment_probabilities(chosen_raw, groups, temperature)
     decided = model.decide(seg_p, model.SEIZURE, threshold)
-    print(f"\nLightGBM chosen; temperature {temperature:.3f}, seizure threshold {threshold:.2f}: "
-          f"out-of-fold segment accuracy {np.mean(decided == seg_labels):.4f}, seizure sensitivity "
-          f"{np.mean(decided[seg_labels == model.SEIZURE] == model.SEIZURE):.4f}")
+    print(
+        f"\nLightGBM chosen; temperature {temperature:.3f}, seizure threshold {threshold:.2f}: "
+        f"out-of-fold segment accuracy {np.mean(decided == seg_labels):.4f}, seizure sensitivity "
+        f"{np.mean(decided[seg_labels == model.SEIZURE] == model.SEIZURE):.4f}"
+    )
 
     near_copies = bonn.correlated_groups(segments)
     by_near_copies = np.array([near_copies[g] for g in groups])
     conformal_p = segment_probabilities(
-        out_of_fold(lightgbm, X, y, by_near_copies, True, owners=groups, extra=augmented),
-        groups, temperature)
+        out_of_fold(lightgbm, X, y, by_near_copies, True, owners=groups, extra=augmented), groups, temperature
+    )
     conformal_q = conformal.class_conditional_thresholds(conformal_p, seg_labels, CONFORMAL_ALPHA)
     ood_threshold = float(np.quantile(ood_out_of_fold(X, y, groups), OOD_QUANTILE))
     sets = conformal.prediction_sets(conformal_p, conformal_q)
-    print(f"conformal thresholds {np.round(conformal_q, 4).tolist()} ({1 - CONFORMAL_ALPHA:.0%} sets; out of fold "
-          f"grouped by near-copies: "
-          f"coverage {np.mean(sets[np.arange(len(seg_labels)), seg_labels]):.4f}, "
-          f"set sizes {np.bincount(sets.sum(axis=1), minlength=4).tolist()}); "
-          f"OOD threshold {ood_threshold:.3f}")
+    print(
+        f"conformal thresholds {np.round(conformal_q, 4).tolist()} ({1 - CONFORMAL_ALPHA:.0%} sets; out of fold "
+        f"grouped by near-copies: "
+        f"coverage {np.mean(sets[np.arange(len(seg_labels)), seg_labels]):.4f}, "
+        f"set sizes {np.bincount(sets.sum(axis=1), minlength=4).tolist()}); "
+        f"OOD threshold {ood_threshold:.3f}"
+    )
 
     final = lightgbm().fit(np.vstack([X, augmented["X"]]), np.r_[y, augmented["y"]])
     text = final.booster_.model_to_string()
     meta = {
         # the booster and the calibration that turns its scores into the finding
-        "version": "eeg-bonn-lightgbm-" + hashlib.sha256(
+        "version": "eeg-bonn-lightgbm-"
+        + hashlib.sha256(
             f"{text}{temperature:.4f}{threshold}{conformal_q.round(6)}{ood_threshold:.4f}".encode()
         ).hexdigest()[:8],
         "trained": date.today().isoformat(),
@@ -244,17 +272,19 @@ def main(argv: list[str] | None = None) -> int:
         "step_seconds": preprocess.STEP_SECONDS,
         "training_windows": int(len(y)),
         "augmented_windows": int(len(augmented["y"])),
-        "augmentation": {"draws": AUGMENT_DRAWS, "seed": AUGMENT_SEED,
-                         "transform": "training.eeg.shift.scalp_like"},
+        "augmentation": {"draws": AUGMENT_DRAWS, "seed": AUGMENT_SEED, "transform": "training.eeg.shift.scalp_like"},
         "lightgbm_params": LGBM_PARAMS,
         "seizure_class_weight": SEIZURE_WEIGHT,
-        "conformal": {"alpha": CONFORMAL_ALPHA, "threshold": conformal_q.round(6).tolist(),
-                      "per_class": True},
+        "conformal": {"alpha": CONFORMAL_ALPHA, "threshold": conformal_q.round(6).tolist(), "per_class": True},
         "ood": {"quantile": OOD_QUANTILE, "threshold": round(ood_threshold, 4)},
         "train_command": "OMP_NUM_THREADS=1 python -m training.eeg.train",
     }
-    split = {"seed": bonn.SPLIT_SEED, "held_out_fraction": bonn.HELD_OUT_FRACTION,
-             "held_out": held_out_ids, "train": train_ids}
+    split = {
+        "seed": bonn.SPLIT_SEED,
+        "held_out_fraction": bonn.HELD_OUT_FRACTION,
+        "held_out": held_out_ids,
+        "train": train_ids,
+    }
     model.save(model.MODEL_DIR, final.booster_, meta, split, conformal.Mahalanobis.fit(X))
     print(f"saved {meta['version']} to {model.MODEL_DIR}")
     return 0
