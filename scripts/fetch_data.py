@@ -21,33 +21,9 @@ import zipfile
 from pathlib import Path
 
 from classifier.paths import data_dir, shared_data_dir  # noqa: E402
+from training.ecg.mitdb import DS1, PACED  # the records the beat model is trained and checked on
 
 PHYSIONET = "https://physionet.org/files"
-MITDB_DS1 = [
-    "101",
-    "106",
-    "108",
-    "109",
-    "112",
-    "114",
-    "115",
-    "116",
-    "118",
-    "119",
-    "122",
-    "124",
-    "201",
-    "203",
-    "205",
-    "207",
-    "208",
-    "209",
-    "215",
-    "220",
-    "223",
-    "230",
-]
-MITDB_PACED = ["102", "104", "107", "217"]
 BONN_URL = "https://www.upf.edu/documents/229517819/234490509/{name}.zip"
 BONN_SETS = {"Z": "A_Z", "O": "B_O", "N": "C_N", "F": "D_F", "S": "E_S"}
 
@@ -84,7 +60,7 @@ def _from_internet(name: str, target: Path) -> None:
     elif name == "mitdb":
         import wfdb
 
-        wfdb.dl_database("mitdb", str(target / "mitdb-ds1"), records=MITDB_DS1 + MITDB_PACED)
+        wfdb.dl_database("mitdb", str(target / "mitdb-ds1"), records=[*DS1, *PACED])
     elif name == "bonn":
         for letter, folder in BONN_SETS.items():
             archive = target / f"{letter}.zip"
