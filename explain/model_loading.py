@@ -44,7 +44,11 @@ def load_model_and_tokenizer(name_or_path: str, local_files_only: bool = True, i
 
     from gpt2_tokenizer import load_tokenizer
 
-    model = AutoModelForCausalLM.from_pretrained(name_or_path, local_files_only=local_files_only)
+    # adapter_kwargs too: with peft installed, transformers looks for an adapter config on the hub
+    # without passing local_files_only on, and retries for seconds on a machine without internet.
+    model = AutoModelForCausalLM.from_pretrained(
+        name_or_path, local_files_only=local_files_only, adapter_kwargs={"local_files_only": local_files_only}
+    )
     tokenizer = load_tokenizer(name_or_path)
     model = prepare_for_serving(model, int8=int8)
     warm_up(model, tokenizer)
