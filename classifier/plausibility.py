@@ -144,7 +144,7 @@ def judge(m: Measures, signal_type: str) -> SignalCheck:
         return SignalCheck(
             False,
             "pure tone",
-            f"the signal is a single steady tone at {m.peak_hz:.1f} Hz, not a {signal_type} recording",
+            f"the signal is a single steady tone at {m.peak_hz:.1f} Hz, not an {signal_type} recording",
         )
     if m.flatness >= NOISE_FLATNESS:
         return SignalCheck(
