@@ -5,7 +5,7 @@ keeps the QRS and suppresses P/T waves and baseline, the squared slope integrate
 one hump per QRS, and adaptive signal/noise levels with a search-back for missed beats decide which
 humps are beats. It is written out here rather than taken from NeuroKit2 because NeuroKit2's
 detectors miss long runs of wide (bundle-branch, ventricular) beats on MIT-BIH records 203 and 207
-and mislocate beats on 108 (`python -m training.ecg.evaluate_beats --qrs-only` measures it).
+and mislocate beats on 108 (`python -m classifier.ecg.evaluate_beats --qrs-only` measures it).
 """
 from __future__ import annotations
 
