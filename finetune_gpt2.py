@@ -1076,6 +1076,10 @@ def run(model_args: ModelArguments, data_args: DataArguments, train_args: TrainA
         (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
         write_model_card(output_dir, metrics, hyperparameters)
         log.info("saved the model, tokenizer, README.md and metrics.json to %s", output_dir)
+    # Under torchrun the other ranks wait here for rank 0's samples and card, then every rank closes the
+    # process group: a rank that exits with gloo's threads still running aborts (SIGABRT) and fails the run.
+    trainer.accelerator.wait_for_everyone()
+    trainer.accelerator.state.destroy_process_group()
     return metrics
 
 
