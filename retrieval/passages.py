@@ -49,7 +49,8 @@ def _chunks(text: str, size: int = PASSAGE_WORDS) -> Iterator[str]:
             yield chunk
 
 
-def _jsonl(path: Path) -> Iterator[dict]:
+def read_jsonl_xz(path: Path) -> Iterator[dict]:
+    """The rows of an xz-compressed JSON-lines archive (the corpus sources' format), blank lines skipped."""
     with lzma.open(path, "rt", encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
@@ -64,7 +65,7 @@ def answer_key(answer: str) -> str:
 def medquad_documents(path: Path) -> dict[str, list[dict]]:
     """MedQuAD's rows grouped by focus and answer text (:func:`answer_key`), keyed by document id."""
     groups: dict[tuple[str, str], list[dict]] = {}
-    for row in _jsonl(path):
+    for row in read_jsonl_xz(path):
         groups.setdefault((row["focus"].lower(), answer_key(row["answer"])), []).append(row)
     return {f"medquad:{rows[0]['subset']}/{rows[0]['qid']}": rows for rows in groups.values()}
 
@@ -85,7 +86,7 @@ def medquad(path: Path) -> Iterator[Passage]:
 
 
 def openstax(path: Path) -> Iterator[Passage]:
-    for row in _jsonl(path):
+    for row in read_jsonl_xz(path):
         for chunk in _chunks(row["text"]):
             yield Passage(
                 f"openstax:{row['module_id']}",
@@ -98,7 +99,7 @@ def openstax(path: Path) -> Iterator[Passage]:
 
 
 def scp_statements(path: Path) -> Iterator[Passage]:
-    for row in _jsonl(path):
+    for row in read_jsonl_xz(path):
         category = row.get("Statement Category") or "SCP-ECG statement"
         text = f"{row['code']}: {row['description']}. {row.get('SCP-ECG Statement Description') or ''} ({category})."
         yield Passage(
@@ -112,7 +113,7 @@ def scp_statements(path: Path) -> Iterator[Passage]:
 
 
 def wfdb_labels(path: Path) -> Iterator[Passage]:
-    for row in _jsonl(path):
+    for row in read_jsonl_xz(path):
         if not row["symbol"].strip():
             continue
         yield Passage(

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import lzma
 import re
 import sys
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from classifier.paths import PROJECT_ROOT, data_dir  # noqa: E402
+from retrieval.passages import read_jsonl_xz  # noqa: E402
 
 BUNDLED = PROJECT_ROOT / "medical_corpus"
 SOURCES = {
@@ -47,13 +47,6 @@ SOURCES = {
     "Changes: text extracted from the CNXML modules, whitespace normalised",
     "project": "the project's own sample corpus (medical_corpus/), written for it",
 }
-
-
-def read_jsonl_xz(path: Path) -> Iterator[dict]:
-    with lzma.open(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
 
 
 def as_document(text: str) -> str:

@@ -154,24 +154,49 @@ def model_info() -> dict:
     }
 
 
-def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
-    """Rhythm finding for one single-lead ECG at any rate from 100 to 1000 Hz, in any amplitude unit.
+@dataclass(frozen=True)
+class RhythmWindows:
+    """One recording through the rhythm model, before its finding is made: the input, its prepared
+    form, each analysis window's bounds (seconds), probabilities and features."""
+
+    signal: np.ndarray
+    sampling_rate: float
+    prepared: Prepared
+    bounds_s: list[tuple[float, float]]
+    probabilities: np.ndarray
+    features: list[dict[str, float]]
+
+
+def analyse_windows(signal: np.ndarray, sampling_rate: float) -> RhythmWindows:
+    """Validate, prepare and run the rhythm model on each analysis window.
 
     Raises SignalError for a recording without any usable content (non-finite values, a flat line).
-    A recording in which no consistent heartbeat can be found is reported as a poor-quality
-    "Noisy Recording", whatever the model's probabilities, which are still returned as measured.
     """
     x = as_float_array(signal)
     if not np.all(np.isfinite(x)):
         raise SignalError("ECG signal contains non-finite values (NaN or infinity)")
     if np.ptp(x) == 0:
         raise SignalError("ECG signal is a flat line: there is nothing to classify")
-    model = load_model()
     prepared = prepare(x, sampling_rate)
     per_window, feats = window_probabilities(prepared)
+    fs = preprocess.MODEL_RATE
+    bounds = [(start / fs, stop / fs) for start, stop in window_bounds(len(prepared.raw))]
+    return RhythmWindows(x, float(sampling_rate), prepared, bounds, per_window, feats)
+
+
+def rhythm_finding(analysed: RhythmWindows, per_window: np.ndarray | None = None) -> Finding:
+    """The rhythm finding of an analysed recording, from ``per_window`` probabilities (default: the
+    model's own; ``af_evidence.combine`` passes them with RR evidence joined in).
+
+    A recording in which no consistent heartbeat can be found is reported as a poor-quality
+    "Noisy Recording", whatever the probabilities, which are still returned as measured.
+    """
+    model = load_model()
+    per_window = analysed.probabilities if per_window is None else per_window
+    x, sampling_rate, prepared = analysed.signal, analysed.sampling_rate, analysed.prepared
     probs = per_window.mean(axis=0)
     fs = preprocess.MODEL_RATE
-    correlations = [f["tmpl_corr_median"] for f in feats if np.isfinite(f["tmpl_corr_median"])]
+    correlations = [f["tmpl_corr_median"] for f in analysed.features if np.isfinite(f["tmpl_corr_median"])]
     template_corr = float(np.median(correlations)) if correlations else float("nan")
     unreadable = is_unreadable(len(prepared.r_peaks), len(x) / sampling_rate, template_corr)
     label = NOISY if unreadable else model.classes[int(np.argmax(probs))]
@@ -189,7 +214,16 @@ def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
         quality=QUALITY_POOR if label == NOISY else QUALITY_OK,
         heart_rate_bpm=None if unreadable else heart_rate_bpm(prepared.r_peaks, fs),
         r_peaks=tuple(int(i) for i in preprocess.to_input_frame(prepared.r_peaks, fs, sampling_rate, len(x))),
-        windows=None if len(feats) == 1 else window_summary(per_window, model.classes, len(prepared.raw)),
+        windows=None if len(per_window) == 1 else window_summary(per_window, model.classes, len(prepared.raw)),
         model_version=model.version,
         notes=tuple(notes),
     )
+
+
+def classify_rhythm(signal: np.ndarray, sampling_rate: float) -> Finding:
+    """Rhythm finding for one single-lead ECG at any rate from 100 to 1000 Hz, in any amplitude unit,
+    from the rhythm model alone (``classifier.ecg.analyze_ecg`` adds the beats and the RR evidence).
+
+    Raises SignalError for a recording without any usable content (non-finite values, a flat line).
+    """
+    return rhythm_finding(analyse_windows(signal, sampling_rate))

@@ -4,10 +4,10 @@
 
 Each DS1 record (MLII, 30 min) goes through the rhythm pipeline as ``classify_rhythm`` runs it:
 consecutive 30 s windows. Three ways of labelling a window AF are scored in the same run: the
-rhythm model alone (its likeliest class), the trivial RR rule (``msd_norm`` at or above the
-threshold ``train_rr_af`` chose on the CinC development records) and the served combination
-(``rhythm_rr.combine``: the model with strong RR evidence joined in, the RR model fitted on CinC;
-evaluated here, not served, see ``rhythm_rr``).
+rhythm model alone (its likeliest class), the trivial RR rule (``msd_norm`` of all RR intervals
+at or above the threshold ``train_rr_af`` chose on the CinC development records) and the served
+combination (``af_evidence.combine``: the model with strong RR evidence on the normal-to-normal
+intervals joined in, the RR model fitted on CinC), each window as ``analyze_ecg`` computes it.
 The combination's one choice, the threshold of strong RR evidence, is made leaving one record
 out: each record is scored with the threshold ``choose_threshold`` picks on the other 21.
 ``--write-threshold`` then picks one on all 22 by the same rule (``rr_af.json``).
@@ -29,21 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 import wfdb
 
-from classifier.ecg import preprocess
-from classifier.ecg.rhythm import (
-    AF,
-    WINDOW_S,
-    af_burden,
-    af_episodes,
-    cnn_inputs_per_window,
-    features_per_window,
-    load_model,
-    prepare,
-    window_bounds,
-)
+from classifier.ecg import rhythm_and_beats
+from classifier.ecg.af_evidence import RR_FILE, combine
+from classifier.ecg.rhythm import AF, WINDOW_S, af_burden, af_episodes, load_model
 from classifier.paths import MODELS_DIR
 from training.ecg.mitdb import DS1, load_record, record_dir
-from training.ecg.rhythm_rr import RR_FILE, RrAfModel, combine
 
 AF_RHYTHMS = ("(AFIB", "(AFL")
 METHODS = ("model", "rr_rule", "combined")
@@ -99,21 +89,17 @@ class RecordWindows:
 def record_windows(name: str) -> RecordWindows:
     reference, duration = reference_af(name)
     record = load_record(name)
-    prepared = prepare(record.signal, record.sampling_rate)
-    model, rr_model = load_model(), RrAfModel.load()
-    feats = features_per_window(prepared)
-    matrix = np.array([[f[n] for n in model.feature_names] for f in feats], dtype=np.float64)
-    fs = preprocess.MODEL_RATE
-    windows = [(a / fs, b / fs) for a, b in window_bounds(len(prepared.raw))]
+    analysed, _, _, rr_af = rhythm_and_beats(record.signal, record.sampling_rate)
+    windows = analysed.bounds_s
     return RecordWindows(
         name,
         duration,
         reference,
         windows,
         np.array([overlap(w, reference) / (w[1] - w[0]) for w in windows]),
-        model.predict_proba(matrix, cnn_inputs_per_window(prepared)),
-        rr_model.af_probability(feats),
-        np.array([f[rr_model_baseline()["feature"]] for f in feats], dtype=np.float64),
+        analysed.probabilities,
+        rr_af,
+        np.array([f[rr_model_baseline()["feature"]] for f in analysed.features], dtype=np.float64),
     )
 
 
@@ -186,7 +172,10 @@ def evaluate(records: list[RecordWindows]) -> dict:
         t["burden_error_pp_max_af_records"] = max((errors[n] for n in errors if reference_burden[n] > 0), default=0.0)
         t["burden_error_pp_max"] = max(errors.values())
     classes = load_model().classes
-    whole_record = {r.name: classes[int(np.argmax(r.proba.mean(axis=0)))] for r in records}
+    whole_record = {
+        r.name: classes[int(np.argmax(combine(r.proba, r.rr_af, classes, thresholds[r.name]).mean(axis=0)))]
+        for r in records
+    }
     return {
         "records": [r.name for r in records],
         "reference_burden_pct": reference_burden,
@@ -208,7 +197,7 @@ def main() -> None:
         print(name, "annotated AF windows", int((records[-1].share > 0.999).sum()), flush=True)
     result = evaluate(records)
     print(
-        "whole-record label (model, mean over windows) of the records with annotated AF, and "
+        "whole-record label (served combination, mean over windows) of the records with annotated AF, and "
         "of those without AF called AF:",
         {
             n: label

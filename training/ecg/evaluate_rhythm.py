@@ -2,8 +2,10 @@
 
     OMP_NUM_THREADS=1 python -m training.ecg.evaluate_rhythm            # test split, writes metrics.json
 
-Each record goes through ``classify_rhythm`` exactly as the service calls it, so the figures
-include the quality gate and the per-record time is the end-to-end time on one thread. Only the
+Each record goes through ``analyze_ecg`` exactly as the service calls it (the rhythm model with the
+RR evidence of ``af_evidence`` joined in, the beats, the quality gate), so the per-record time is
+the end-to-end time on one thread. The rhythm model alone (``classify_rhythm``) is scored in the
+same run (``model_alone``), so what the RR evidence adds or costs is visible. Only the
 test split is evaluated: the served LightGBM model is fitted on train+val, so a validation figure
 would be in-sample (the out-of-fold and validation selection figures are logged by the training
 scripts and stored in meta.json / ensemble.json).
@@ -20,6 +22,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from classifier.calibration import expected_calibration_error
+from classifier.ecg import analyze_ecg
 from classifier.ecg.rhythm import classify_rhythm, load_model
 from classifier.ecg.rhythm_model import MODEL_DIR
 from classifier.paths import data_dir
@@ -35,17 +38,18 @@ def evaluate(folder: Path) -> dict:
     classes = model.classes
     reference = cinc2017.read_reference(folder)
     ids = json.loads((MODEL_DIR / "split.json").read_text())[split]
-    truth, predicted, probs, seconds = [], [], [], []
+    truth, predicted, alone, probs, seconds = [], [], [], [], []
     for record_id in ids:
         signal = cinc2017.read_signal(folder, record_id)
         start = time.perf_counter()
-        finding = classify_rhythm(signal, cinc2017.FS)
+        finding = analyze_ecg(signal, cinc2017.FS)
         seconds.append(time.perf_counter() - start)
         truth.append(classes.index(reference[record_id]))
         predicted.append(classes.index(finding.label))
+        alone.append(classes.index(classify_rhythm(signal, cinc2017.FS).label))
         probs.append([finding.probabilities[c] for c in classes])
-    truth, predicted = np.array(truth), np.array(predicted)
-    f1 = cinc2017.f1_per_class(truth, predicted)
+    truth, predicted, alone = np.array(truth), np.array(predicted), np.array(alone)
+    f1, f1_alone = cinc2017.f1_per_class(truth, predicted), cinc2017.f1_per_class(truth, alone)
     ms = 1000 * np.array(seconds)
     return {
         "split": split,
@@ -59,6 +63,11 @@ def evaluate(folder: Path) -> dict:
             "counts": confusion_matrix(truth, predicted, labels=range(len(classes))).tolist(),
         },
         "ece": round(expected_calibration_error(np.array(probs), truth), 4),
+        "model_alone": {
+            "f1": {SHORT[c]: round(float(v), 4) for c, v in zip(classes, f1_alone)},
+            "challenge_score": round(cinc2017.challenge_score(f1_alone), 4),
+            "records_changed_by_rr_evidence": int(np.sum(alone != predicted)),
+        },
         "ms_per_record": {
             "mean": round(float(ms.mean()), 1),
             "median": round(float(np.median(ms)), 1),
@@ -79,6 +88,12 @@ def report(metrics: dict) -> str:
     ]
     for name, row in zip(names, metrics["confusion_matrix"]["counts"]):
         lines.append(f"{name:>6}" + "".join(f"{v:>6}" for v in row))
+    alone = metrics["model_alone"]
+    lines.append(
+        f"rhythm model alone: challenge score {alone['challenge_score']:.3f}, F1 "
+        + "  ".join(f"{k} {v:.3f}" for k, v in alone["f1"].items())
+        + f"; records whose label the RR evidence changed: {alone['records_changed_by_rr_evidence']}"
+    )
     t = metrics["ms_per_record"]
     lines.append(
         f"inference per record (1 thread, end to end): mean {t['mean']} ms, median {t['median']} ms, p95 {t['p95']} ms"

@@ -1,4 +1,4 @@
-"""Fit the RR evidence of atrial fibrillation (``rhythm_rr.RrAfModel``) on the CinC development records.
+"""Fit the RR evidence of atrial fibrillation (``af_evidence.RrAfModel``) on the CinC development records.
 
     python -m training.ecg.train_rr_af      # writes classifier/models/ecg_rhythm/rr_af.json
 
@@ -26,11 +26,11 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from classifier.ecg import preprocess
+from classifier.ecg.af_evidence import RR_FILE, RrAfModel
 from classifier.ecg.features import rr_features
-from classifier.ecg.rhythm import prepare
+from classifier.ecg.rhythm import AF, prepare
 from classifier.paths import data_dir
 from training.ecg import cinc2017
-from training.ecg.rhythm_rr import AF, RR_FILE, RrAfModel
 
 RATE_FEATURES = ("hr_mean", "hr_local_max", "hr_local_min")
 MAX_FALSE_AF = 0.01
