@@ -18,7 +18,7 @@ from classifier.ecg.beats import inside_spans
 from classifier.ecg.rhythm import af_spans_s, classify_rhythm
 from classifier.ecg.rhythm import load_model as load_rhythm_model
 from training.cache import cached_arrays, source_digest
-from training.ecg.mitdb import load_record, outside_excluded
+from training.ecg.mitdb import Record, load_record, outside_excluded
 
 MATCH_WINDOW_S = 0.15
 
@@ -51,6 +51,22 @@ def match_beats(reference: np.ndarray, detected: np.ndarray, tolerance: int) -> 
     mutual = det_to_ref[ref_to_det] == np.arange(len(reference))
     close = np.abs(detected[ref_to_det] - reference) <= tolerance
     return np.where(mutual & close, ref_to_det, -1)
+
+
+def match_to_reference(
+    record: Record, detected: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Score any detector's R peaks (samples) on ``record`` as EC57 does: detections and reference
+    beats inside excluded (ventricular flutter) ranges are dropped, the rest matched within 150 ms.
+
+    Returns the mask of kept detections, the kept reference beats and their classes, and per
+    reference beat the index of its matching kept detection (-1 when missed).
+    """
+    keep = outside_excluded(detected, record.excluded)
+    ref_keep = outside_excluded(record.beat_samples, record.excluded)
+    reference = record.beat_samples[ref_keep]
+    matched = match_beats(reference, detected[keep], int(MATCH_WINDOW_S * record.sampling_rate))
+    return keep, reference, record.beat_classes[ref_keep], matched
 
 
 def _nearest(sorted_points: np.ndarray, queries: np.ndarray) -> np.ndarray:
@@ -90,12 +106,9 @@ def _detect_and_label(name: str) -> RecordBeats:
     )
     features, look_alikes = beat_features.beat_features_and_look_alikes(record.signal, record.sampling_rate, detected)
     irregularity = beat_features.rr_irregularity(detected, record.sampling_rate)
-    keep = outside_excluded(detected, record.excluded)
-    ref_keep = outside_excluded(record.beat_samples, record.excluded)
+    keep, reference, reference_classes, matched = match_to_reference(record, detected)
     detected, features, irregularity = detected[keep], features[keep], irregularity[keep]
     look_alikes = _kept_look_alikes(look_alikes, keep)
-    reference, reference_classes = record.beat_samples[ref_keep], record.beat_classes[ref_keep]
-    matched = match_beats(reference, detected, int(MATCH_WINDOW_S * record.sampling_rate))
     labels = np.full(len(detected), "", dtype="<U1")
     labels[matched[matched >= 0]] = reference_classes[matched >= 0]
     return RecordBeats(

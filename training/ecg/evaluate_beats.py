@@ -32,8 +32,8 @@ from sklearn.model_selection import GroupKFold
 
 from classifier.ecg.beat_features import ABSOLUTE_BIN_NAMES, FEATURE_NAMES
 from classifier.ecg.beats import AAMI_CLASSES
-from training.ecg.beat_dataset import RecordBeats, record_beats
-from training.ecg.mitdb import DS1
+from training.ecg.beat_dataset import RecordBeats, match_to_reference, record_beats
+from training.ecg.mitdb import DS1, Record
 from training.ecg.train_beats import MODEL_DIR, train_model, training_set, without_s_in_rhythm_af
 
 MISSED = len(AAMI_CLASSES)  # confusion column: reference beat not detected
@@ -46,13 +46,24 @@ EC57_NOT_COUNTED = {"V": ("F", "Q"), "S": ("Q",)}
 
 def confusion(beats: RecordBeats, predicted: np.ndarray) -> np.ndarray:
     """``(6, 6)`` counts: rows reference class or EXTRA, columns predicted class or MISSED."""
+    return _confusion(beats.reference_classes, beats.matched_reference, predicted)
+
+
+def detector_confusion(record: Record, detected: np.ndarray) -> np.ndarray:
+    """``confusion`` of any R-peak detector's output on one record, every detection called N: what
+    ``statistics(...)["qrs"]`` needs to score a detector (``--qrs-only``, the peers' benchmark)."""
+    keep, _, reference_classes, matched = match_to_reference(record, np.asarray(detected, dtype=np.int64))
+    return _confusion(reference_classes, matched, np.zeros(int(keep.sum()), dtype=np.int64))
+
+
+def _confusion(reference_classes: np.ndarray, matched_reference: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     matrix = np.zeros((len(AAMI_CLASSES) + 1, len(AAMI_CLASSES) + 1), dtype=np.int64)
-    ref = np.array([AAMI_CLASSES.index(c) for c in beats.reference_classes], dtype=np.int64)
-    hit = beats.matched_reference >= 0
-    np.add.at(matrix, (ref[hit], predicted[beats.matched_reference[hit]]), 1)
+    ref = np.array([AAMI_CLASSES.index(c) for c in reference_classes], dtype=np.int64)
+    hit = matched_reference >= 0
+    np.add.at(matrix, (ref[hit], predicted[matched_reference[hit]]), 1)
     np.add.at(matrix, (ref[~hit], MISSED), 1)
-    unmatched = np.ones(len(beats.detected), dtype=bool)
-    unmatched[beats.matched_reference[hit]] = False
+    unmatched = np.ones(len(predicted), dtype=bool)
+    unmatched[matched_reference[hit]] = False
     np.add.at(matrix, (EXTRA, predicted[unmatched]), 1)
     return matrix
 
