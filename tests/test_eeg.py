@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from scipy import signal as sps
 
-from classifier import SignalError, classify
-from classifier.eeg import features, models_info, preprocess
+from classifier import SignalError, classify, signals
+from classifier.calibration import softmax
+from classifier.eeg import analysis, features, models_info, preprocess
 from classifier.eeg.model import MODEL_DIR, held_out_ids, load_model
 from classifier.finding import QUALITY_OK, QUALITY_POOR
 from classifier.signal_types import EEG_CLASSES
@@ -257,3 +258,36 @@ def test_nested_cv_outer_folds_keep_correlated_groups_on_one_side(seed):
         assert set(labels[test]) == {0, 1, 2}
         tested[test] += 1
     assert (tested == 1).all()
+
+
+def test_windows_scaled_all_at_once_equal_robust_scale_window_by_window(segments):
+    """preprocess.scaled_windows is signals.robust_scale of each window, to the last bit, including
+    its fallbacks: a window whose IQR is zero (scaled by its largest deviation) and a flat one."""
+    prepared = preprocess.prepare(segments["S012"], RATE)
+    prepared[:512] = 0.0
+    prepared[100] = 5.0  # IQR zero, one deviation
+    prepared[512:1024] = 3.0  # flat
+    bounds = preprocess.window_bounds(len(prepared), preprocess.TARGET_RATE)
+    expected = np.stack([signals.robust_scale(prepared[start:stop]) for start, stop in bounds])
+    scaled = preprocess.scaled_windows(prepared, bounds)
+    np.testing.assert_array_equal(scaled, expected)
+    assert scaled[0, 100] == 1.0 and not scaled[2].any()
+
+
+def test_all_runs_pooled_at_once_equal_pooling_each_run_alone():
+    """analysis.stretch_probabilities against the formula run by run (np.mean of the usable rows,
+    softmax, mixed with the uniform distribution by the usable fraction), to the last bit."""
+    rng = np.random.default_rng(0)
+    scores = rng.normal(scale=3.0, size=(60, 3))
+    usable = rng.random(60) > 0.3
+    usable[20:35] = False  # runs with no usable window at all are uniform
+    span = 11
+    expected = []
+    for i in range(len(scores) - span + 1):
+        run, kept = scores[i : i + span], usable[i : i + span]
+        if kept.any():
+            evidence = softmax(run[kept].mean(axis=0, keepdims=True))[0]
+            expected.append(kept.mean() * evidence + (1.0 - kept.mean()) * np.full(3, 1 / 3))
+        else:
+            expected.append(np.full(3, 1 / 3))
+    np.testing.assert_array_equal(analysis.stretch_probabilities(scores, usable, span), np.array(expected))

@@ -33,12 +33,24 @@ def pooled_probabilities(window_scores: np.ndarray, usable: np.ndarray) -> np.nd
 
     ``window_scores`` has one row per window; rows of unusable windows are ignored.
     """
-    n_classes = window_scores.shape[1]
-    uniform = np.full(n_classes, 1.0 / n_classes)
-    if not usable.any():
-        return uniform
-    evidence = softmax(window_scores[usable].mean(axis=0, keepdims=True))[0]
-    return usable.mean() * evidence + (1.0 - usable.mean()) * uniform
+    return stretch_probabilities(window_scores, usable, len(window_scores))[0]
+
+
+def stretch_probabilities(window_scores: np.ndarray, usable: np.ndarray, span: int) -> np.ndarray:
+    """``pooled_probabilities`` of every run of ``span`` consecutive windows (row i: the run that
+    starts at window i), all runs at once. The usable rows are summed in order, as ``np.mean`` over
+    one run sums them, so each row is the same to the last bit as pooling that run alone."""
+    n_runs, n_classes = len(window_scores) - span + 1, window_scores.shape[1]
+    total, count = np.zeros((n_runs, n_classes)), np.zeros(n_runs)
+    for offset in range(span):
+        kept = usable[offset : offset + n_runs]
+        total = total + np.where(kept[:, None], window_scores[offset : offset + n_runs], 0.0)
+        count = count + kept
+    some = count > 0
+    evidence = softmax(total / np.where(some, count, 1.0)[:, None])
+    fraction = (count / span)[:, None]
+    pooled = fraction * evidence + (1.0 - fraction) * np.full(n_classes, 1.0 / n_classes)
+    return np.where(some[:, None], pooled, 1.0 / n_classes)
 
 
 def _span_windows() -> int:
@@ -78,9 +90,7 @@ def summarise(
     scores = np.zeros((len(bounds), window_scores.shape[1]))  # rows of unusable windows unread
     scores[usable] = window_scores
     span = min(_span_windows(), len(bounds))
-    stretches = np.array(
-        [pooled_probabilities(scores[i : i + span], usable[i : i + span]) for i in range(len(bounds) - span + 1)]
-    )
+    stretches = stretch_probabilities(scores, usable, span)
     best = stretches[np.argmax(stretches[:, seizure])]
     if model.decide(best)[0] == seizure:
         probabilities, from_stretch = best, len(stretches) > 1

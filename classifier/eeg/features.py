@@ -23,7 +23,6 @@ import pywt
 from scipy import signal as sps
 from scipy import stats
 
-from classifier import signals
 from classifier.eeg import preprocess
 
 BANDS_HZ = {"delta": (0.5, 4.0), "theta": (4.0, 8.0), "alpha": (8.0, 13.0), "beta": (13.0, 30.0), "gamma": (30.0, 40.0)}
@@ -298,6 +297,6 @@ def recording_features(
     X = np.full((len(bounds), len(FEATURE_NAMES)), np.nan)
     rows = np.flatnonzero(usable)
     if len(rows):
-        windows = np.stack([signals.robust_scale(prepared[start:stop]) for start, stop in (bounds[i] for i in rows)])
+        windows = preprocess.scaled_windows(prepared, [bounds[i] for i in rows])
         X[rows] = windows_features(windows, preprocess.TARGET_RATE)
     return X, usable, bounds
