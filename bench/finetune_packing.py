@@ -117,7 +117,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as output_dir:
         for _ in range(args.rounds):
             for name, examples in ways.items():
-                best[name] = max(best[name], tokens_per_second(examples.shuffle(seed=SEED), tokenizer, args, output_dir))
+                best[name] = max(
+                    best[name], tokens_per_second(examples.shuffle(seed=SEED), tokenizer, args, output_dir)
+                )
     lengths = [len(ids) for ids in tokens["input_ids"]]
     print(
         f"{len(lengths)} documents from {args.data_dir} ({sum(lengths)} tokens, median "

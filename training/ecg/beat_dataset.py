@@ -53,9 +53,7 @@ def match_beats(reference: np.ndarray, detected: np.ndarray, tolerance: int) -> 
     return np.where(mutual & close, ref_to_det, -1)
 
 
-def match_to_reference(
-    record: Record, detected: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def match_to_reference(record: Record, detected: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Score any detector's R peaks (samples) on ``record`` as EC57 does: detections and reference
     beats inside excluded (ventricular flutter) ranges are dropped, the rest matched within 150 ms.
 
