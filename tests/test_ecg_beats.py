@@ -41,8 +41,8 @@ from classifier.ecg.beats import (
 from classifier.ecg.qrs import detect_r_peaks, heart_rate_bpm
 from classifier.signals import bandpass, resample
 from training.ecg.beat_dataset import match_beats
-from training.ecg.evaluate_beats import statistics
-from training.ecg.mitdb import load_record
+from training.ecg.evaluate_beats import detector_confusion, statistics
+from training.ecg.mitdb import load_record, outside_excluded
 from training.ecg.train_beats import best_s_threshold
 
 
@@ -341,3 +341,20 @@ def test_the_s_threshold_is_the_most_sensitive_one_whose_inner_ppv_reaches_sixty
     assert best_s_threshold(hits, calls, 100) == (1, 180.0)
     best, score = best_s_threshold(hits, np.array([400.0, 300.0, 100.0]), 100)  # +P 22, 27, 50
     assert best == 2 and score == pytest.approx(-50.0)
+
+
+def test_a_detector_is_scored_with_150_ms_matching(mitdb):
+    """evaluate_beats.detector_confusion, with which bench.qrs_peers scores the peers: a reference
+    beat with no detection within 150 ms counts against Se, a detection with no reference beat
+    against +P, and neither counts inside ventricular flutter."""
+    record = mitdb["208"]
+    beats = record.beat_samples[outside_excluded(record.beat_samples, record.excluded)]
+    perfect = statistics(detector_confusion(record, beats))["qrs"]
+    assert (perfect["Se"], perfect["+P"], perfect["reference_beats"]) == (100.0, 100.0, len(beats))
+    missed = beats[::10]
+    wide = np.diff(beats) > 0.4 * record.sampling_rate
+    extra = ((beats[:-1] + beats[1:]) // 2)[wide][:50]  # 200 ms or more from every reference beat
+    detected = np.sort(np.concatenate([np.setdiff1d(beats, missed), extra]))
+    scored = statistics(detector_confusion(record, detected))["qrs"]
+    assert scored["missed"] == len(missed)
+    assert scored["false_detections"] == np.count_nonzero(outside_excluded(extra, record.excluded)) > 0
