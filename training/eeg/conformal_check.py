@@ -104,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nmean (min-max) over {args.repeats} pseudo-held-out draws of {len(test_ids)} segments")
     for name in METHODS:
         v = np.array(results[name])
-        print(f"{name:<42}" + "".join(f"{m:>8.4f} ({lo:.3f}-{hi:.3f})" for m, lo, hi in zip(v.mean(0), v.min(0), v.max(0))))
+        print(
+            f"{name:<42}"
+            + "".join(f"{m:>8.4f} ({lo:.3f}-{hi:.3f})" for m, lo, hi in zip(v.mean(0), v.min(0), v.max(0)))
+        )
     return 0
 
 

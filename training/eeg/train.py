@@ -195,7 +195,9 @@ def cross_conformal(
     items are the segments in sorted id order."""
     near_copies = bonn.correlated_groups(segments)
     fitted: list = []
-    raw = out_of_fold(lightgbm, X, y, np.array([near_copies[g] for g in groups]), True, owners=groups, extra=augmented, fitted=fitted)
+    raw = out_of_fold(
+        lightgbm, X, y, np.array([near_copies[g] for g in groups]), True, owners=groups, extra=augmented, fitted=fitted
+    )
     window_fold = np.zeros(len(y))
     for k, (_, rows) in enumerate(fitted):
         window_fold[rows] = k
