@@ -206,18 +206,36 @@ def test_held_out_seizure_under_scalp_conditions_is_seizure_or_inconclusive(segm
 def test_features_far_from_the_training_data_abstain_in_plain_words(segments):
     eeg_model = load_model()
     X, usable, _ = features.recording_features(segments["Z003"], RATE)
-    probabilities = np.array([0.9999, 0.00005, 0.00005])  # above every class's conformal level
-    assert eeg_model.abstain_reason("Normal EEG", probabilities, X[usable]) is None
+    assert eeg_model.abstain_reason("Normal EEG", ("Normal EEG",), X[usable]) is None
     shifted = X[usable] + 10 * eeg_model.ood.scale
-    reason = eeg_model.abstain_reason("Normal EEG", probabilities, shifted)
+    reason = eeg_model.abstain_reason("Normal EEG", ("Normal EEG",), shifted)
     assert "unlike the recordings this model was trained on" in reason
 
 
-def test_an_ambiguous_recording_abstains_naming_the_classes():
+def test_a_prediction_set_other_than_the_label_abstains_in_plain_words():
     eeg_model = load_model()
     X = np.atleast_2d(eeg_model.ood.mean)  # the centre of the training data: not out of distribution
-    reason = eeg_model.abstain_reason("Seizure Activity", np.array([0.0, 0.5, 0.5]), X)
-    assert reason and "90%" in reason
+    both = ("Interictal Epileptiform Activity", "Seizure Activity")
+    assert "cannot tell Interictal Epileptiform Activity from Seizure Activity" in eeg_model.abstain_reason(
+        "Seizure Activity", both, X
+    )
+    assert "no class reaches" in eeg_model.abstain_reason("Seizure Activity", (), X)
+    assert "points to Normal EEG, not to Seizure Activity" in eeg_model.abstain_reason(
+        "Seizure Activity", ("Normal EEG",), X
+    )
+
+
+def test_prediction_sets_are_calibrated_on_every_training_segment_once_out_of_fold():
+    eeg_model = load_model()
+    calibration = eeg_model.calibration
+    assert len(calibration.scores) == len(json.loads((MODEL_DIR / "split.json").read_text())["train"])
+    assert set(calibration.folds) == set(range(len(eeg_model.fold_boosters))) and len(eeg_model.fold_boosters) == 5
+    assert np.bincount(calibration.labels).tolist() == [160, 160, 80]  # Z+O, N+F, S: 80 training segments a set
+    # a recording every fold booster is sure of is in its class's set alone; a coin toss reaches
+    # no class's 90% level (nearly every calibration segment was scored far more surely)
+    sure, unsure = np.array([[0.0, 0.0, 1.0]] * 5), np.full((5, 3), 1 / 3)
+    assert eeg_model.prediction_set(sure) == ("Seizure Activity",)
+    assert eeg_model.prediction_set(unsure) == ()
 
 
 def test_correlated_groups_join_segments_linked_by_correlation():

@@ -10,7 +10,9 @@ is the whole recording's.
 
 The finding abstains (``Finding.abstain_reason``) when the model's 90% conformal prediction set is
 not exactly its label, or when its windows lie outside the training data (see
-classifier/eeg/model.py); ``windows`` then carries the set and the distance for the record.
+classifier/eeg/model.py); ``windows`` carries the set and the distance for the record. The set is
+computed from the cross-validation fold models' probabilities of the same windows, pooled the same
+way.
 """
 
 from __future__ import annotations
@@ -73,10 +75,18 @@ def _seizure_ranges(bounds: list[tuple[int, int]], is_seizure: np.ndarray) -> li
     return [[round(a, 2), round(b, 2)] for a, b in ranges]
 
 
+def every_window(window_scores: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """The usable windows' score rows placed among all windows (rows of unusable windows unread)."""
+    scores = np.zeros((len(usable), window_scores.shape[1]))
+    scores[usable] = window_scores
+    return scores
+
+
 def summarise(
     model: EEGModel, window_scores: np.ndarray, usable: np.ndarray, bounds: list[tuple[int, int]]
-) -> tuple[np.ndarray, dict, bool]:
-    """(recording probabilities, the ``windows`` summary, whether a seizure stretch decided it).
+) -> tuple[np.ndarray, dict, slice]:
+    """(recording probabilities, the ``windows`` summary, the windows they were pooled from: the
+    most seizure-like stretch when it is judged seizure, else all).
 
     ``window_scores`` holds rows for the usable windows only, in order.
     """
@@ -87,15 +97,12 @@ def summarise(
         window_probabilities = softmax(window_scores)
         labels[usable] = model.decide(window_probabilities)
         label_probability[usable] = window_probabilities[np.arange(len(window_scores)), labels[usable]]
-    scores = np.zeros((len(bounds), window_scores.shape[1]))  # rows of unusable windows unread
-    scores[usable] = window_scores
+    scores = every_window(window_scores, usable)
     span = min(_span_windows(), len(bounds))
     stretches = stretch_probabilities(scores, usable, span)
-    best = stretches[np.argmax(stretches[:, seizure])]
-    if model.decide(best)[0] == seizure:
-        probabilities, from_stretch = best, len(stretches) > 1
-    else:
-        probabilities, from_stretch = pooled_probabilities(scores, usable), False
+    best = int(np.argmax(stretches[:, seizure]))
+    pooled = slice(best, best + span) if model.decide(stretches[best])[0] == seizure else slice(0, len(bounds))
+    probabilities = pooled_probabilities(scores[pooled], usable[pooled])
     n_usable = int(usable.sum())
     is_seizure = labels == seizure
     rate = preprocess.TARGET_RATE
@@ -111,7 +118,7 @@ def summarise(
         seizure_fraction=round(float(is_seizure.sum() / n_usable), 4) if n_usable else 0.0,
         seizure_ranges_s=_seizure_ranges(bounds, is_seizure),
     )
-    return probabilities, windows, from_stretch
+    return probabilities, windows, pooled
 
 
 def analyze(signal: np.ndarray, sampling_rate: float, model: EEGModel | None = None) -> Finding:
@@ -124,9 +131,17 @@ def analyze(signal: np.ndarray, sampling_rate: float, model: EEGModel | None = N
     if not usable.any():
         raise SignalError("EEG signal is flat or saturated throughout: nothing can be analysed")
     window_scores = model.window_scores(X[usable])
-    probabilities, windows, from_stretch = summarise(model, window_scores, usable, bounds)
+    probabilities, windows, pooled = summarise(model, window_scores, usable, bounds)
+    from_stretch = pooled != slice(0, len(bounds))
     label = int(model.decide(probabilities)[0])
-    windows["prediction_set"] = list(model.prediction_set(probabilities))
+    fold_probabilities = np.array(
+        [
+            pooled_probabilities(every_window(scores, usable)[pooled], usable[pooled])
+            for scores in model.fold_window_scores(X[usable])
+        ]
+    )
+    prediction_set = model.prediction_set(fold_probabilities)
+    windows["prediction_set"] = list(prediction_set)
     windows["ood_score"] = round(model.ood_score(X[usable]), 3)
     windows["ood_threshold"] = model.ood_threshold
     usable_fraction = float(usable.mean())
@@ -146,5 +161,5 @@ def analyze(signal: np.ndarray, sampling_rate: float, model: EEGModel | None = N
         windows=windows,
         model_version=model.version,
         notes=tuple(notes),
-        abstain_reason=model.abstain_reason(model.classes[label], probabilities, X[usable]),
+        abstain_reason=model.abstain_reason(model.classes[label], prediction_set, X[usable]),
     )

@@ -13,13 +13,17 @@
    threshold (the highest, on a 0.05 grid, that still catches SEIZURE_SENSITIVITY_GOAL of the
    training side's seizure segments out of fold).
 4. Out-of-fold segment probabilities from folds grouped by correlated segments (near-copies,
-   ``bonn.correlated_groups``, never on both sides of a fold) calibrate the split-conformal
-   prediction sets (CONFORMAL_ALPHA): a new person's recording has no near-copy in the training
-   data, so calibrating on scores that had one would promise more than the sets hold. Out-of-fold
+   ``bonn.correlated_groups``, never on both sides of a fold) calibrate the Mondrian cross-conformal
+   prediction sets (CONFORMAL_ALPHA; classifier/conformal.py): the fold boosters are kept, and a
+   new recording's set compares each fold booster's score of it with the out-of-fold scores of
+   the segments that booster did not see (a new person's recording has no near-copy in the
+   training data, so calibrating on scores that had one would promise more than the sets hold).
+   ``python -m training.eeg.conformal_check`` is the training-side measurement behind this choice
+   over class-conditional thresholds applied to the final booster. Out-of-fold
    Mahalanobis distances of the windows from the other folds'
    training windows, averaged per segment, set the out-of-distribution threshold (OOD_QUANTILE).
-5. The final booster and distance are fitted on all training windows and saved with their metadata
-   and split.
+5. The final booster and distance are fitted on all training windows and saved with the fold
+   boosters, the calibration scores, their metadata and the split.
 
 Every LightGBM fit (cross-validation folds and the final booster) also learns from AUGMENT_DRAWS
 scalp-like versions of each of its training segments (``training.eeg.shift.scalp_like``: band
@@ -121,11 +125,13 @@ def out_of_fold(
     seed: int = SEED,
     owners: np.ndarray | None = None,
     extra: dict[str, np.ndarray] | None = None,
+    fitted: list | None = None,
 ) -> np.ndarray:
     """Out-of-fold class scores (LightGBM raw scores when ``raw``, else the logistic regression's
     decision function; softmax of either gives the probabilities) from grouped, stratified folds
     drawn with ``seed``. ``extra`` windows (augmented, with the id of their source segment) join
-    a fold's fit when their segment (``owners``: segment per row of X, default ``groups``) does."""
+    a fold's fit when their segment (``owners``: segment per row of X, default ``groups``) does.
+    Each fold's (fitted model, rows of X it scored) is appended to ``fitted`` when given."""
     out = np.zeros((len(y), len(model.CLASSES)))
     owners = groups if owners is None else owners
     folds = StratifiedGroupKFold(N_FOLDS, shuffle=True, random_state=seed)
@@ -135,8 +141,10 @@ def out_of_fold(
             joins = np.isin(extra["segment"], owners[fit_idx])
             X_fit = np.vstack([X_fit, extra["X"][joins]])
             y_fit = np.r_[y_fit, extra["y"][joins]]
-        fitted = make().fit(X_fit, y_fit)
-        out[pred_idx] = fitted.predict(X[pred_idx], raw_score=True) if raw else fitted.decision_function(X[pred_idx])
+        fold = make().fit(X_fit, y_fit)
+        out[pred_idx] = fold.predict(X[pred_idx], raw_score=True) if raw else fold.decision_function(X[pred_idx])
+        if fitted is not None:
+            fitted.append((fold, pred_idx))
     return out
 
 
@@ -172,6 +180,31 @@ def calibration(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[flo
     seg_labels = segment_means(y[:, None].astype(float), groups)[1][:, 0].astype(int)
     seg_p = segment_probabilities(raw, groups, temperature)
     return temperature, seizure_threshold(seg_p[seg_labels == model.SEIZURE, model.SEIZURE])
+
+
+def cross_conformal(
+    X: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    segments: list[bonn.Segment],
+    augmented: dict[str, np.ndarray],
+    temperature: float,
+) -> tuple[conformal.Calibration, list[lgb.LGBMClassifier]]:
+    """(calibration items, fold boosters) of the cross-conformal sets (step 4 of the recipe):
+    LightGBM out of fold over folds grouped by near-copies, ``groups`` the segment per window; the
+    items are the segments in sorted id order."""
+    near_copies = bonn.correlated_groups(segments)
+    fitted: list = []
+    raw = out_of_fold(
+        lightgbm, X, y, np.array([near_copies[g] for g in groups]), True, owners=groups, extra=augmented, fitted=fitted
+    )
+    window_fold = np.zeros(len(y))
+    for k, (_, rows) in enumerate(fitted):
+        window_fold[rows] = k
+    per_segment = segment_means(np.c_[y, window_fold], groups)[1].astype(int)  # one fold per segment
+    labels, folds = per_segment[:, 0], per_segment[:, 1]
+    p = segment_probabilities(raw, groups, temperature)
+    return conformal.Calibration(1.0 - p[np.arange(len(labels)), labels], labels, folds), [f for f, _ in fitted]
 
 
 def ood_out_of_fold(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -237,20 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{np.mean(decided[seg_labels == model.SEIZURE] == model.SEIZURE):.4f}"
     )
 
-    near_copies = bonn.correlated_groups(segments)
-    by_near_copies = np.array([near_copies[g] for g in groups])
-    conformal_p = segment_probabilities(
-        out_of_fold(lightgbm, X, y, by_near_copies, True, owners=groups, extra=augmented), groups, temperature
-    )
-    conformal_q = conformal.class_conditional_thresholds(conformal_p, seg_labels, CONFORMAL_ALPHA)
+    calibration_items, fold_boosters = cross_conformal(X, y, groups, segments, augmented, temperature)
     ood_threshold = float(np.quantile(ood_out_of_fold(X, y, groups), OOD_QUANTILE))
-    sets = conformal.prediction_sets(conformal_p, conformal_q)
     print(
-        f"conformal thresholds {np.round(conformal_q, 4).tolist()} ({1 - CONFORMAL_ALPHA:.0%} sets; out of fold "
-        f"grouped by near-copies: "
-        f"coverage {np.mean(sets[np.arange(len(seg_labels)), seg_labels]):.4f}, "
-        f"set sizes {np.bincount(sets.sum(axis=1), minlength=4).tolist()}); "
-        f"OOD threshold {ood_threshold:.3f}"
+        f"cross-conformal {1 - CONFORMAL_ALPHA:.0%} sets calibrated on {len(calibration_items.labels)} segments "
+        f"out of fold ({N_FOLDS} folds grouped by near-copies); OOD threshold {ood_threshold:.3f}"
     )
 
     final = lightgbm().fit(np.vstack([X, augmented["X"]]), np.r_[y, augmented["y"]])
@@ -259,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         # the booster and the calibration that turns its scores into the finding
         "version": "eeg-bonn-lightgbm-"
         + hashlib.sha256(
-            f"{text}{temperature:.4f}{threshold}{conformal_q.round(6)}{ood_threshold:.4f}".encode()
+            f"{text}{temperature:.4f}{threshold}{calibration_items.scores.tobytes()}{ood_threshold:.4f}".encode()
         ).hexdigest()[:8],
         "trained": date.today().isoformat(),
         "classes": list(model.CLASSES),
@@ -275,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         "augmentation": {"draws": AUGMENT_DRAWS, "seed": AUGMENT_SEED, "transform": "training.eeg.shift.scalp_like"},
         "lightgbm_params": LGBM_PARAMS,
         "seizure_class_weight": SEIZURE_WEIGHT,
-        "conformal": {"alpha": CONFORMAL_ALPHA, "threshold": conformal_q.round(6).tolist(), "per_class": True},
+        "conformal": {"alpha": CONFORMAL_ALPHA, "method": "Mondrian cross-conformal", "folds": N_FOLDS},
         "ood": {"quantile": OOD_QUANTILE, "threshold": round(ood_threshold, 4)},
         "train_command": "OMP_NUM_THREADS=1 python -m training.eeg.train",
     }
@@ -285,7 +309,15 @@ def main(argv: list[str] | None = None) -> int:
         "held_out": held_out_ids,
         "train": train_ids,
     }
-    model.save(model.MODEL_DIR, final.booster_, meta, split, conformal.Mahalanobis.fit(X))
+    model.save(
+        model.MODEL_DIR,
+        final.booster_,
+        [f.booster_ for f in fold_boosters],
+        calibration_items,
+        meta,
+        split,
+        conformal.Mahalanobis.fit(X),
+    )
     print(f"saved {meta['version']} to {model.MODEL_DIR}")
     return 0
 
