@@ -140,23 +140,21 @@ def _permutation_entropy(windows: np.ndarray, dimension: int = 4) -> np.ndarray:
 def _sample_entropy(windows: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
     """NeuroKit2 ``entropy_sample(delay=1, dimension=2, tolerance)``: ordered pairs of the n-2
     templates of length 2 and of length 3 within ``tolerance`` in every sample (Chebyshev), self-pairs
-    excluded. Candidate pairs come from sorting the first sample, so only near pairs are compared."""
+    excluded. The templates are sorted by their first sample, so only near pairs are compared."""
     out = np.empty(len(windows))
+    templates = windows.shape[1] - 2
+    after = np.arange(1, templates + 1)
     for i, (window, r) in enumerate(zip(windows, tolerance)):
-        first, second, third = window[:-2], window[1:-1], window[2:]
-        order = np.argsort(first, kind="stable")
-        ordered = first[order]
+        order = np.argsort(window[:-2], kind="stable")
+        first, second, third = window[:-2][order], window[1:-1][order], window[2:][order]
         # each unordered pair once: from every template to those after it in sorted order up to
         # r above it (a little wider; the exact test below decides), counted twice at the end
-        after = np.arange(1, len(first) + 1)
-        reach = np.searchsorted(ordered, ordered + r + (r * 1e-9 + 1e-300), "right")
+        reach = np.searchsorted(first, first + r + (r * 1e-9 + 1e-300), "right")
         counts = np.maximum(reach - after, 0)
-        anchor = np.repeat(np.arange(len(first)), counts)
-        position = after[anchor] + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        a, b = order[anchor], order[position]
-        two = (np.abs(first[a] - first[b]) <= r) & (np.abs(second[a] - second[b]) <= r)
-        three = two & (np.abs(third[a] - third[b]) <= r)
-        templates = len(first)
+        anchor = np.repeat(np.arange(templates), counts)
+        position = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts - after, counts)
+        two = (first[position] - first[anchor] <= r) & (np.abs(second[anchor] - second[position]) <= r)
+        three = two & (np.abs(third[anchor] - third[position]) <= r)
         phi = 2 * np.array([np.count_nonzero(two), np.count_nonzero(three)]) / (templates * (templates - 1))
         # NeuroKit2's _phi_divide; np.isclose(x, 0) is |x| <= 1e-8
         if abs(phi[0]) <= 1e-8:
