@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +33,26 @@ def unavailable_on_database_error() -> Iterator[None]:
         raise StoreUnavailable(f"the record store is unavailable ({type(exc).__name__})") from None
 
 
+WAL_ATTEMPTS = 100  # about 10 s in all, as long as busy_timeout lets any statement wait
+
+
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the database file to WAL (a no-op once it is; the mode is stored in the file).
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once, without
+    waiting out busy_timeout, when another connection opening a new database at the same moment
+    holds a lock: several workers starting together on a new file then fail at random. So it is
+    retried for about as long as busy_timeout would have waited."""
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.1)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``.
 
@@ -50,7 +72,7 @@ def make_engine(url: str) -> Engine:
             cursor = connection.cursor()
             cursor.execute("PRAGMA busy_timeout=10000")
             if "mode=ro" not in url:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                _enable_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 

@@ -3,6 +3,8 @@ migrations existed, and matching the tables the queries use), one rating per rat
 same rater's requests race, and a read-only or full database answering 503 while classification
 goes on."""
 
+import sqlite3
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -37,6 +39,18 @@ def test_instances_starting_together_on_a_new_database_migrate_it_once(database_
     with ThreadPoolExecutor(4) as pool:
         revisions = list(pool.map(lambda _: Store(database_url).revision, range(4)))
     assert revisions == [head_revision()] * 4
+
+
+def test_a_new_sqlite_file_another_worker_is_writing_is_switched_to_wal_once_it_is_free(tmp_path):
+    """SQLite refuses the switch to WAL at once, without waiting out busy_timeout, while another
+    connection holds the write lock of a new file: workers starting together must wait, not fail."""
+    path = tmp_path / "store.db"
+    other_worker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other_worker.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.3, other_worker.rollback).start()
+    with make_engine(f"sqlite:///{path}").connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    other_worker.close()
 
 
 def test_a_database_from_before_migrations_keeps_its_ratings(database_url):
