@@ -101,8 +101,10 @@ def summarise(
     span = min(_span_windows(), len(bounds))
     stretches = stretch_probabilities(scores, usable, span)
     best = int(np.argmax(stretches[:, seizure]))
-    pooled = slice(best, best + span) if model.decide(stretches[best])[0] == seizure else slice(0, len(bounds))
-    probabilities = pooled_probabilities(scores[pooled], usable[pooled])
+    if model.decide(stretches[best])[0] == seizure:
+        pooled, probabilities = slice(best, best + span), stretches[best]
+    else:
+        pooled, probabilities = slice(0, len(bounds)), pooled_probabilities(scores, usable)
     n_usable = int(usable.sum())
     is_seizure = labels == seizure
     rate = preprocess.TARGET_RATE
