@@ -309,3 +309,27 @@ def test_all_runs_pooled_at_once_equal_pooling_each_run_alone():
         else:
             expected.append(np.full(3, 1 / 3))
     np.testing.assert_array_equal(analysis.stretch_probabilities(scores, usable, span), np.array(expected))
+
+
+def test_a_seizure_stage_that_never_saw_scalp_eeg_calls_it_seizure_and_feature_screening_does_not():
+    """training.eeg.montage_check's two designs on data shaped like Bonn's confound: seizures have
+    more fast activity than interictal recordings and scalp Normal more still, and only seizures are
+    rhythmic. Fitted on intracranial windows alone, the seizure stage learns "fast = seizure" and
+    calls Normal seizure; screening out the features that tell Normal from Interictal leaves it the
+    rhythm, and Normal is left alone. Both give three log-probabilities a row."""
+    from scipy.special import logsumexp
+
+    from training.eeg.montage_check import TwoStage
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 300)  # Normal, Interictal, Seizure
+    fast = rng.normal(np.array([6.0, 0.0, 3.0])[y], 1.0)
+    rhythm = rng.normal(np.array([0.0, 0.0, 3.0])[y], 1.0)
+    X = np.c_[fast, rhythm]
+    normal_again = np.c_[rng.normal(6.0, 1.0, 200), rng.normal(0.0, 1.0, 200)]
+    intracranial_only, screened = TwoStage().fit(X, y), TwoStage(0.2).fit(X, y)
+    assert screened.columns.tolist() == [1]
+    for stage, calls_normal_seizure in ((intracranial_only, True), (screened, False)):
+        scores = stage.predict(normal_again)
+        np.testing.assert_allclose(logsumexp(scores, axis=1), 0.0, atol=1e-9)
+        assert bool(np.mean(scores.argmax(axis=1) == 2) > 0.9) is calls_normal_seizure

@@ -98,22 +98,26 @@ def segment_means(values: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, n
     return ids, sums / np.bincount(inverse)[:, None]
 
 
-def augmented_windows(segments: list[bonn.Segment], ids: list[str]) -> dict[str, np.ndarray]:
-    """Usable window features of AUGMENT_DRAWS scalp-like draws of each segment in ``ids``, as
-    :func:`bonn.window_table` lays them out (X, y, segment = the source segment's id)."""
-    rng = np.random.default_rng(AUGMENT_SEED)
+def augmented_windows(
+    segments: list[bonn.Segment], ids: list[str], draws: int = AUGMENT_DRAWS, seed: int = AUGMENT_SEED
+) -> dict[str, np.ndarray]:
+    """Usable window features of ``draws`` scalp-like draws of each segment in ``ids``, as
+    :func:`bonn.window_table` lays them out (X, y, segment = the source segment's id), and the
+    draw (0 ... draws - 1) each window comes from."""
+    rng = np.random.default_rng(seed)
     wanted = set(ids)
-    rows, labels, owners = [], [], []
+    rows, labels, owners, draw_of = [], [], [], []
     for seg in segments:
         if seg.segment_id not in wanted:
             continue
-        for _ in range(AUGMENT_DRAWS):
+        for draw in range(draws):
             x, rate, _ = shift.scalp_like(seg.signal, bonn.SAMPLING_RATE, rng)
             X, usable, _ = features.recording_features(x, rate)
             rows.append(X[usable])
             labels += [seg.label] * int(usable.sum())
             owners += [seg.segment_id] * int(usable.sum())
-    return {"X": np.vstack(rows), "y": np.asarray(labels), "segment": np.asarray(owners)}
+            draw_of += [draw] * int(usable.sum())
+    return {"X": np.vstack(rows), "y": np.asarray(labels), "segment": np.asarray(owners), "draw": np.asarray(draw_of)}
 
 
 def out_of_fold(
