@@ -352,3 +352,30 @@ def test_scalp_mixture_puts_a_segment_under_background_in_the_hidden_tests_forma
         signals.resample((seizure - np.median(seizure)) / seizure.std(), rate, 200.0), 200.0, 0.5, 70.0
     )
     assert any(np.allclose(loud, only[i : i + 1024], atol=1e-5) for i in range(len(only) - 1024))
+
+
+def test_a_mixture_joins_a_folds_fit_only_when_both_of_its_segments_are_in_it():
+    """training.eeg.train.out_of_fold with mixtures (training.eeg.mixture_check): a window mixed from
+    a fitted segment and a held-out one would leak the held-out segment into the fit."""
+    from training.eeg import train
+
+    fits = []
+
+    class Recorder:
+        def fit(self, X, y):
+            fits.append(set(X[:, 0].astype(int)))
+            return self
+
+        def predict(self, X, raw_score=True):
+            return np.zeros((len(X), 3))
+
+    y = np.repeat([0, 1, 2], 10)
+    ids = np.array([f"s{k}" for k in range(30)])  # one window a segment; feature 0: the segment's number
+    X = np.c_[np.arange(30), np.zeros(30)]
+    # mixture k: segment k over background k + 1; feature 0: 100 + k
+    extra = {"X": np.c_[100 + np.arange(30), np.zeros(30)], "y": y, "segment": ids, "background": np.roll(ids, -1)}
+    train.out_of_fold(Recorder, X, y, ids, True, extra=extra)
+    assert len(fits) == train.N_FOLDS
+    for fitted in fits:
+        own = {k for k in fitted if k < 100}
+        assert {k - 100 for k in fitted if k >= 100} == {k for k in own if (k + 1) % 30 in own}

@@ -134,7 +134,8 @@ def out_of_fold(
     """Out-of-fold class scores (LightGBM raw scores when ``raw``, else the logistic regression's
     decision function; softmax of either gives the probabilities) from grouped, stratified folds
     drawn with ``seed``. ``extra`` windows (augmented, with the id of their source segment) join
-    a fold's fit when their segment (``owners``: segment per row of X, default ``groups``) does.
+    a fold's fit when their segment (``owners``: segment per row of X, default ``groups``) does,
+    and, for mixtures, their ``background`` segment too.
     Each fold's (fitted model, rows of X it scored) is appended to ``fitted`` when given."""
     out = np.zeros((len(y), len(model.CLASSES)))
     owners = groups if owners is None else owners
@@ -143,6 +144,8 @@ def out_of_fold(
         X_fit, y_fit = X[fit_idx], y[fit_idx]
         if extra is not None:
             joins = np.isin(extra["segment"], owners[fit_idx])
+            if "background" in extra:  # a mixture joins only when both of its segments do
+                joins &= np.isin(extra["background"], owners[fit_idx])
             X_fit = np.vstack([X_fit, extra["X"][joins]])
             y_fit = np.r_[y_fit, extra["y"][joins]]
         fold = make().fit(X_fit, y_fit)
