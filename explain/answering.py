@@ -127,9 +127,12 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     """``(topic id, the answer to it)``; the answer may be "" when nothing in the base fits."""
     question = request.question or ""
     topic = kb_topics.topic_of(question)
+    terms = kb_topics.terms_in(question)
+    medicines = [t for t in terms if t.medicine]
+    if topic is None and medicines:  # "should I give diazepam?" asks about treatment
+        topic = kb_topics.topic_by_id("treatment")
     topic_id = topic.id if topic else None
     entries = _entries_named(question, request.label)
-    terms = kb_topics.terms_in(question)
     if topic_id == "dose":
         return topic_id, topic.answer
     if topic_id == "numbers":
@@ -150,11 +153,14 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         prefix = ""
         if request.inconclusive and request.label == entry.label:
             prefix = f"General information about {entry.label}, which this result does not confirm: "
-        return topic_id, prefix + entry.questions[topic_id]
+        medicine = f" {medicines[0].text}" if medicines else ""  # what the question names, too
+        return topic_id, prefix + entry.questions[topic_id] + medicine
     parts = []
     if topic and topic.answer:
         parts.append(topic.answer)
-    if terms and (topic_id in (None, "definition", "diagnosis_tests", "causes") or not parts):
+    if medicines:
+        parts.append(medicines[0].text)
+    elif terms and (topic_id in (None, "definition", "diagnosis_tests", "causes") or not parts):
         parts.append(terms[0].text)
     if entry and (topic_id in (None, "definition") or not parts):
         # About the finding itself: its one-line summary, never the interpretation's sections again.

@@ -51,6 +51,7 @@ class Term:
     names: tuple[str, ...]
     text: str
     pattern: re.Pattern[str]
+    medicine: bool = False  # a medicine or a group of them: a question naming one is about treatment
 
 
 @lru_cache(maxsize=1)
@@ -66,13 +67,17 @@ def glossary() -> tuple[Term, ...]:
     for item in data["terms"]:
         names = tuple(item["names"])
         pattern = re.compile("|".join(kb._name_pattern(name) for name in names), re.I)
-        terms.append(Term(item["term"], names, item["text"], pattern))
+        terms.append(Term(item["term"], names, item["text"], pattern, item.get("medicine", False)))
     return tuple(terms)
 
 
 def topic_of(question: str) -> Optional[Topic]:
     """The first topic (in ``topics.json`` order) whose pattern occurs in ``question``."""
     return next((t for t in topics() if t.pattern.search(question)), None)
+
+
+def topic_by_id(topic_id: str) -> Topic:
+    return next(t for t in topics() if t.id == topic_id)
 
 
 def terms_in(question: str) -> list[Term]:

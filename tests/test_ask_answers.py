@@ -88,6 +88,23 @@ def test_a_dose_question_is_refused_with_whom_to_ask_and_no_number(client):
     assert not guard.has_dose(text)
 
 
+@pytest.mark.parametrize("with_finding", [False, True])
+def test_asking_whether_to_give_a_named_medicine_gets_who_decides_and_when_to_call_for_help(client, with_finding):
+    body = {"classification": {"prediction": "Seizure Activity", "confidence": 0.95}} if with_finding else {}
+    data = ask(client, "should I give diazepam?", **body)
+    text = data["response"]
+    assert "clinician" in text and "call emergency services" in text and "cannot say whether to give one" in text
+    assert not guard.has_dose(text) and not text.startswith("I don't have reliable information")
+    assert "rescue medicine for seizures" in [s["title"] for s in data["sources"]]
+
+
+def test_a_question_naming_a_heart_medicine_says_what_it_does_beside_the_findings_answer(client):
+    body = {"classification": {"prediction": "Normal Sinus Rhythm", "confidence": 0.9}}
+    data = ask(client, "he is on bisoprolol, is that why his heart is slow?", **body)
+    assert "Heart rhythm medicines" in data["response"] and "very slow pulse" in data["response"]
+    assert {"Normal Sinus Rhythm", "heart rhythm medicine"} <= {s["title"] for s in data["sources"]}
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)
