@@ -149,6 +149,8 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
             f"{topic.answer} This result's confidence is {request.confidence:.0%}, which counts as {band}."
         )
     entry = entries[0] if entries else None
+    if entry and topic_id == "consequences":  # "can AF cause a stroke?": what the finding can lead to
+        return topic_id, entry.significance
     if entry and topic_id in entry.questions:
         prefix = ""
         if request.inconclusive and request.label == entry.label:
@@ -160,7 +162,7 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         parts.append(topic.answer)
     if medicines:
         parts.append(medicines[0].text)
-    elif terms and (topic_id in (None, "definition", "diagnosis_tests", "causes") or not parts):
+    elif terms and (topic_id in (None, "definition", "diagnosis_tests", "causes", "consequences") or not parts):
         parts.append(terms[0].text)
     if entry and (topic_id in (None, "definition") or not parts):
         # About the finding itself: its one-line summary, never the interpretation's sections again.

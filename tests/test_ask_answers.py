@@ -105,6 +105,19 @@ def test_a_question_naming_a_heart_medicine_says_what_it_does_beside_the_finding
     assert {"Normal Sinus Rhythm", "heart rhythm medicine"} <= {s["title"] for s in data["sources"]}
 
 
+def test_what_a_finding_can_lead_to_is_answered_from_its_significance_without_an_emergency(client):
+    data = ask(
+        client, "can AF cause a stroke?", classification={"prediction": "Atrial Fibrillation", "confidence": 0.9}
+    )
+    assert data["response"].startswith(kb.get_entry("Atrial Fibrillation").significance)
+    assert "call emergency services" not in data["response"]
+
+
+def test_asking_to_do_the_test_again_gets_how_to_record_well(client):
+    text = ask(client, "can I do the test again tomorrow?")["response"]
+    assert "fresh electrodes" in text
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)

@@ -38,10 +38,19 @@ def test_each_flag_is_found_in_plain_phrasing(flag_id, text):
         "pulse 38 in a marathon runner, no symptoms",  # slow without symptoms
         "what is a normal QT interval",
         "how is epilepsy diagnosed",
+        "can AF cause a stroke?",  # a question about risk, not signs of one now
+        "what is her stroke risk with this rhythm",
     ],
 )
 def test_no_flag_without_the_red_flag(text):
     assert find_red_flags(text) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["I think she is having a stroke", "signs of a stroke since this morning", "stroke symptoms?"]
+)
+def test_a_stroke_happening_now_is_a_red_flag(text):
+    assert "stroke_signs" in {flag.id for flag in find_red_flags(text)}
 
 
 def test_the_advice_says_to_call_emergency_services_in_its_first_sentence():
