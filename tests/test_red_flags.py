@@ -47,7 +47,13 @@ def test_no_flag_without_the_red_flag(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["I think she is having a stroke", "signs of a stroke since this morning", "stroke symptoms?"]
+    "text",
+    [
+        "I think she is having a stroke",
+        "signs of a stroke since this morning",
+        "stroke symptoms?",
+        "he had a stroke an hour ago",
+    ],
 )
 def test_a_stroke_happening_now_is_a_red_flag(text):
     assert "stroke_signs" in {flag.id for flag in find_red_flags(text)}
