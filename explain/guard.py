@@ -129,7 +129,7 @@ def problems(text: str, request: ExplainRequest) -> list[str]:
             found.append("names a different diagnosis")
     else:
         # A general answer may discuss at most what the question itself asked about.
-        asked = kb.find_mentions(request.question or "")
+        asked = kb.find_mentions_in_question(request.question or "")
         if kb.find_mentions(text) - asked:
             found.append("names diagnoses the question did not ask about")
     if request.kind == INTERPRETATION:

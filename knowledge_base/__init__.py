@@ -8,6 +8,7 @@ The format and the confidence bands are described in ``README.md`` next to this 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -169,6 +170,31 @@ def find_mentions(text: str) -> set[str]:
     "normal" on its own names no finding.
     """
     return {label for label, pattern in _mention_patterns(ENTRIES_DIR) if pattern.search(text)}
+
+
+MISSPELT_MIN_LETTERS = 12  # shorter names are too close to each other ("normal eeg", "normal ecg")
+MISSPELT_RATIO = 0.88
+
+
+def find_mentions_in_question(question: str) -> set[str]:
+    """:func:`find_mentions`, and when it finds none, the labels a long name is misspelt for
+    ("wat is atrial fibrilation"): a run of as many words as the name whose letters match it with a
+    ``difflib`` ratio of at least MISSPELT_RATIO. Only for questions: generated text is held to the
+    exact names."""
+    exact = find_mentions(question)
+    if exact:
+        return exact
+    words = re.findall(r"[a-z]+", question.lower())
+    found = set()
+    for entry in _entries(ENTRIES_DIR).values():
+        for name in (entry.label.lower(), *entry.synonyms):
+            size = len(name.split())
+            if len(name) < MISSPELT_MIN_LETTERS:
+                continue
+            runs = (" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+            if any(difflib.SequenceMatcher(None, run, name).ratio() >= MISSPELT_RATIO for run in runs):
+                found.add(entry.label)
+    return found
 
 
 def confidence_band(confidence: float) -> str:

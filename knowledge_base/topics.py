@@ -96,7 +96,7 @@ def in_field(question: str, about_a_finding: bool) -> bool:
     Field words, a known finding or a glossary term put it in; a question about another field
     (diabetes, a sprained ankle, the weather) with none of those is out, even next to a finding.
     """
-    if _FIELD_WORDS.search(question) or kb.find_mentions(question) or terms_in(question):
+    if _FIELD_WORDS.search(question) or kb.find_mentions_in_question(question) or terms_in(question):
         return True
     if _OTHER_FIELDS.search(question):
         return False

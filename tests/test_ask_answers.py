@@ -118,6 +118,32 @@ def test_asking_to_do_the_test_again_gets_how_to_record_well(client):
     assert "fresh electrodes" in text
 
 
+@pytest.mark.parametrize(
+    "question, label",
+    [("wat is atrial fibrilation", "Atrial Fibrillation"), ("premature ventriclar contractions meaning", None)],
+)
+def test_a_misspelt_finding_is_still_recognised(client, question, label):
+    data = ask(client, question)
+    assert not data["response"].startswith("I don't have reliable information")
+    if label:
+        assert data["response"].startswith(kb.get_entry(label).summary)
+
+
+def test_a_long_name_is_matched_despite_a_typo_but_a_short_one_never_becomes_another():
+    assert kb.find_mentions_in_question("is normal sinus rythm ok") == {"Normal Sinus Rhythm"}
+    assert kb.find_mentions_in_question("what is a normal ecg") == set()  # not "Normal EEG"
+
+
+def test_whether_to_refer_is_answered_with_how_soon(client):
+    body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.9}}
+    text = ask(client, "refer or not?", **body)["response"]
+    assert text.startswith(kb.get_entry("Atrial Fibrillation").questions["urgency"])
+
+
+def test_a_childs_heart_rate_question_gets_childrens_ranges(client):
+    assert "100 to 160 in babies" in ask(client, "what is the normal heart rate for a child")["response"]
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)
