@@ -171,9 +171,28 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     return topic_id, " ".join(parts)
 
 
+_GREETING_WORDS = {"hi", "hello", "hey", "good", "morning", "afternoon", "evening", "thanks", "thank", "you", "thx"}
+_THANKS_WORDS = {"thanks", "thank", "thx"}
+HOW_TO_ASK = (
+    "Ask me about an ECG or EEG result: what it means, how urgent it is, what to do next, or how to "
+    "get a clearer recording."
+)
+
+
+def greeting_reply(question: str) -> Optional[str]:
+    """A short reply when the question is only a greeting or a thank-you, else None."""
+    words = set(re.findall(r"[a-z]+", question.lower()))
+    if not words or not words <= _GREETING_WORDS:
+        return None
+    return ("You're welcome. " if words & _THANKS_WORDS else "Hello. ") + HOW_TO_ASK
+
+
 def answer(request: ExplainRequest) -> tuple[str, Optional[str]]:
     """``(text, topic id)``: the knowledge base's answer to ``request.question``."""
     question = request.question or ""
+    reply = greeting_reply(question)
+    if reply:
+        return reply, None
     if not kb_topics.in_field(question, about_a_finding=request.label is not None):
         return NO_INFORMATION, None
     topic_id, text = topic_answer(request)
@@ -200,7 +219,7 @@ def kb_source(title: str, passage: str) -> dict:
 
 def sources_for(text: str, request: ExplainRequest, passages: Sequence[Passage]) -> list[dict]:
     """The knowledge-base entries and glossary terms the answer used, then the retrieved passages."""
-    if text.startswith(NO_INFORMATION) or NO_INFORMATION in text:
+    if NO_INFORMATION in text or HOW_TO_ASK in text:  # nothing was looked up
         return []
     used = []
     question = request.question or ""

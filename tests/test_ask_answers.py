@@ -144,6 +144,15 @@ def test_a_childs_heart_rate_question_gets_childrens_ranges(client):
     assert "100 to 160 in babies" in ask(client, "what is the normal heart rate for a child")["response"]
 
 
+@pytest.mark.parametrize(
+    "greeting, opening", [("hello", "Hello."), ("thanks!", "You're welcome."), ("Thank you", "You're")]
+)
+def test_a_greeting_gets_a_short_reply_and_how_to_ask_without_sources(client, greeting, opening):
+    data = ask(client, greeting)
+    assert data["response"].startswith(opening) and "ECG or EEG result" in data["response"]
+    assert data["sources"] == []
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)
