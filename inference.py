@@ -186,6 +186,19 @@ def answer_question(
         label = str(classification.get("prediction"))
         confidence = prompts.parse_confidence(classification.get("confidence", 0.0))
         quality = (facts or {}).get("quality", QUALITY_OK)
+        # a stored result keeps the reason /classify gave (a plausibility check, the prediction set);
+        # otherwise the rule is applied to what the client sent
+        reason = (facts or {}).get("inconclusive_reason") or inconclusive_reason(
+            Finding(
+                signal_type=signal_type or "",
+                label=label,
+                confidence=confidence,
+                probabilities={label: confidence},
+                quality=quality,
+            )
+        )
+        if reason is None and (facts or {}).get("inconclusive"):  # stored before reasons were kept
+            reason = "/classify reported this recording as inconclusive"
         request = ExplainRequest(
             kind=QUERY,
             label=label,
@@ -195,15 +208,8 @@ def answer_question(
             question=prompt,
             facts=facts,
             passages=passages,
-            inconclusive=is_inconclusive(
-                Finding(
-                    signal_type=signal_type or "",
-                    label=label,
-                    confidence=confidence,
-                    probabilities={label: confidence},
-                    quality=quality,
-                )
-            ),
+            inconclusive=reason is not None,
+            inconclusive_reason=reason,
         )
     else:
         request = ExplainRequest(

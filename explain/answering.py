@@ -37,10 +37,10 @@ def emergency_first(text: str, *texts: Optional[str]) -> str:
     return f"{advice}\n\n{text}"
 
 
-def _finding_line(label: str, confidence: float, inconclusive: bool) -> str:
+def _finding_line(label: str, confidence: float, inconclusive: bool, reason: Optional[str] = None) -> str:
     if inconclusive or label == NOISY_RECORDING:
         return (
-            f"About this result: it is inconclusive ({confidence:.0%} confidence), so it does "
+            f"About this result: it is inconclusive ({reason or f'{confidence:.0%} confidence'}), so it does "
             "not show whether the patient has any finding."
         )
     band = kb.confidence_band(confidence)
@@ -143,18 +143,21 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         described = [f"{e.label}: {e.summary}" for e in entries]
         described += [t.text for t in terms if not any(e.label in t.text for e in entries)][:2]
         return topic_id, " ".join(described[:3] + [topic.answer])
+    if topic_id == "confidence" and request.label and request.inconclusive:
+        why = f": {request.inconclusive_reason}" if request.inconclusive_reason else ""
+        return topic_id, f"This result is inconclusive{why}. {topic.answer}"
     if topic_id == "confidence" and request.label and request.confidence is not None:
         band = kb.confidence_band(request.confidence)
         return topic_id, (
             f"{topic.answer} This result's confidence is {request.confidence:.0%}, which counts as {band}."
         )
     entry = entries[0] if entries else None
+    prefix = ""
+    if entry and request.inconclusive and request.label == entry.label:
+        prefix = f"General information about {entry.label}, which this result does not confirm: "
     if entry and topic_id == "consequences":  # "can AF cause a stroke?": what the finding can lead to
-        return topic_id, entry.significance
+        return topic_id, prefix + entry.significance
     if entry and topic_id in entry.questions:
-        prefix = ""
-        if request.inconclusive and request.label == entry.label:
-            prefix = f"General information about {entry.label}, which this result does not confirm: "
         medicine = f" {medicines[0].text}" if medicines else ""  # what the question names, too
         return topic_id, prefix + entry.questions[topic_id] + medicine
     parts = []
@@ -167,7 +170,7 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     if entry and (topic_id in (None, "definition") or not parts):
         # About the finding itself: its one-line summary, never the interpretation's sections again.
         about_result = request.label == entry.label
-        parts.append(entry.summary if about_result else f"{entry.summary} {entry.explanation}")
+        parts.append(prefix + entry.summary if about_result else f"{entry.summary} {entry.explanation}")
     return topic_id, " ".join(parts)
 
 
@@ -201,7 +204,9 @@ def answer(request: ExplainRequest) -> tuple[str, Optional[str]]:
     if not text:
         return NO_INFORMATION, topic_id
     if request.label:
-        text += "\n\n" + _finding_line(request.label, request.confidence or 0.0, request.inconclusive)
+        text += "\n\n" + _finding_line(
+            request.label, request.confidence or 0.0, request.inconclusive, request.inconclusive_reason
+        )
     return text, topic_id
 
 

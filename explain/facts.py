@@ -9,7 +9,7 @@ heart rate or beat count at all.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from classifier.finding import QUALITY_POOR, Finding
 from classifier.signal_types import NOISY_RECORDING
@@ -93,15 +93,17 @@ def finding_facts(finding: Finding) -> list[str]:
     return facts
 
 
-def stored_facts(finding: Finding, inconclusive: bool) -> dict[str, Any]:
-    """What ``/ask`` may later answer from: measured values and quality, never the signal."""
+def stored_facts(finding: Finding, inconclusive_reason: Optional[str]) -> dict[str, Any]:
+    """What ``/ask`` may later answer from: measured values, quality and why the result is
+    inconclusive (``inconclusive_reason``, None when it is not), never the signal."""
     summary = finding.beat_summary or {}
     ok = measurable(finding)
     record: dict[str, Any] = {
         "signal_type": finding.signal_type,
         "label": finding.label,
         "quality": finding.quality if ok else QUALITY_POOR,
-        "inconclusive": inconclusive,
+        "inconclusive": inconclusive_reason is not None,
+        "inconclusive_reason": inconclusive_reason,
         "duration_s": summary.get("duration_s"),
         "heart_rate_bpm": round(float(finding.heart_rate_bpm), 1)
         if ok and finding.heart_rate_bpm is not None

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 
 import inference
 from classifier import SignalError, classify
+from classifier.inconclusive import inconclusive_reason
 from classifier.signal_types import SIGNAL_TYPES
 from explain.facts import measurable, stored_facts
 from service import validation as v
@@ -83,7 +84,8 @@ def classify_signal():
     except SignalError as exc:
         raise ApiError(str(exc)) from exc
     explanation = inference.explain_finding(finding, context, state().explainer)
-    inconclusive = inference.is_inconclusive(finding)
+    reason = inconclusive_reason(finding)
+    inconclusive = reason is not None
     record_id = record_interpretation(
         kind="classify",
         generator=explanation.generator,
@@ -92,7 +94,7 @@ def classify_signal():
         label=finding.label,
         confidence=finding.confidence,
         model_version=finding.model_version,
-        facts=stored_facts(finding, inconclusive),
+        facts=stored_facts(finding, reason),
     )
     details = finding.to_dict()
     trace = display_trace(samples, rate, units) if return_signal else None

@@ -153,6 +153,24 @@ def test_a_greeting_gets_a_short_reply_and_how_to_ask_without_sources(client, gr
     assert data["sources"] == []
 
 
+def test_questions_about_a_stored_inconclusive_result_never_present_its_label_as_the_finding(client):
+    """An ECG sent as EEG: /classify names a class but reports it inconclusive (the plausibility check);
+    /ask on that result says why, and frames the class's information as not confirmed."""
+    record = wfdb.rdrecord(str(FIXTURES / "cinc2017" / "A00011"))
+    body = {"signal": record.p_signal[:, 0].tolist(), "signal_type": "EEG", "sampling_rate": record.fs}
+    result = client.post("/classify", json=body).get_json()
+    assert result["inconclusive"] and "ECG" in result["inconclusive_reason"]
+    iid = result["interpretation_id"]
+    why = ask(client, "why is it inconclusive?", interpretation_id=iid)["response"]
+    assert why.startswith(f"This result is inconclusive: {result['inconclusive_reason']}")
+    for question in ("what should I do now?", "is it a seizure or not?", "can I trust this?"):
+        text = ask(client, question, interpretation_id=iid)["response"]
+        assert "About this result: it is inconclusive (" + result["inconclusive_reason"] in text
+        assert "likely" not in text.split("About this result")[1]
+        if result["classification"] in text.split("About this result")[0]:
+            assert "which this result does not confirm" in text
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)

@@ -43,7 +43,7 @@ def test_no_premature_atrial_beats_are_counted_inside_atrial_fibrillation_on_a_r
     assert finding.label == "Atrial Fibrillation"
     assert finding.beat_summary["counts"].get("S", 0) == 0  # the beat model's S calls are dropped in AF
     assert not any("atrial contraction" in fact for fact in finding_facts(finding))
-    assert "pac" not in stored_facts(finding, inconclusive=False)["beat_counts"]
+    assert "pac" not in stored_facts(finding, inconclusive_reason=None)["beat_counts"]
     # and the wording drops them too, should a finding in AF ever carry S counts
     summary = {"counts": {"N": 20, "S": 12}, "duration_s": 30.0, "total_beats": 32}
     in_af = ecg_finding(label="Atrial Fibrillation", beat_summary=summary)
@@ -54,7 +54,7 @@ def test_a_real_noisy_strip_gets_no_heart_rate_and_no_beat_counts():
     finding = real_finding("A00988")
     assert finding.heart_rate_bpm is not None  # the detector found something; it is not stated
     assert finding_facts(finding) == [NOT_MEASURED]
-    stored = stored_facts(finding, inconclusive=True)
+    stored = stored_facts(finding, "the recording is too noisy to be read reliably")
     assert stored["heart_rate_bpm"] is None and "beat_counts" not in stored
     assert stored["quality"] == "poor"
 
@@ -80,14 +80,20 @@ def test_a_finding_without_measurements_adds_nothing():
     assert finding_facts(ecg_finding()) == []
 
 
+def test_a_stored_result_keeps_why_it_is_inconclusive():
+    stored = stored_facts(ecg_finding(), "the signal looks like an EEG")
+    assert stored["inconclusive"] and stored["inconclusive_reason"] == "the signal looks like an EEG"
+
+
 def test_stored_facts_hold_measurements_only():
     summary = {"counts": {"N": 30, "V": 2, "S": 1}, "duration_s": 30.0, "total_beats": 33}
-    stored = stored_facts(ecg_finding(heart_rate_bpm=47.04, beat_summary=summary), False)
+    stored = stored_facts(ecg_finding(heart_rate_bpm=47.04, beat_summary=summary), None)
     assert stored == {
         "signal_type": "ECG",
         "label": "Normal Sinus Rhythm",
         "quality": "ok",
         "inconclusive": False,
+        "inconclusive_reason": None,
         "duration_s": 30.0,
         "heart_rate_bpm": 47.0,
         "beat_counts": {"pvc": 2, "pac": 1},
