@@ -263,7 +263,9 @@ $("ask-form").addEventListener("submit", async (e) => {
   if (current && current.result.interpretation_id) {
     // the stored result: its finding and its measured values (heart rate, beat counts, quality)
     body.interpretation_id = current.result.interpretation_id;
-  } else if (current) {  // nothing stored (the database is down): the finding itself
+  } else if (current && !current.result.inconclusive) {
+    // nothing stored (the database is down): the finding itself; an inconclusive one is not sent,
+    // since /ask would take its label and confidence for a finding
     body.classification = { prediction: current.result.classification, confidence: current.result.confidence };
     body.signal_type = current.result.signal_type;
   }
