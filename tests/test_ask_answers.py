@@ -171,6 +171,15 @@ def test_questions_about_a_stored_inconclusive_result_never_present_its_label_as
             assert "which this result does not confirm" in text
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["what to do during a seizure", "febrile seizure in a child what to do", "how do I help someone having a fit"],
+)
+def test_what_to_do_during_a_fit_gets_first_aid(client, question):
+    text = ask(client, question)["response"]
+    assert "Do not hold them down" in text and "5 minutes" in text and "onto their side" in text
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)

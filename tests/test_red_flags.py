@@ -59,6 +59,11 @@ def test_a_stroke_happening_now_is_a_red_flag(text):
     assert "stroke_signs" in {flag.id for flag in find_red_flags(text)}
 
 
+@pytest.mark.parametrize("text", ["she is pregnant and had a fit", "has fits and is 30 weeks pregnant"])
+def test_a_fit_in_pregnancy_is_a_red_flag_in_everyday_words(text):
+    assert "seizure_with_injury" in {flag.id for flag in find_red_flags(text)}
+
+
 def test_the_advice_says_to_call_emergency_services_in_its_first_sentence():
     advice = emergency_advice(find_red_flags("crushing chest pain"))
     first_sentence = advice.split(". ")[0]
