@@ -87,7 +87,7 @@ def terms_in(question: str) -> list[Term]:
 
 
 # Topics that are about this service's own results, in the field even when no field word is used.
-SERVICE_TOPICS = ("dose", "interactions", "pregnancy", "driving_work", "confidence", "recording", "numbers")
+SERVICE_TOPICS = ("dose", "interactions", "service", "pregnancy", "driving_work", "confidence", "recording", "numbers")
 
 
 def in_field(question: str, about_a_finding: bool) -> bool:

@@ -180,6 +180,24 @@ def test_what_to_do_during_a_fit_gets_first_aid(client, question):
     assert "Do not hold them down" in text and "5 minutes" in text and "onto their side" in text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "can I use this on children?",
+        "does it work with a 12-lead ECG?",
+        "what sampling rate do I need",
+        "is my data stored?",
+    ],
+)
+def test_questions_about_the_service_itself_get_what_it_reads_and_keeps(client, question):
+    text = ask(client, question)["response"]
+    assert "one ECG lead" in text and "not tested on children" in text and "not the recording itself" in text
+
+
+def test_going_back_to_work_is_still_about_work_not_about_the_service(client):
+    assert ask(client, "can he go back to work?")["response"].startswith("Driving and work rules")
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)
