@@ -166,7 +166,8 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     if medicines:
         parts.append(medicines[0].text)
     elif terms and (topic_id in (None, "definition", "diagnosis_tests", "causes", "consequences") or not parts):
-        parts.append(terms[0].text)
+        # "what is sinus tachycardia?": both terms it names, not only the first
+        parts += [term.text for term in terms[: 2 if topic_id in (None, "definition") else 1]]
     if entry and (topic_id in (None, "definition") or not parts):
         # About the finding itself: its one-line summary, never the interpretation's sections again.
         about_result = request.label == entry.label

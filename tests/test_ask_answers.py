@@ -198,6 +198,12 @@ def test_going_back_to_work_is_still_about_work_not_about_the_service(client):
     assert ask(client, "can he go back to work?")["response"].startswith("Driving and work rules")
 
 
+def test_a_definition_question_naming_two_terms_defines_both(client):
+    data = ask(client, "what is sinus tachycardia")
+    assert "sinus node" in data["response"] and "above 100 tachycardia" in data["response"]
+    assert {"sinus rhythm", "heart rate"} <= {s["title"] for s in data["sources"]}
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)
