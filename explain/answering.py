@@ -68,6 +68,14 @@ def _rate_words(rate: float) -> str:
     return f"{rate:.0f} beats per minute is inside the usual resting range of 60 to 100."
 
 
+# "any extra beats?", "were there PVCs?": about a stored result, a question for its counts
+_ASKS_FOR_BEATS = re.compile(
+    r"\b(?:any|were there|are there|did it (?:find|show|count|see))\b[^?.]{0,20}"
+    r"\b(?:beats?|pvcs?|pacs?|ectopics?)\b",
+    re.IGNORECASE,
+)
+
+
 def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[str]:
     """An answer about the measured numbers, from a stored result's facts or the question's number."""
     asked = [float(m.group(1)) for m in _BPM_IN_QUESTION.finditer(question) if 20 <= float(m.group(1)) <= 300]
@@ -132,6 +140,9 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     if topic is None and medicines:  # "should I give diazepam?" asks about treatment
         topic = kb_topics.topic_by_id("treatment")
     topic_id = topic.id if topic else None
+    if request.facts and topic_id in (None, "definition") and _ASKS_FOR_BEATS.search(question):
+        topic = kb_topics.topic_by_id("numbers")
+        topic_id = topic.id
     entries = _entries_named(question, request.label)
     if topic_id == "dose":
         return topic_id, topic.answer
@@ -153,7 +164,7 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         )
     entry = entries[0] if entries else None
     prefix = ""
-    if entry and request.inconclusive and request.label == entry.label:
+    if entry and request.inconclusive and request.label == entry.label and entry.label != NOISY_RECORDING:
         prefix = f"General information about {entry.label}, which this result does not confirm: "
     if entry and topic_id == "consequences":  # "can AF cause a stroke?": what the finding can lead to
         return topic_id, prefix + entry.significance

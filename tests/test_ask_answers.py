@@ -204,6 +204,19 @@ def test_a_definition_question_naming_two_terms_defines_both(client):
     assert {"sinus rhythm", "heart rate"} <= {s["title"] for s in data["sources"]}
 
 
+def test_any_extra_beats_about_a_stored_result_gives_its_counts(client):
+    result = classify_record(client, "A00011")
+    text = ask(client, "any extra beats?", interpretation_id=result["interpretation_id"])["response"]
+    assert text.startswith("The measured average heart rate") and "premature atrial contractions (PACs)" in text
+
+
+def test_a_noisy_result_is_not_called_general_information_it_does_not_confirm(client):
+    result = classify_record(client, "A00988")
+    assert result["classification"] == "Noisy Recording"
+    text = ask(client, "what does this mean?", interpretation_id=result["interpretation_id"])["response"]
+    assert "which this result does not confirm" not in text and "too much interference" in text
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)
