@@ -68,10 +68,11 @@ def _rate_words(rate: float) -> str:
     return f"{rate:.0f} beats per minute is inside the usual resting range of 60 to 100."
 
 
-# "any extra beats?", "were there PVCs?": about a stored result, a question for its counts
-_ASKS_FOR_BEATS = re.compile(
-    r"\b(?:any|were there|are there|did it (?:find|show|count|see))\b[^?.]{0,20}"
-    r"\b(?:beats?|pvcs?|pacs?|ectopics?)\b",
+# "any extra beats?", "were there PVCs?", "where is the seizure activity?": about a stored result,
+# questions for its measured values
+_ASKS_FOR_MEASUREMENTS = re.compile(
+    r"\b(?:any|were there|are there|did it (?:find|show|count|see))\b[^?.]{0,20}\b(?:beats?|pvcs?|pacs?|ectopics?)\b"
+    r"|\b(?:where|when|which part|what part|how much)\b[^?.]{0,30}\b(?:seiz\w*|ictal)",
     re.IGNORECASE,
 )
 
@@ -110,6 +111,12 @@ def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[
         )
     if facts.get("af_burden") is not None:
         parts.append(f"Atrial fibrillation was seen in {facts['af_burden']:.0%} of the recording.")
+    if facts.get("seizure_fraction") is not None:
+        where = ", ".join(f"{start:.0f}-{end:.0f} s" for start, end in (facts.get("seizure_ranges_s") or [])[:5])
+        parts.append(
+            f"Seizure-like activity was seen in {facts['seizure_fraction']:.0%} of the "
+            f"{facts.get('n_windows', 0)} analysis windows" + (f", at {where} into the recording." if where else ".")
+        )
     if not parts:
         return "This result holds no measured heart rate or beat count" + (
             " (EEG recordings have none)." if facts.get("signal_type") == "EEG" else "."
@@ -140,7 +147,7 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     if topic is None and medicines:  # "should I give diazepam?" asks about treatment
         topic = kb_topics.topic_by_id("treatment")
     topic_id = topic.id if topic else None
-    if request.facts and topic_id in (None, "definition") and _ASKS_FOR_BEATS.search(question):
+    if request.facts and topic_id in (None, "definition") and _ASKS_FOR_MEASUREMENTS.search(question):
         topic = kb_topics.topic_by_id("numbers")
         topic_id = topic.id
     entries = _entries_named(question, request.label)

@@ -116,4 +116,8 @@ def stored_facts(finding: Finding, inconclusive_reason: Optional[str]) -> dict[s
     windows = finding.windows or {}
     if windows.get("af_burden") is not None:
         record["af_burden"] = float(windows["af_burden"])
+    if "seizure_fraction" in windows:
+        record["seizure_fraction"] = float(windows["seizure_fraction"])
+        record["seizure_ranges_s"] = [[float(a), float(b)] for a, b in windows.get("seizure_ranges_s") or []]
+        record["n_windows"] = len(windows.get("items", ()))
     return record

@@ -210,6 +210,17 @@ def test_any_extra_beats_about_a_stored_result_gives_its_counts(client):
     assert text.startswith("The measured average heart rate") and "premature atrial contractions (PACs)" in text
 
 
+def test_where_the_seizure_activity_is_comes_from_the_stored_eeg_result(client):
+    segment = np.load(FIXTURES / "bonn" / "segments.npz")["S012"]
+    body = {"signal": segment.tolist(), "signal_type": "EEG", "sampling_rate": 173.61}
+    result = client.post("/classify", json=body).get_json()
+    windows = result["windows"]
+    text = ask(client, "where is the seizure activity?", interpretation_id=result["interpretation_id"])["response"]
+    ranges = ", ".join(f"{a:.0f}-{b:.0f} s" for a, b in windows["seizure_ranges_s"])
+    assert text.startswith(f"Seizure-like activity was seen in {windows['seizure_fraction']:.0%} of the ")
+    assert f"at {ranges} into the recording" in text
+
+
 def test_a_noisy_result_is_not_called_general_information_it_does_not_confirm(client):
     result = classify_record(client, "A00988")
     assert result["classification"] == "Noisy Recording"
