@@ -225,7 +225,7 @@ def answer_question(
         text=text,
         generator=explanation.generator,
         rejected=explanation.rejected,
-        sources=tuple(answering.sources_for(text, request, passages)),
+        sources=tuple(answering.sources_for(explanation.text, request, passages)),  # the advice cites none
     )
 
 

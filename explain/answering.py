@@ -27,6 +27,7 @@ NO_INFORMATION = (
 QUOTE_WORDS = 60
 SLOW_BPM, FAST_BPM = 60, 100
 _BPM_IN_QUESTION = re.compile(r"\b(\d{2,3})\b")
+_HOW_MUCH = re.compile(r"\bhow (?:much|many|often)\b|\b\d+(?:\.\d+)?\s*(?:kg|kilos?)\b", re.IGNORECASE)
 
 
 def emergency_first(text: str, *texts: Optional[str]) -> str:
@@ -34,7 +35,8 @@ def emergency_first(text: str, *texts: Optional[str]) -> str:
     advice = red_flags.emergency_advice(red_flags.find_red_flags(*texts))
     if not advice or text.startswith(advice):
         return text
-    return f"{advice}\n\n{text}"
+    # "the patient is not breathing": the emergency advice is the answer, not "I don't have ..."
+    return f"{advice}\n\n{text.replace(NO_INFORMATION, '').lstrip()}"
 
 
 def _finding_line(label: str, confidence: float, inconclusive: bool, reason: Optional[str] = None) -> str:
@@ -144,7 +146,9 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     topic = kb_topics.topic_of(question)
     terms = kb_topics.terms_in(question)
     medicines = [t for t in terms if t.medicine]
-    if topic is None and medicines:  # "should I give diazepam?" asks about treatment
+    if medicines and _HOW_MUCH.search(question):  # "how much diazepam for a 20 kg child?"
+        topic = kb_topics.topic_by_id("dose")
+    elif topic is None and medicines:  # "should I give diazepam?" asks about treatment
         topic = kb_topics.topic_by_id("treatment")
     topic_id = topic.id if topic else None
     if request.facts and topic_id in (None, "definition") and _ASKS_FOR_MEASUREMENTS.search(question):

@@ -228,6 +228,24 @@ def test_a_noisy_result_is_not_called_general_information_it_does_not_confirm(cl
     assert "which this result does not confirm" not in text and "too much interference" in text
 
 
+@pytest.mark.parametrize("question", ["how much diazepam for a 20 kg child", "how often should he take his bisoprolol"])
+def test_how_much_of_a_named_medicine_is_a_dose_question(client, question):
+    text = ask(client, question)["response"]
+    assert text.startswith("I can't give a medicine dose") and not guard.has_dose(text)
+
+
+def test_is_it_ok_to_give_aspirin_says_what_aspirin_is_for_and_who_decides(client):
+    body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.9}}
+    text = ask(client, "is it ok to give aspirin for AF", **body)["response"]
+    assert "Antiplatelet medicines" in text and "clinician" in text
+
+
+def test_an_emergency_with_nothing_else_to_say_is_only_the_emergency_advice(client):
+    data = ask(client, "the patient is not breathing")
+    assert data["response"].startswith("Emergency: call emergency services now")
+    assert "I don't have reliable information" not in data["response"] and data["sources"] == []
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)
