@@ -185,15 +185,18 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     parts = []
     if topic and topic.answer:
         parts.append(topic.answer)
+    about_entry = entry is not None and topic_id in (None, "definition")
+    if about_entry:  # the finding first: "what does AF look like on an ECG?" is about AF
+        # About the finding itself: its one-line summary, never the interpretation's sections again.
+        about_result = request.label == entry.label
+        parts.append(prefix + entry.summary if about_result else f"{entry.summary} {entry.explanation}")
     if medicines:
         parts.append(medicines[0].text)
     elif terms and (topic_id in (None, "definition", "diagnosis_tests", "causes", "consequences") or not parts):
         # "what is sinus tachycardia?": both terms it names, not only the first
         parts += [term.text for term in terms[: 2 if topic_id in (None, "definition") else 1]]
-    if entry and (topic_id in (None, "definition") or not parts):
-        # About the finding itself: its one-line summary, never the interpretation's sections again.
-        about_result = request.label == entry.label
-        parts.append(prefix + entry.summary if about_result else f"{entry.summary} {entry.explanation}")
+    if entry and not about_entry and not parts:
+        parts.append(prefix + entry.summary if request.label == entry.label else f"{entry.summary} {entry.explanation}")
     return topic_id, " ".join(parts)
 
 

@@ -246,6 +246,16 @@ def test_an_emergency_with_nothing_else_to_say_is_only_the_emergency_advice(clie
     assert "I don't have reliable information" not in data["response"] and data["sources"] == []
 
 
+def test_a_finding_named_beside_a_general_term_is_what_the_answer_starts_with(client):
+    text = ask(client, "what does AF look like on ECG")["response"]
+    assert text.startswith(kb.get_entry("Atrial Fibrillation").summary) and "uneven" in text
+
+
+def test_what_happens_if_a_finding_is_not_treated_is_what_it_can_lead_to(client):
+    text = ask(client, "what happens if AF is not treated")["response"]
+    assert text.startswith(kb.get_entry("Atrial Fibrillation").significance)
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)
