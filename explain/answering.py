@@ -161,6 +161,9 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         answer = facts_answer(question, request.facts)
         if answer:
             return topic_id, answer
+        named = [e for e in entries if e.label in kb.find_mentions_in_question(question)]
+        if named:  # "how many PVCs are too many?": when the finding matters
+            return topic_id, named[0].significance
     if topic_id == "comparison" and len(entries) + len(terms) >= 2:
         described = [f"{e.label}: {e.summary}" for e in entries]
         described += [t.text for t in terms if not any(e.label in t.text for e in entries)][:2]

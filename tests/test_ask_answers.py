@@ -256,6 +256,15 @@ def test_what_happens_if_a_finding_is_not_treated_is_what_it_can_lead_to(client)
     assert text.startswith(kb.get_entry("Atrial Fibrillation").significance)
 
 
+def test_how_many_extra_beats_are_too_many_is_when_they_matter(client):
+    text = ask(client, "how many PVCs are too many")["response"]
+    assert text.startswith(kb.get_entry("Premature Ventricular Contractions").significance)
+
+
+def test_bigeminy_is_defined(client):
+    assert "every second beat" in ask(client, "what is bigeminy")["response"]
+
+
 def test_a_question_outside_the_field_is_answered_honestly_without_the_finding(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.92}}
     data = ask(client, "he also has diabetes, how should I treat his sugar?", **body)

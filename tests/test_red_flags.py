@@ -40,6 +40,8 @@ def test_each_flag_is_found_in_plain_phrasing(flag_id, text):
         "how is epilepsy diagnosed",
         "can AF cause a stroke?",  # a question about risk, not signs of one now
         "what is her stroke risk with this rhythm",
+        "are PVCs a sign of heart attack",  # a question about what PVCs mean
+        "what are the signs of a stroke",
     ],
 )
 def test_no_flag_without_the_red_flag(text):
@@ -57,6 +59,11 @@ def test_no_flag_without_the_red_flag(text):
 )
 def test_a_stroke_happening_now_is_a_red_flag(text):
     assert "stroke_signs" in {flag.id for flag in find_red_flags(text)}
+
+
+@pytest.mark.parametrize("text", ["I think he is having a heart attack", "heart attack an hour ago, what now"])
+def test_a_heart_attack_happening_now_is_a_red_flag(text):
+    assert "st_elevation" in {flag.id for flag in find_red_flags(text)}
 
 
 @pytest.mark.parametrize("text", ["she is pregnant and had a fit", "has fits and is 30 weeks pregnant"])
