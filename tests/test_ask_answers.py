@@ -261,6 +261,10 @@ def test_how_many_extra_beats_are_too_many_is_when_they_matter(client):
     assert text.startswith(kb.get_entry("Premature Ventricular Contractions").significance)
 
 
+def test_what_causes_seizures_names_common_causes(client):
+    assert "alcohol withdrawal" in ask(client, "what causes seizures in adults")["response"]
+
+
 def test_bigeminy_is_defined(client):
     assert "every second beat" in ask(client, "what is bigeminy")["response"]
 
