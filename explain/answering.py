@@ -27,6 +27,9 @@ NO_INFORMATION = (
 QUOTE_WORDS = 60
 SLOW_BPM, FAST_BPM = 60, 100
 _BPM_IN_QUESTION = re.compile(r"\b(\d{2,3})\b")
+_NEXT_STEPS = re.compile(
+    r"\bwhat (?:now|next)\b|\bnext steps?\b|\bwhat (?:should|do|can) (?:i|we) do\b|\bwhat to do\b", re.I
+)
 _HOW_MUCH = re.compile(r"\bhow (?:much|many|often)\b|\b\d+(?:\.\d+)?\s*(?:kg|kilos?)\b", re.IGNORECASE)
 
 
@@ -168,6 +171,14 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         described = [f"{e.label}: {e.summary}" for e in entries]
         described += [t.text for t in terms if not any(e.label in t.text for e in entries)][:2]
         return topic_id, " ".join(described[:3] + [topic.answer])
+    if request.label and request.inconclusive and topic_id in (None, "treatment") and _NEXT_STEPS.search(question):
+        # "what now?" after an inconclusive result: not the class's treatment, but what to do about the result
+        why = f" ({request.inconclusive_reason})" if request.inconclusive_reason else ""
+        return topic_id, (
+            f"This result is inconclusive{why}, so it cannot guide what to do. "
+            f"{kb_topics.topic_by_id('recording').answer} Whatever the recording shows, a clinician should "
+            "decide the next step from how the patient is."
+        )
     if topic_id == "confidence" and request.label and request.inconclusive:
         why = f": {request.inconclusive_reason}" if request.inconclusive_reason else ""
         return topic_id, f"This result is inconclusive{why}. {topic.answer}"

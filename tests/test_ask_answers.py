@@ -265,6 +265,14 @@ def test_what_causes_seizures_names_common_causes(client):
     assert "alcohol withdrawal" in ask(client, "what causes seizures in adults")["response"]
 
 
+@pytest.mark.parametrize("question", ["what now?", "what should I do?"])
+def test_what_now_after_an_inconclusive_result_is_about_the_result_not_the_class(client, question):
+    body = {"classification": {"prediction": "Interictal Epileptiform Activity", "confidence": 0.45}}
+    text = ask(client, question, **body)["response"]
+    assert text.startswith("This result is inconclusive (the classifier's confidence (45%)")
+    assert "fresh electrodes" in text and "Interictal epileptiform activity means" not in text
+
+
 def test_bigeminy_is_defined(client):
     assert "every second beat" in ask(client, "what is bigeminy")["response"]
 
