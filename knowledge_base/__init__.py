@@ -176,25 +176,43 @@ MISSPELT_MIN_LETTERS = 12  # shorter names are too close to each other ("normal 
 MISSPELT_RATIO = 0.88
 
 
-def find_mentions_in_question(question: str) -> set[str]:
+@lru_cache(maxsize=4)
+def _misspellable_names(directory: Path) -> tuple[tuple[str, str, int], ...]:
+    """(label, name, the name's word count) for every name long enough to be matched misspelt."""
+    return tuple(
+        (entry.label, name, len(name.split()))
+        for entry in _entries(directory).values()
+        for name in (entry.label.lower(), *entry.synonyms)
+        if len(name) >= MISSPELT_MIN_LETTERS
+    )
+
+
+@lru_cache(maxsize=1024)
+def find_mentions_in_question(question: str) -> frozenset[str]:
     """:func:`find_mentions`, and when it finds none, the labels a long name is misspelt for
     ("wat is atrial fibrilation"): a run of as many words as the name whose letters match it with a
     ``difflib`` ratio of at least MISSPELT_RATIO. Only for questions: generated text is held to the
-    exact names."""
+    exact names. Cached, as one /ask asks it several times; the cheap upper bounds of the ratio
+    (``real_quick_ratio``, ``quick_ratio``) rule out most runs before the ratio itself is computed."""
     exact = find_mentions(question)
     if exact:
-        return exact
+        return frozenset(exact)
     words = re.findall(r"[a-z]+", question.lower())
     found = set()
-    for entry in _entries(ENTRIES_DIR).values():
-        for name in (entry.label.lower(), *entry.synonyms):
-            size = len(name.split())
-            if len(name) < MISSPELT_MIN_LETTERS:
-                continue
-            runs = (" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
-            if any(difflib.SequenceMatcher(None, run, name).ratio() >= MISSPELT_RATIO for run in runs):
-                found.add(entry.label)
-    return found
+    for label, name, size in _misspellable_names(ENTRIES_DIR):
+        if label in found:
+            continue
+        matcher = difflib.SequenceMatcher(None, b=name)  # one per call: /ask runs in threads
+        for i in range(len(words) - size + 1):
+            matcher.set_seq1(" ".join(words[i : i + size]))
+            if (
+                matcher.real_quick_ratio() >= MISSPELT_RATIO
+                and matcher.quick_ratio() >= MISSPELT_RATIO
+                and matcher.ratio() >= MISSPELT_RATIO
+            ):
+                found.add(label)
+                break
+    return frozenset(found)
 
 
 def confidence_band(confidence: float) -> str:
