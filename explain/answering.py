@@ -164,7 +164,7 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         answer = facts_answer(question, request.facts)
         if answer:
             return topic_id, answer
-        named = [e for e in entries if e.label in kb.find_mentions_in_question(question)]
+        named = _entries_named(question, None)
         if named:  # "how many PVCs are too many?": when the finding matters
             return topic_id, named[0].significance
     if topic_id == "comparison" and len(entries) + len(terms) >= 2:
@@ -199,18 +199,20 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     parts = []
     if topic and topic.answer:
         parts.append(topic.answer)
+    # About the finding itself: its one-line summary, never the interpretation's sections again.
+    entry_text = ""
+    if entry:
+        entry_text = prefix + entry.summary if request.label == entry.label else f"{entry.summary} {entry.explanation}"
     about_entry = entry is not None and topic_id in (None, "definition")
     if about_entry:  # the finding first: "what does AF look like on an ECG?" is about AF
-        # About the finding itself: its one-line summary, never the interpretation's sections again.
-        about_result = request.label == entry.label
-        parts.append(prefix + entry.summary if about_result else f"{entry.summary} {entry.explanation}")
+        parts.append(entry_text)
     if medicines:
         parts.append(medicines[0].text)
     elif terms and (topic_id in (None, "definition", "diagnosis_tests", "causes", "consequences") or not parts):
         # "what is sinus tachycardia?": both terms it names, not only the first
         parts += [term.text for term in terms[: 2 if topic_id in (None, "definition") else 1]]
     if entry and not about_entry and not parts:
-        parts.append(prefix + entry.summary if request.label == entry.label else f"{entry.summary} {entry.explanation}")
+        parts.append(entry_text)
     return topic_id, " ".join(parts)
 
 
