@@ -51,7 +51,7 @@ def mixture_windows(
         for _ in range(MIX_DRAWS):
             background_id = normals[int(rng.integers(len(normals)))]
             b = segments[background_id].signal - np.median(segments[background_id].signal)
-            mixed = rng.uniform(*MIX_RATIOS) * x / x.std() + b / b.std()
+            mixed = scalp_mixture.mix(x, b, rng.uniform(*MIX_RATIOS))
             signal, rate, _ = shift.scalp_like(mixed, bonn.SAMPLING_RATE, rng)
             X, usable, _ = features.recording_features(signal, rate)
             n = int(usable.sum())
@@ -99,14 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     with_mixtures = {key: np.concatenate([own[key], mixtures[key]]) for key in ("X", "y", "segment", "background")}
     near = bonn.correlated_groups(every)
     fold_groups = np.array([near[g] for g in groups])
-    labels = train.segment_means(y[:, None].astype(float), groups)[1][:, 0].astype(int)
     print(f"{'recipe':<26}{'accuracy':>9}{'seizure sens':>13}{'Normal called seizure':>23}", end="")
     print("".join(f"{f'ratio {r:g}: caught':>18}{'interictal->S':>15}" for r in PROXY_RATIOS))
     for name, extra in (("served augmentation", augmented), ("+ background mixtures", with_mixtures)):
         fitted: list = []
         raw = train.out_of_fold(train.lightgbm, X, y, fold_groups, True, owners=groups, extra=extra, fitted=fitted)
         temperature, threshold = train.calibration(raw, y, groups)
-        decided = model.decide(train.segment_probabilities(raw, groups, temperature), SEIZURE, threshold)
+        labels, decided = train.segment_decisions(raw, y, groups, temperature, threshold)
         line = (
             f"{name:<26}{np.mean(decided == labels):>9.4f}{np.mean(decided[labels == SEIZURE] == SEIZURE):>13.4f}"
             f"{int(np.sum(decided[labels == NORMAL] == SEIZURE)):>16} of {int(np.sum(labels == NORMAL))}"

@@ -107,12 +107,6 @@ def where_seizures_lie(X: np.ndarray, y: np.ndarray) -> None:
     print()
 
 
-def decisions(raw: np.ndarray, y: np.ndarray, owners: np.ndarray, temperature: float, threshold: float):
-    """(segment classes, decided classes) of the windows' raw scores pooled per owner."""
-    labels = train.segment_means(y[:, None].astype(float), owners)[1][:, 0].astype(int)
-    return labels, model.decide(train.segment_probabilities(raw, owners, temperature), SEIZURE, threshold)
-
-
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     segments = bonn.load_segments()
@@ -139,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             temperature, threshold = train.calibration(raw, y, groups)
             cells = []
             for labels, decided in (
-                decisions(raw, y, groups, temperature, threshold),
-                decisions(
+                train.segment_decisions(raw, y, groups, temperature, threshold),
+                train.segment_decisions(
                     shifted_scores(fitted, groups, shifted), shifted["y"], shifted_owners, temperature, threshold
                 ),
             ):

@@ -32,6 +32,12 @@ SEED = 77
 RATE_HZ, BAND_HZ, SECONDS = 200.0, (0.5, 70.0), 5.12
 
 
+def mix(x: np.ndarray, background: np.ndarray, ratio: float) -> np.ndarray:
+    """``x`` scaled to ``ratio`` times the spread of ``background`` and added to it (both centred
+    by the caller)."""
+    return ratio * x / x.std() + background / background.std()
+
+
 def mixed(
     x: np.ndarray, background: np.ndarray, ratio: float, lowpass: float | None, rng: np.random.Generator
 ) -> np.ndarray:
@@ -39,8 +45,7 @@ def mixed(
     x, background = x - np.median(x), background - np.median(background)
     if lowpass is not None:
         x = signals.bandpass(x, bonn.SAMPLING_RATE, BAND_HZ[0], lowpass)
-    y = ratio * x / x.std() + background / background.std()
-    y = shift.band_limit(signals.resample(y, bonn.SAMPLING_RATE, RATE_HZ), RATE_HZ, BAND_HZ)
+    y = shift.band_limit(signals.resample(mix(x, background, ratio), bonn.SAMPLING_RATE, RATE_HZ), RATE_HZ, BAND_HZ)
     n = int(SECONDS * RATE_HZ)
     start = int(rng.integers(0, len(y) - n))
     return y[start : start + n]

@@ -160,6 +160,15 @@ def segment_probabilities(scores: np.ndarray, groups: np.ndarray, temperature: f
     return softmax(segment_means(scores, groups)[1] / temperature)
 
 
+def segment_decisions(
+    raw: np.ndarray, y: np.ndarray, owners: np.ndarray, temperature: float, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(class per owner, decided class per owner) of the windows' raw scores pooled per owner, in
+    sorted owner order, with the service's seizure rule."""
+    labels = segment_means(y[:, None].astype(float), owners)[1][:, 0].astype(int)
+    return labels, model.decide(segment_probabilities(raw, owners, temperature), model.SEIZURE, threshold)
+
+
 def fit_temperature(raw: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
     """Temperature minimising the log loss of segment-level (score-averaged) probabilities."""
     seg_labels = segment_means(y[:, None].astype(float), groups)[1][:, 0].astype(int)
