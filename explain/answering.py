@@ -30,7 +30,6 @@ _BPM_IN_QUESTION = re.compile(r"\b(\d{2,3})\b")
 _NEXT_STEPS = re.compile(
     r"\bwhat (?:now|next)\b|\bnext steps?\b|\bwhat (?:should|do|can) (?:i|we) do\b|\bwhat to do\b", re.I
 )
-_HOW_MUCH = re.compile(r"\bhow (?:much|many|often)\b|\b\d+(?:\.\d+)?\s*(?:kg|kilos?)\b", re.IGNORECASE)
 
 
 def emergency_first(text: str, *texts: Optional[str]) -> str:
@@ -143,15 +142,22 @@ def _quote(passage: Passage) -> str:
     return f'From {passage.title} ({passage.origin}): "{text}"'
 
 
+def _what_to_tell(entry: kb.Entry, request: ExplainRequest) -> str:
+    if (request.inconclusive and request.label == entry.label) or entry.label == NOISY_RECORDING:
+        return (
+            "For this result: say that the recording did not give a clear answer, not that they have a "
+            "condition, and that it may need to be repeated."
+        )
+    return f"In plain words: {entry.summary} Get help at once for: {'; '.join(entry.red_flags)}."
+
+
 def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     """``(topic id, the answer to it)``; the answer may be "" when nothing in the base fits."""
     question = request.question or ""
     topic = kb_topics.topic_of(question)
     terms = kb_topics.terms_in(question)
     medicines = [t for t in terms if t.medicine]
-    if medicines and _HOW_MUCH.search(question):  # "how much diazepam for a 20 kg child?"
-        topic = kb_topics.topic_by_id("dose")
-    elif topic is None and medicines:  # "should I give diazepam?" asks about treatment
+    if topic is None and medicines:  # "should I give diazepam?" asks about treatment
         topic = kb_topics.topic_by_id("treatment")
     topic_id = topic.id if topic else None
     if request.facts and topic_id in (None, "definition") and _ASKS_FOR_MEASUREMENTS.search(question):
@@ -193,6 +199,8 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         prefix = f"General information about {entry.label}, which this result does not confirm: "
     if entry and topic_id == "consequences":  # "can AF cause a stroke?": what the finding can lead to
         return topic_id, prefix + entry.significance
+    if entry and topic_id == "explaining":  # "what should I tell the family?": how, and what to say
+        return topic_id, f"{topic.answer} {_what_to_tell(entry, request)}"
     if entry and topic_id in entry.questions:
         medicine = f" {medicines[0].text}" if medicines else ""  # what the question names, too
         return topic_id, prefix + entry.questions[topic_id] + medicine
@@ -210,7 +218,9 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         parts.append(medicines[0].text)
     elif terms and (topic_id in (None, "definition", "diagnosis_tests", "causes", "consequences") or not parts):
         # "what is sinus tachycardia?": both terms it names, not only the first
-        parts += [term.text for term in terms[: 2 if topic_id in (None, "definition") else 1]]
+        named = [term.text for term in terms[: 2 if topic_id in (None, "definition") else 1]]
+        # the named thing first when asking its causes or tests: "is an EEG needed after a fever fit?"
+        parts = named + parts if topic_id in ("causes", "diagnosis_tests") else parts + named
     if entry and not about_entry and not parts:
         parts.append(entry_text)
     return topic_id, " ".join(parts)

@@ -21,7 +21,7 @@ from classifier.signal_types import NOISY_RECORDING
 
 ENTRIES_DIR = Path(__file__).resolve().parent / "entries"
 SIGNAL_TYPES = ("ECG", "EEG")
-TOPICS = ("treatment", "causes", "urgency", "lifestyle")
+TOPICS = ("treatment", "causes", "urgency", "lifestyle", "outlook")
 TEXT_KEYS = ("summary", "explanation", "significance", "follow_up", "limitations")
 REQUIRED_KEYS = ("label", "signal_type", "synonyms", *TEXT_KEYS, "red_flags", "questions")
 

@@ -43,6 +43,7 @@ class Topic:
     id: str
     pattern: re.Pattern[str]
     answer: str
+    with_medicine: Optional[re.Pattern[str]] = None  # also this topic when the question names a medicine
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,15 @@ class Term:
 @lru_cache(maxsize=1)
 def topics() -> tuple[Topic, ...]:
     data = json.loads((HERE / "topics.json").read_text(encoding="utf-8"))
-    return tuple(Topic(t["id"], re.compile(t["pattern"], re.I), t["answer"]) for t in data["topics"])
+    return tuple(
+        Topic(
+            t["id"],
+            re.compile(t["pattern"], re.I),
+            t["answer"],
+            re.compile(t["with_medicine"], re.I) if "with_medicine" in t else None,
+        )
+        for t in data["topics"]
+    )
 
 
 @lru_cache(maxsize=1)
@@ -72,8 +81,18 @@ def glossary() -> tuple[Term, ...]:
 
 
 def topic_of(question: str) -> Optional[Topic]:
-    """The first topic (in ``topics.json`` order) whose pattern occurs in ``question``."""
-    return next((t for t in topics() if t.pattern.search(question)), None)
+    """The first topic (in ``topics.json`` order) whose pattern occurs in ``question``, or whose
+    ``with_medicine`` pattern does when the question names a medicine ("she forgot her keppra")."""
+    names_medicine = None  # looked up only when a with_medicine pattern matches
+    for topic in topics():
+        if topic.pattern.search(question):
+            return topic
+        if topic.with_medicine and topic.with_medicine.search(question):
+            if names_medicine is None:
+                names_medicine = any(term.medicine for term in terms_in(question))
+            if names_medicine:
+                return topic
+    return None
 
 
 def topic_by_id(topic_id: str) -> Topic:
@@ -81,9 +100,14 @@ def topic_by_id(topic_id: str) -> Topic:
 
 
 def terms_in(question: str) -> list[Term]:
-    """Glossary terms the question names, in order of first appearance."""
-    found = [(m.start(), term) for term in glossary() if (m := term.pattern.search(question))]
-    return [term for _, term in sorted(found, key=lambda pair: pair[0])]
+    """Glossary terms the question names, in order of first appearance; a term named only inside
+    another's name ("seizure" in "febrile seizure") is left out."""
+    found = [(m.span(), term) for term in glossary() if (m := term.pattern.search(question))]
+    return [
+        term
+        for (start, end), term in sorted(found, key=lambda pair: pair[0][0])
+        if not any(a <= start and end <= b and b - a > end - start for (a, b), _ in found)
+    ]
 
 
 # Topics that are about this service's own results, in the field even when no field word is used.

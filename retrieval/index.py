@@ -34,7 +34,7 @@ STOPWORDS = frozenset(
 had has have having he her him his how i if in into is it its me my no not of on or our pt patient
 she should so than that the their them then there these they this those to too us was we were what
 when where which who why will with would you your is are about any also get got just like may
-might much many must tell know""".split()
+might much many must tell know explain say please""".split()
 )
 
 

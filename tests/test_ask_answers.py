@@ -323,3 +323,97 @@ def test_red_flags_in_the_clinical_context_come_first_and_never_change_the_findi
     assert urgent["classification"] == calm["classification"]
     assert urgent["confidence"] == calm["confidence"]
     assert not calm["interpretation"].startswith("Emergency")
+
+
+AF = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.9}, "signal_type": "ECG"}
+
+
+def test_breastfeeding_is_answered_as_breastfeeding_not_as_pregnancy(client):
+    text = ask(client, "my patient's ECG says AF, can she still breastfeed?", **AF)["response"]
+    assert text.startswith("A heart rhythm or brain-wave finding is rarely a reason") and "pharmacist" in text
+    assert "unborn baby" not in text
+
+
+def test_whether_a_finding_runs_in_families_is_answered(client):
+    text = ask(client, "is AF hereditary?", **AF)["response"]
+    assert "run in families" in text and "died suddenly" in text
+
+
+def test_whether_af_goes_away_gets_the_findings_own_outlook(client):
+    text = ask(client, "does AF go away on its own?", **AF)["response"]
+    assert text.startswith("At first it may come and go") and "risk of stroke stays" in text
+
+
+def test_every_entry_answers_the_outlook_in_its_own_words():
+    assert all("clinician" in entry.questions["outlook"] for entry in map(kb.get_entry, kb.labels()))
+
+
+@pytest.mark.parametrize("question", ["child had seizure with fever, is EEG needed?", "what is a febrile seizure"])
+def test_a_fever_fit_gets_the_febrile_seizure_answer_first(client, question):
+    text = ask(client, question)["response"]
+    assert text.startswith("A febrile seizure is a fit brought on by a fever") and "usually not needed" in text
+    assert "A seizure is a burst" not in text  # "seizure" inside "febrile seizure" is not a second term
+
+
+def test_bleeding_on_a_blood_thinner_gets_the_prescriber_today_and_when_it_is_an_emergency(client):
+    text = ask(client, "my patient is on warfarin and bleeding from the gums", **AF)["response"]
+    assert text.startswith("Heart and seizure medicines can have side effects")
+    assert "the same day" in text and "vomiting blood" in text and "Do not stop the medicine" in text
+
+
+def test_heavy_bleeding_on_a_blood_thinner_opens_with_emergency_advice(client):
+    text = ask(client, "on warfarin and vomiting blood", **AF)["response"]
+    assert first_sentence(text).startswith("Emergency: call emergency services now")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["she forgot her epilepsy tablets for 2 days", "he ran out of keppra yesterday", "missed two doses of apixaban"],
+)
+def test_a_missed_or_run_out_medicine_gets_what_to_do_without_a_dose(client, question):
+    text = ask(client, question)["response"]
+    assert text.startswith("A missed dose of a seizure medicine") and "Do not give a double dose" in text
+    assert not guard.has_dose(text)
+
+
+def test_skipped_beats_are_not_a_missed_medicine(client):
+    text = ask(client, "he takes bisoprolol and has missed beats")["response"]
+    assert not text.startswith("A missed dose")
+
+
+def test_what_to_tell_the_family_says_how_and_what_in_plain_words(client):
+    text = ask(client, "what should I tell the family", **AF)["response"]
+    assert text.startswith("Use plain words and short sentences")
+    assert "In plain words: Atrial fibrillation is a common heart rhythm problem" in text
+    assert "Get help at once for: chest pain or pressure" in text
+
+
+def test_what_to_tell_about_an_inconclusive_result_is_that_it_gave_no_clear_answer(client):
+    body = {"classification": {"prediction": "Seizure Activity", "confidence": 0.45}, "signal_type": "EEG"}
+    text = ask(client, "how do I explain this to her", **body)["response"]
+    assert "did not give a clear answer" in text and "In plain words" not in text
+
+
+def test_how_to_take_a_pulse(client):
+    text = ask(client, "how do I take a pulse")["response"]
+    assert text.startswith("To take a pulse") and "full minute" in text
+
+
+def test_flying_as_a_passenger_is_travel_and_flying_as_a_pilot_is_work(client):
+    assert ask(client, "is it ok for her to fly", **AF)["response"].startswith("Most people whose heart rhythm problem")
+    assert ask(client, "can a pilot fly with atrial fibrillation")["response"].startswith("Driving and work rules")
+
+
+def test_whether_a_finding_should_be_referred_gets_how_soon(client):
+    other = {"classification": {"prediction": "Other Rhythm", "confidence": 0.9}, "signal_type": "ECG"}
+    text = ask(client, "should other rhythm be referred", **other)["response"]
+    assert text.startswith(kb.get_entry("Other Rhythm").questions["urgency"])
+
+
+def test_a_pacemaker_is_defined_and_the_service_says_it_was_not_tested_on_paced_ecgs(client):
+    assert "not built or tested for people with a pacemaker" in ask(client, "what is a pacemaker")["response"]
+    assert "nor on people with a pacemaker" in ask(client, "my patient has a pacemaker, can I use this?")["response"]
+
+
+def test_skipping_beats_are_palpitations_and_their_causes_come_first(client):
+    assert ask(client, "why is my heart skipping beats")["response"].startswith("Palpitations are the feeling")

@@ -45,7 +45,7 @@ def test_every_entry_has_every_part_at_the_agreed_length(label):
         assert 2 <= len(sentences(part)) <= 6, part
     assert 1 <= len(sentences(entry.limitations)) <= 3
     assert entry.red_flags and all(flag.strip() for flag in entry.red_flags)
-    assert set(entry.questions) == {"treatment", "causes", "urgency", "lifestyle"}
+    assert set(entry.questions) == {"treatment", "causes", "urgency", "lifestyle", "outlook"}
     assert all("clinician" in answer for answer in entry.questions.values())
     assert kb.find_mentions(label) == {label}
 

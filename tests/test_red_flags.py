@@ -17,6 +17,7 @@ EXAMPLES = {
     "status_epilepticus": "is status epilepticus an emergency?",
     "stroke_signs": "new weakness of the left arm and slurred speech",
     "seizure_with_injury": "he had a seizure and hit his head",
+    "major_bleeding": "on warfarin and vomiting blood since this morning",
     "severe_headache": "sudden severe headache then confusion",
 }
 
@@ -42,6 +43,7 @@ def test_each_flag_is_found_in_plain_phrasing(flag_id, text):
         "what is her stroke risk with this rhythm",
         "are PVCs a sign of heart attack",  # a question about what PVCs mean
         "what are the signs of a stroke",
+        "my patient is on warfarin and bleeding from the gums",  # the prescriber today, not 999
     ],
 )
 def test_no_flag_without_the_red_flag(text):
