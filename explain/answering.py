@@ -26,7 +26,7 @@ NO_INFORMATION = (
 )
 QUOTE_WORDS = 60
 SLOW_BPM, FAST_BPM = 60, 100
-_BPM_IN_QUESTION = re.compile(r"\b(\d{2,3})\b")
+_NUMBER_IN_QUESTION = re.compile(r"\b(\d{2,3})\b")
 _NEXT_STEPS = re.compile(
     r"\bwhat (?:now|next)\b|\bnext steps?\b|\bwhat (?:should|do|can) (?:i|we) do\b|\bwhat to do\b", re.I
 )
@@ -81,11 +81,18 @@ _ASKS_FOR_MEASUREMENTS = re.compile(
 )
 
 
+def _asked_rate(question: str) -> Optional[float]:
+    """The heart rate a question states ("HR 45", "pulse of 150"), or its only number ("is 47 too slow?")."""
+    stated = red_flags.stated_heart_rate(question)
+    numbers = [float(n) for n in _NUMBER_IN_QUESTION.findall(question) if 20 <= float(n) <= 300]
+    return stated if stated is not None else (numbers[0] if len(numbers) == 1 else None)
+
+
 def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[str]:
     """An answer about the measured numbers, from a stored result's facts or the question's number."""
-    asked = [float(m.group(1)) for m in _BPM_IN_QUESTION.finditer(question) if 20 <= float(m.group(1)) <= 300]
+    asked = _asked_rate(question)
     if facts is None:
-        return _rate_words(asked[0]) if asked else None
+        return _rate_words(asked) if asked is not None else None
     if facts.get("quality") == "poor" or facts.get("label") == NOISY_RECORDING:
         return (
             "This recording was too noisy to measure the heart rate or count beats reliably, so "
@@ -98,7 +105,7 @@ def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[
     over = f" over {duration:.0f} seconds" if duration else ""
     if rate is not None:
         parts.append(f"The measured average heart rate was about {rate:.0f} beats per minute{over}.")
-        parts.append(_rate_words(asked[0] if asked else rate))
+        parts.append(_rate_words(asked if asked is not None else rate))
     counts = facts.get("beat_counts")
     if counts:
         beats = [
@@ -168,8 +175,8 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         return topic_id, topic.answer
     if topic_id == "numbers":
         answer = facts_answer(question, request.facts)
-        if answer:
-            return topic_id, answer
+        if answer:  # "HR 45 on bisoprolol, is that ok?": the number, then what the medicine does
+            return topic_id, answer + (f" {medicines[0].text}" if medicines else "")
         named = _entries_named(question, None)
         if named:  # "how many PVCs are too many?": when the finding matters
             return topic_id, named[0].significance

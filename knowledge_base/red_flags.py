@@ -70,12 +70,25 @@ def _negated(text: str, start: int) -> bool:
 
 def _heart_rates(text: str) -> list[float]:
     """Numbers stated as a heart rate: within a few words of "pulse", "heart rate", "bpm" and such."""
-    rates = []
+    return [rate for rate, _ in _rates_with_distance(text)]
+
+
+def _rates_with_distance(text: str) -> list[tuple[float, int]]:
+    found = []
     for match in _NUMBER.finditer(text):
-        window = text[max(0, match.start() - 25) : match.end() + 25]
-        if _rules().rate_mentions.search(window):
-            rates.append(float(match.group(1)))
-    return rates
+        start = max(0, match.start() - 25)
+        window = text[start : match.end() + 25]
+        mentions = [m.start() + start for m in _rules().rate_mentions.finditer(window)]
+        if mentions:
+            found.append((float(match.group(1)), min(abs(m - match.start()) for m in mentions)))
+    return found
+
+
+def stated_heart_rate(text: str) -> Optional[float]:
+    """The number ``text`` gives as a heart rate (the one nearest a rate word: "he is 70 and HR 45"
+    gives 45), or None."""
+    found = [(distance, rate) for rate, distance in _rates_with_distance(text) if 20 <= rate <= 300]
+    return min(found)[1] if found else None
 
 
 def _rate_flag_applies(flag: RedFlag, text: str) -> bool:

@@ -417,3 +417,28 @@ def test_a_pacemaker_is_defined_and_the_service_says_it_was_not_tested_on_paced_
 
 def test_skipping_beats_are_palpitations_and_their_causes_come_first(client):
     assert ask(client, "why is my heart skipping beats")["response"].startswith("Palpitations are the feeling")
+
+
+def test_the_rate_a_question_states_is_the_number_next_to_hr_not_the_age(client):
+    text = ask(client, "he is 70 and HR 45, takes bisoprolol, is that ok")["response"]
+    assert text.startswith("45 beats per minute is slower") and "A very slow pulse" in text
+
+
+def test_a_heartbeat_that_changes_with_breathing_is_explained_as_sinus_arrhythmia(client):
+    nsr = {"classification": {"prediction": "Normal Sinus Rhythm", "confidence": 0.9}, "signal_type": "ECG"}
+    text = ask(client, "is it normal for the heart to beat irregularly when breathing", **nsr)["response"]
+    assert "speeds up a little when breathing in" in text
+
+
+def test_what_the_family_should_do_at_the_next_fit_is_first_aid(client):
+    seizure = {"classification": {"prediction": "Seizure Activity", "confidence": 0.9}, "signal_type": "EEG"}
+    text = ask(client, "what should the family do if she has another fit", **seizure)["response"]
+    assert text.startswith("During a fit, stay with the person")
+
+
+def test_whether_she_can_have_a_baby_is_about_pregnancy(client):
+    iea = {
+        "classification": {"prediction": "Interictal Epileptiform Activity", "confidence": 0.9},
+        "signal_type": "EEG",
+    }
+    assert ask(client, "can she have a baby", **iea)["response"].startswith("Pregnancy changes the heart")

@@ -78,3 +78,11 @@ def test_the_advice_says_to_call_emergency_services_in_its_first_sentence():
     first_sentence = advice.split(". ")[0]
     assert "call emergency services" in first_sentence and "chest pain" in first_sentence
     assert emergency_advice([]) == ""
+
+
+def test_the_stated_heart_rate_is_the_number_nearest_a_rate_word():
+    from knowledge_base.red_flags import stated_heart_rate
+
+    assert stated_heart_rate("he is 70 and HR 45") == 45
+    assert stated_heart_rate("pulse of 150 in a 60 year old") == 150
+    assert stated_heart_rate("she is 70 years old") is None
