@@ -27,9 +27,6 @@ NO_INFORMATION = (
 QUOTE_WORDS = 60
 SLOW_BPM, FAST_BPM = 60, 100
 _NUMBER_IN_QUESTION = re.compile(r"\b(\d{2,3})\b")
-_NEXT_STEPS = re.compile(
-    r"\bwhat (?:now|next)\b|\bnext steps?\b|\bwhat (?:should|do|can) (?:i|we) do\b|\bwhat to do\b", re.I
-)
 
 
 def emergency_first(text: str, *texts: Optional[str]) -> str:
@@ -184,7 +181,7 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         described = [f"{e.label}: {e.summary}" for e in entries]
         described += [t.text for t in terms if not any(e.label in t.text for e in entries)][:2]
         return topic_id, " ".join(described[:3] + [topic.answer])
-    if request.label and request.inconclusive and topic_id in (None, "treatment") and _NEXT_STEPS.search(question):
+    if request.label and request.inconclusive and topic_id == "next_steps":
         # "what now?" after an inconclusive result: not the class's treatment, but what to do about the result
         why = f" ({request.inconclusive_reason})" if request.inconclusive_reason else ""
         return topic_id, (
@@ -206,6 +203,8 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         prefix = f"General information about {entry.label}, which this result does not confirm: "
     if entry and topic_id == "consequences":  # "can AF cause a stroke?": what the finding can lead to
         return topic_id, prefix + entry.significance
+    if entry and topic_id == "next_steps":  # "what should I do?" after a finding: its follow-up steps
+        return topic_id, prefix + entry.follow_up
     if entry and topic_id == "explaining":  # "what should I tell the family?": how, and what to say
         return topic_id, f"{topic.answer} {_what_to_tell(entry, request)}"
     if entry and topic_id in entry.questions:

@@ -33,7 +33,8 @@ _OTHER_FIELDS = re.compile(
     r"\b(?:diabet\w*|blood sugar|sugar|insulin|glucose|cancer\w*|tumou?rs?|covid\w*|flu|influenza"
     r"|malaria|hiv|aids|tubercul\w*|\btb\b|asthma|rash\w*|eczema|fractur\w*|broken|sprain\w*|ankle"
     r"|knee|back pain|tooth|teeth|dental|ear infection|eye\w*|kidney stones?|hepatitis|vaccin\w*"
-    r"|weather|football|recipe|capital of|poem|stock|bitcoin|homework|election)\b",
+    r"|weather|(?:football|soccer) (?:scores?|results?|match(?:es)?|teams?)|who won|recipe|capital of|poem"
+    r"|stock|bitcoin|homework|election)\b",
     re.I,
 )
 

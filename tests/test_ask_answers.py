@@ -442,3 +442,31 @@ def test_whether_she_can_have_a_baby_is_about_pregnancy(client):
         "signal_type": "EEG",
     }
     assert ask(client, "can she have a baby", **iea)["response"].startswith("Pregnancy changes the heart")
+
+
+@pytest.mark.parametrize("question", ["what should I do", "pt 65yo AF on ECG what todo"])
+def test_what_to_do_after_a_finding_gets_its_follow_up_steps(client, question):
+    assert ask(client, question, **AF)["response"].startswith(kb.get_entry("Atrial Fibrillation").follow_up)
+
+
+def test_is_it_a_heart_attack_says_a_strip_cannot_show_it_and_when_to_call(client):
+    other = {"classification": {"prediction": "Other Rhythm", "confidence": 0.9}, "signal_type": "ECG"}
+    text = ask(client, "is it heart attack", **other)["response"]
+    assert "cannot show or rule out a heart attack" in text and "emergency care now" in text
+
+
+def test_whether_the_baby_will_get_it_too_is_about_families(client):
+    iea = {
+        "classification": {"prediction": "Interictal Epileptiform Activity", "confidence": 0.9},
+        "signal_type": "EEG",
+    }
+    assert "run in families" in ask(client, "mother asking if baby will get epilepsy too", **iea)["response"]
+
+
+def test_playing_football_is_about_exercise_but_the_football_score_is_off_field(client):
+    pvc = {
+        "classification": {"prediction": "Premature Ventricular Contractions", "confidence": 0.9},
+        "signal_type": "ECG",
+    }
+    assert "advise on exercise" in ask(client, "can he play football", **pvc)["response"]
+    assert ask(client, "who won the football yesterday")["response"].startswith("I don't have reliable information")
