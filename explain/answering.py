@@ -192,6 +192,18 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     if topic_id == "confidence" and request.label and request.inconclusive:
         why = f": {request.inconclusive_reason}" if request.inconclusive_reason else ""
         return topic_id, f"This result is inconclusive{why}. {topic.answer}"
+    if request.label and request.inconclusive and request.label != NOISY_RECORDING:
+        # "is it serious?", "what does this mean?" about an inconclusive result: never the class's own
+        # "not urgent" or its definition, which would read as the finding
+        why = f" ({request.inconclusive_reason})" if request.inconclusive_reason else ""
+        if topic_id == "urgency":
+            return topic_id, f"This result is inconclusive{why}, so it cannot say how urgent things are. {topic.answer}"
+        if topic_id in (None, "definition") and not kb.find_mentions_in_question(question) and not terms:
+            return topic_id, (
+                f"This result is inconclusive{why}: the recording did not give a reliable answer, so it neither "
+                "shows nor rules out any finding. Repeat the recording if you can, and let a clinician decide "
+                "from how the patient is."
+            )
     if topic_id == "confidence" and request.label and request.confidence is not None:
         band = kb.confidence_band(request.confidence)
         return topic_id, (

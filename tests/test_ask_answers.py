@@ -470,3 +470,13 @@ def test_playing_football_is_about_exercise_but_the_football_score_is_off_field(
     }
     assert "advise on exercise" in ask(client, "can he play football", **pvc)["response"]
     assert ask(client, "who won the football yesterday")["response"].startswith("I don't have reliable information")
+
+
+@pytest.mark.parametrize("label, kind", [("Normal EEG", "EEG"), ("Normal Sinus Rhythm", "ECG")])
+def test_an_inconclusive_result_is_never_called_not_urgent_or_defined_as_its_class(client, label, kind):
+    body = {"classification": {"prediction": label, "confidence": 0.45}, "signal_type": kind}
+    serious = ask(client, "is it serious?", **body)["response"]
+    assert serious.startswith("This result is inconclusive") and "cannot say how urgent" in serious
+    assert kb.get_entry(label).questions["urgency"] not in serious
+    meaning = ask(client, "what does this mean for the patient?", **body)["response"]
+    assert meaning.startswith("This result is inconclusive") and kb.get_entry(label).summary not in meaning
