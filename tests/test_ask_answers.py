@@ -480,3 +480,14 @@ def test_an_inconclusive_result_is_never_called_not_urgent_or_defined_as_its_cla
     assert kb.get_entry(label).questions["urgency"] not in serious
     meaning = ask(client, "what does this mean for the patient?", **body)["response"]
     assert meaning.startswith("This result is inconclusive") and kb.get_entry(label).summary not in meaning
+
+
+def test_herbal_remedies_with_a_blood_thinner_are_an_interactions_question(client):
+    text = ask(client, "he is on warfarin and wants to take herbal remedies")["response"]
+    assert text.startswith("Some medicines change how others work") and "herbal remedies" in text
+
+
+def test_whether_to_redo_an_inconclusive_recording_gets_how_to_record_well(client):
+    body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.45}, "signal_type": "ECG"}
+    text = ask(client, "result was inconclusive, should I redo it", **body)["response"]
+    assert text.startswith("To get a clearer recording")
