@@ -491,3 +491,11 @@ def test_whether_to_redo_an_inconclusive_recording_gets_how_to_record_well(clien
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.45}, "signal_type": "ECG"}
     text = ask(client, "result was inconclusive, should I redo it", **body)["response"]
     assert text.startswith("To get a clearer recording")
+
+
+@pytest.mark.parametrize(
+    "question", ["she takes the pill and lamotrigine, any problem?", "can he drink alcohol with his epilepsy medicine"]
+)
+def test_a_named_medicine_with_the_pill_or_alcohol_is_an_interactions_question(client, question):
+    text = ask(client, question)["response"]
+    assert text.startswith("Some medicines change how others work") and "contraceptive pill less reliable" in text
