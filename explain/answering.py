@@ -216,7 +216,7 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     if entry and topic_id == "consequences":  # "can AF cause a stroke?": what the finding can lead to
         return topic_id, prefix + entry.significance
     if entry and topic_id == "next_steps":  # "what should I do?" after a finding: its follow-up steps
-        return topic_id, prefix + entry.follow_up
+        return topic_id, entry.follow_up
     if entry and topic_id == "explaining":  # "what should I tell the family?": how, and what to say
         return topic_id, f"{topic.answer} {_what_to_tell(entry, request)}"
     if entry and topic_id in entry.questions:
