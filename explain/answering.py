@@ -51,7 +51,42 @@ def _finding_line(label: str, confidence: float, inconclusive: bool, reason: Opt
     )
 
 
-def _rate_words(rate: float) -> str:
+# Usual resting heart rates of children, as in the numbers topic's answer: (who, words, low, high)
+_CHILD_RANGES = (
+    ("a baby", re.compile(r"\b(?:bab(?:y|ies)|infants?|newborns?|neonates?)\b", re.I), 100, 160),
+    ("a toddler", re.compile(r"\btoddlers?\b|\b[1-3][- ]?(?:years?|yrs?)[- ]?old\b", re.I), 80, 140),
+    (
+        "a school-age child",
+        re.compile(r"\b(?:child|children|kids?|boy|girl)\b|\b(?:[4-9]|1[0-2])[- ]?(?:years?|yrs?)[- ]?old\b", re.I),
+        70,
+        120,
+    ),
+)
+
+
+def _child_rate_words(rate: float, who: str, low: int, high: int) -> str:
+    usual = f"the usual resting range for {who} of {low} to {high}"
+    if rate < low:
+        return (
+            f"{rate:.0f} beats per minute is slower than {usual}. A slow rate in a child is unusual and needs "
+            "a clinician soon; with floppiness, pale or blue skin, poor feeding or breathing trouble it is an "
+            "emergency."
+        )
+    if rate > high:
+        return (
+            f"{rate:.0f} beats per minute is faster than {usual}. Crying, fever, pain or activity raise it, so "
+            "count again when the child is calm. A rate that stays high at rest, or a fast rate with poor "
+            "feeding, pale or mottled skin, fast breathing or floppiness, needs a clinician the same day, and "
+            "with fainting or collapse it is an emergency."
+        )
+    return f"{rate:.0f} beats per minute is inside {usual}."
+
+
+def _rate_words(rate: float, question: str = "") -> str:
+    """What a heart rate means, for a child when the question is about one, else for an adult."""
+    for who, words, low, high in _CHILD_RANGES:
+        if words.search(question):
+            return _child_rate_words(rate, who, low, high)
     if rate < SLOW_BPM:
         return (
             f"{rate:.0f} beats per minute is slower than the usual resting range of 60 to 100 "
@@ -62,9 +97,9 @@ def _rate_words(rate: float) -> str:
     if rate > FAST_BPM:
         return (
             f"{rate:.0f} beats per minute is faster than the usual resting range of 60 to 100 "
-            "(tachycardia). Pain, fever, anxiety or exercise can cause it, and so can a rhythm "
-            "problem. Above 150 with dizziness, fainting, chest pain or breathlessness it is an "
-            "emergency."
+            "(tachycardia). Pain, fever, anxiety, exercise, dehydration, blood loss or anaemia can "
+            "cause it, and so can a rhythm problem. Above 150 with dizziness, fainting, chest pain "
+            "or breathlessness it is an emergency."
         )
     return f"{rate:.0f} beats per minute is inside the usual resting range of 60 to 100."
 
@@ -89,7 +124,7 @@ def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[
     """An answer about the measured numbers, from a stored result's facts or the question's number."""
     asked = _asked_rate(question)
     if facts is None:
-        return _rate_words(asked) if asked is not None else None
+        return _rate_words(asked, question) if asked is not None else None
     if facts.get("quality") == "poor" or facts.get("label") == NOISY_RECORDING:
         return (
             "This recording was too noisy to measure the heart rate or count beats reliably, so "
@@ -102,7 +137,7 @@ def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[
     over = f" over {duration:.0f} seconds" if duration else ""
     if rate is not None:
         parts.append(f"The measured average heart rate was about {rate:.0f} beats per minute{over}.")
-        parts.append(_rate_words(asked if asked is not None else rate))
+        parts.append(_rate_words(asked if asked is not None else rate, question))
     counts = facts.get("beat_counts")
     if counts:
         beats = [
@@ -163,6 +198,9 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     medicines = [t for t in terms if t.medicine]
     if topic is None and medicines:  # "should I give diazepam?" asks about treatment
         topic = kb_topics.topic_by_id("treatment")
+    if topic and topic.id == "numbers" and not request.facts and _asked_rate(question) is None:
+        causes = kb_topics.topic_by_id("causes")  # "can anaemia cause a fast heart rate?" asks why
+        topic = causes if causes.pattern.search(question) else topic
     topic_id = topic.id if topic else None
     if request.facts and topic_id in (None, "definition") and _ASKS_FOR_MEASUREMENTS.search(question):
         topic = kb_topics.topic_by_id("numbers")
@@ -269,6 +307,9 @@ def answer(request: ExplainRequest) -> tuple[str, Optional[str]]:
     if not kb_topics.in_field(question, about_a_finding=request.label is not None):
         return NO_INFORMATION, None
     topic_id, text = topic_answer(request)
+    rate = red_flags.stated_heart_rate(question)
+    if text and rate is not None and topic_id not in ("numbers", "dose"):  # "a pulse of 120 in pregnancy?"
+        text += " " + _rate_words(rate, question)
     if not text and request.passages:
         text = _quote(request.passages[0])
     if not text:

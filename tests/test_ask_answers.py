@@ -499,3 +499,25 @@ def test_whether_to_redo_an_inconclusive_recording_gets_how_to_record_well(clien
 def test_a_named_medicine_with_the_pill_or_alcohol_is_an_interactions_question(client, question):
     text = ask(client, question)["response"]
     assert text.startswith("Some medicines change how others work") and "contraceptive pill less reliable" in text
+
+
+@pytest.mark.parametrize(
+    "question, opening",
+    [
+        ("baby heart rate 180 is it normal", "180 beats per minute is faster than the usual resting range for a baby"),
+        ("my 8 year old has a pulse of 95", "95 beats per minute is inside the usual resting range for a school-age"),
+        ("pulse 50 in a newborn", "50 beats per minute is slower than the usual resting range for a baby"),
+    ],
+)
+def test_a_childs_stated_heart_rate_is_judged_against_childrens_ranges(client, question, opening):
+    assert ask(client, question)["response"].startswith(opening)
+
+
+def test_what_causes_a_fast_heart_rate_gets_causes_not_the_normal_ranges(client):
+    text = ask(client, "can anemia cause fast heart rate")["response"]
+    assert text.startswith("Heart rate is the number of beats") and "anaemia" in text
+
+
+def test_a_heart_rate_stated_in_a_question_on_another_topic_is_still_judged(client):
+    text = ask(client, "is a heart rate of 120 dangerous in pregnancy")["response"]
+    assert text.startswith("Pregnancy changes the heart") and "120 beats per minute is faster" in text
