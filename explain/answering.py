@@ -113,6 +113,15 @@ _ASKS_FOR_MEASUREMENTS = re.compile(
 )
 
 
+# "how much of the recording was AF?": the AF burden, which only a recording read in windows has
+_ASKS_AF_BURDEN = re.compile(
+    r"\baf burden\b|\bhow much (?:of (?:the |it|this)[^?.]{0,20})?(?:af|a-?fib|atrial fibrillation)\b"
+    r"|\bhow much of the (?:recording|trace|strip|ecg)\b|\bhow long (?:was|did) (?:the |it |she |he )?(?:in )?"
+    r"(?:af|a-?fib|atrial fibrillation)\b",
+    re.IGNORECASE,
+)
+
+
 def _asked_rate(question: str) -> Optional[float]:
     """The heart rate a question states ("HR 45", "pulse of 150"), or its only number ("is 47 too slow?")."""
     stated = red_flags.stated_heart_rate(question)
@@ -130,6 +139,14 @@ def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[
             "This recording was too noisy to measure the heart rate or count beats reliably, so "
             "no numbers are given. Repeat the recording with the patient still and good "
             "electrode contact, or count the pulse by hand for a full minute."
+        )
+    if _ASKS_AF_BURDEN.search(question) and facts.get("af_burden") is None and facts.get("signal_type") == "ECG":
+        verdict = "was called atrial fibrillation" if facts.get("label") == "Atrial Fibrillation" else "was not"
+        verdict = "gave an inconclusive result" if facts.get("inconclusive") else verdict
+        return (
+            f"This recording was read as a whole and {verdict}. How much of a recording is "
+            "in atrial fibrillation is measured only for ECGs longer than about a minute, which are read in "
+            "windows."
         )
     parts = []
     rate = facts.get("heart_rate_bpm")

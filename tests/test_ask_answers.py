@@ -521,3 +521,29 @@ def test_what_causes_a_fast_heart_rate_gets_causes_not_the_normal_ranges(client)
 def test_a_heart_rate_stated_in_a_question_on_another_topic_is_still_judged(client):
     text = ask(client, "is a heart rate of 120 dangerous in pregnancy")["response"]
     assert text.startswith("Pregnancy changes the heart") and "120 beats per minute is faster" in text
+
+
+def test_how_much_af_in_a_one_minute_record_says_it_was_read_whole(client):
+    result = classify_record(client, "A02506")
+    assert result["classification"] == "Atrial Fibrillation" and not result["inconclusive"]
+    text = ask(client, "how much of the recording was AF?", interpretation_id=result["interpretation_id"])["response"]
+    assert text.startswith("This recording was read as a whole and was called atrial fibrillation")
+    assert "longer than about a minute" in text
+
+
+def test_whether_she_can_go_home_is_about_urgency(client):
+    assert ask(client, "can she go home?", **AF)["response"].startswith(
+        kb.get_entry("Atrial Fibrillation").questions["urgency"]
+    )
+
+
+def test_what_to_write_in_the_referral(client):
+    text = ask(client, "what should I write in the referral?", **AF)["response"]
+    assert text.startswith("In the referral, give the reason") and "Send the recording itself" in text
+
+
+def test_epileptiform_discharges_are_not_a_hospital_discharge():
+    from knowledge_base import topics as kb_topics
+
+    assert kb_topics.topic_of("what are interictal discharges").id == "definition"
+    assert kb_topics.topic_of("can we discharge him today").id == "urgency"
