@@ -21,11 +21,11 @@ HERE = Path(__file__).resolve().parent
 # Words that place a question in this service's field: the heart's and the brain's electrical
 # activity, the recordings, and what the service reports about them.
 _FIELD_WORDS = re.compile(
-    r"\b(?:heart\w*|cardi\w*|ecgs?|ekgs?|eegs?|brain|seiz\w*|epilep\w*|fits?|convuls\w*|rhythm\w*"
+    r"\b(?:heart\w*|cardi\w*|ecgs?|ekgs?|eegs?|brain|seiz\w*|epilep\w*|fit(?:s|ting)?|convuls\w*|rhythm\w*"
     r"|arr?h?ythm\w*|beats?|beating|pulse|palpitat\w*|fibril\w*|flutter|qtc?|qrs|pr interval"
     r"|st[- ](?:segment|elevation|depression)|electrod\w*|recordings?|strips?|traces?|tracings?"
     r"|faint\w*|syncope|blackouts?|bpm|pacemaker|stroke|ectopic\w*|pvcs?|pacs?|a-?fib|tachy\w*"
-    r"|brady\w*|chest|results?|findings?|classifier|confidence|reading|interictal|ictal|spikes?)\b",
+    r"|brady\w*|chest|results?|findings?|classifier|confidence|reading|interictal|ictal|spikes?|shaking|jerking)\b",
     re.I,
 )
 # Other fields a health worker may ask about, which this service has no reliable text for.

@@ -547,3 +547,18 @@ def test_epileptiform_discharges_are_not_a_hospital_discharge():
 
     assert kb_topics.topic_of("what are interictal discharges").id == "definition"
     assert kb_topics.topic_of("can we discharge him today").id == "urgency"
+
+
+@pytest.mark.parametrize("question", ["she is fitting right now", "he is shaking and not responding"])
+def test_a_fit_happening_now_gets_emergency_advice_and_then_first_aid(client, question):
+    text = ask(client, question)["response"]
+    assert first_sentence(text).startswith("Emergency: call emergency services now")
+    assert "Do not hold them down" in text and "onto their side" in text
+
+
+@pytest.mark.parametrize(
+    "question", ["where do I put the electrodes for a single lead", "how long should I record the EEG"]
+)
+def test_where_to_place_electrodes_and_how_long_to_record(client, question):
+    text = ask(client, question)["response"]
+    assert text.startswith("To get a clearer recording") and "right and left arm" in text and "4 seconds" in text

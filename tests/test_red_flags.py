@@ -8,7 +8,7 @@ EXAMPLES = {
     "chest_pain": "pt has crushing chest pain, what do i do",
     "st_elevation": "the ecg shows ST elevation in the chest leads",
     "fainting": "she fainted twice this morning",
-    "unresponsive": "he is unresponsive after the fit",
+    "unresponsive": "he is shaking and not responding",
     "breathless_at_rest": "short of breath at rest since last night",
     "fast_rate_with_symptoms": "pt dizzy and pulse 159, can it wait till monday?",
     "slow_rate_with_symptoms": "HR 38 and feels weak and dizzy",
@@ -44,6 +44,10 @@ def test_each_flag_is_found_in_plain_phrasing(flag_id, text):
         "are PVCs a sign of heart attack",  # a question about what PVCs mean
         "what are the signs of a stroke",
         "my patient is on warfarin and bleeding from the gums",  # the prescriber today, not 999
+        "can seizure medicines be used in pregnancy",  # a question about medicines, not a fit now
+        "is valproate for seizures safe in pregnancy",
+        "is it safe to get pregnant if she has seizures",
+        "is it safe for someone with seizures to take a bath",  # advice, not a fit in the bath
     ],
 )
 def test_no_flag_without_the_red_flag(text):
@@ -68,7 +72,15 @@ def test_a_heart_attack_happening_now_is_a_red_flag(text):
     assert "st_elevation" in {flag.id for flag in find_red_flags(text)}
 
 
-@pytest.mark.parametrize("text", ["she is pregnant and had a fit", "has fits and is 30 weeks pregnant"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she is pregnant and had a fit",
+        "has fits and is 30 weeks pregnant",
+        "is the seizure activity dangerous for the baby, she is pregnant",
+        "fell and hit her head during a fit",
+    ],
+)
 def test_a_fit_in_pregnancy_is_a_red_flag_in_everyday_words(text):
     assert "seizure_with_injury" in {flag.id for flag in find_red_flags(text)}
 
