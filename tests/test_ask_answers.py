@@ -562,3 +562,14 @@ def test_a_fit_happening_now_gets_emergency_advice_and_then_first_aid(client, qu
 def test_where_to_place_electrodes_and_how_long_to_record(client, question):
     text = ask(client, question)["response"]
     assert text.startswith("To get a clearer recording") and "right and left arm" in text and "4 seconds" in text
+
+
+@pytest.mark.parametrize(
+    "question, opening",
+    [
+        ("what is a spike on EEG", "Spikes and sharp waves are brief, pointed waves"),
+        ("child staring spells, what EEG finding", "Absence seizures are short spells"),
+    ],
+)
+def test_eeg_words_health_workers_meet_are_defined(client, question, opening):
+    assert ask(client, question)["response"].startswith(opening)
