@@ -185,7 +185,7 @@ def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[
 
 
 def _entries_named(question: str, label: Optional[str]) -> list[kb.Entry]:
-    named = sorted(kb.find_mentions_in_question(question), key=lambda name: question.lower().find(name.lower()))
+    named = sorted(kb.find_mentions_in_question(question), key=lambda name: kb.mention_position(question, name))
     entries = [kb.get_entry(name) for name in named]
     if label and kb.get_entry(label) and kb.get_entry(label) not in entries:
         entries.insert(0, kb.get_entry(label))

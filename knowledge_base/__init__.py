@@ -188,6 +188,15 @@ def _misspellable_names(directory: Path) -> tuple[tuple[str, str, int], ...]:
 
 
 @lru_cache(maxsize=1024)
+def mention_position(text: str, label: str) -> int:
+    """Where ``label`` or one of its synonyms first occurs in ``text`` ("AF" counts for Atrial
+    Fibrillation); ``len(text)`` when it does not occur as written (a misspelt name)."""
+    for name, pattern in _mention_patterns(ENTRIES_DIR):
+        if name == label and (match := pattern.search(text)):
+            return match.start()
+    return len(text)
+
+
 def find_mentions_in_question(question: str) -> frozenset[str]:
     """:func:`find_mentions`, and when it finds none, the labels a long name is misspelt for
     ("wat is atrial fibrilation"): a run of as many words as the name whose letters match it with a

@@ -573,3 +573,15 @@ def test_where_to_place_electrodes_and_how_long_to_record(client, question):
 )
 def test_eeg_words_health_workers_meet_are_defined(client, question, opening):
     assert ask(client, question)["response"].startswith(opening)
+
+
+def test_the_result_on_screen_comes_first_when_the_question_names_another_finding_by_its_abbreviation(client):
+    other = {"classification": {"prediction": "Other Rhythm", "confidence": 0.9}, "signal_type": "ECG"}
+    text = ask(client, "why does the result say other rhythm and not AF", **other)["response"]
+    assert text.startswith("Other Rhythm: ") and "Atrial Fibrillation: " in text
+
+
+def test_whether_pacs_can_turn_into_af_is_answered_from_their_significance(client):
+    pac = {"classification": {"prediction": "Premature Atrial Contractions", "confidence": 0.9}, "signal_type": "ECG"}
+    text = ask(client, "can PACs turn into AF", **pac)["response"]
+    assert text.startswith(kb.get_entry("Premature Atrial Contractions").significance)
