@@ -204,7 +204,11 @@ def _what_to_tell(entry: kb.Entry, request: ExplainRequest) -> str:
             "For this result: say that the recording did not give a clear answer, not that they have a "
             "condition, and that it may need to be repeated."
         )
-    return f"In plain words: {entry.summary} Get help at once for: {'; '.join(entry.red_flags)}."
+    return f"In plain words: {entry.summary} {_warning_signs(entry)}"
+
+
+def _warning_signs(entry: kb.Entry) -> str:
+    return f"Get help at once for: {'; '.join(entry.red_flags)}."
 
 
 def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
@@ -272,6 +276,8 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         return topic_id, prefix + entry.significance
     if entry and topic_id == "next_steps":  # "what should I do?" after a finding: its follow-up steps
         return topic_id, entry.follow_up
+    if entry and topic_id == "warning_signs":  # "what are the warning signs?": the finding's own red flags
+        return topic_id, _warning_signs(entry)
     if entry and topic_id == "explaining":  # "what should I tell the family?": how, and what to say
         return topic_id, f"{topic.answer} {_what_to_tell(entry, request)}"
     if entry and topic_id in entry.questions:

@@ -585,3 +585,10 @@ def test_whether_pacs_can_turn_into_af_is_answered_from_their_significance(clien
     pac = {"classification": {"prediction": "Premature Atrial Contractions", "confidence": 0.9}, "signal_type": "ECG"}
     text = ask(client, "can PACs turn into AF", **pac)["response"]
     assert text.startswith(kb.get_entry("Premature Atrial Contractions").significance)
+
+
+def test_the_warning_signs_of_the_finding_on_screen_are_its_own_red_flags(client):
+    seizure = {"classification": {"prediction": "Seizure Activity", "confidence": 0.9}, "signal_type": "EEG"}
+    text = ask(client, "what are the warning signs", **seizure)["response"]
+    assert text.startswith("Get help at once for: " + "; ".join(kb.get_entry("Seizure Activity").red_flags))
+    assert ask(client, "when should I call for help with palpitations")["response"].startswith("Get emergency help")
