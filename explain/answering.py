@@ -344,12 +344,24 @@ def answer(request: ExplainRequest) -> tuple[str, Optional[str]]:
     return text, topic_id
 
 
-def relevant(passage: Passage, question: str) -> bool:
-    """A passage worth citing: in the service's field and sharing at least two of the question's
-    content words (one when the question has only one)."""
+# Question words that say what kind of answer is wanted, not what it is about: a passage sharing only
+# these ("warning signs" in a passage on diabetes) is not about the question.
+_ANSWER_KIND_WORDS = frozenset(
+    """warning signs sign symptoms symptom danger dangerous serious normal result results mean means meaning
+    treatment treat treated cause causes risk risks help need needed test tests long often happen happens
+    should could better worse safe""".split()
+)
+
+
+def relevant(passage: Passage, question: str, label: Optional[str] = None) -> bool:
+    """A passage worth citing: in the service's field, sharing at least two of the question's
+    content words (one when the question has only one), and either one of them names what the
+    question is about or the passage is about the finding ``label``."""
     asked = set(query_terms(question))
-    shared = asked & set(query_terms(f"{passage.title} {passage.text}"))
-    return kb_topics.in_field(passage.text, about_a_finding=False) and len(shared) >= min(2, len(asked))
+    text = f"{passage.title} {passage.text}"
+    shared = asked & set(query_terms(text))
+    about = bool(shared - _ANSWER_KIND_WORDS) or (label is not None and label in kb.find_mentions(text))
+    return kb_topics.in_field(passage.text, about_a_finding=False) and len(shared) >= min(2, len(asked)) and about
 
 
 def kb_source(title: str, passage: str) -> dict:

@@ -72,7 +72,7 @@ def ask():
     retriever = state().retriever
     label = classification["prediction"] if classification else ""
     hits = retriever.search(f"{prompt} {label}", PASSAGES) if retriever else []
-    passages = [hit.passage for hit in hits if answering.relevant(hit.passage, prompt)]
+    passages = [hit.passage for hit in hits if answering.relevant(hit.passage, prompt, label or None)]
     explanation = inference.answer_question(
         prompt, classification, kind, facts=facts, passages=passages, explainer=state().explainer
     )

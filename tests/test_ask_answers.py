@@ -592,3 +592,17 @@ def test_the_warning_signs_of_the_finding_on_screen_are_its_own_red_flags(client
     text = ask(client, "what are the warning signs", **seizure)["response"]
     assert text.startswith("Get help at once for: " + "; ".join(kb.get_entry("Seizure Activity").red_flags))
     assert ask(client, "when should I call for help with palpitations")["response"].startswith("Get emergency help")
+
+
+def test_a_passage_sharing_only_words_about_the_kind_of_answer_is_not_cited():
+    from explain.answering import relevant
+    from retrieval.passages import Passage
+
+    def passage(title, text):
+        return Passage("d", title, "MedQuAD", "https://example.org", "CC BY", text)
+
+    diabetes = passage("Prevent diabetes problems", "Warning signs of a heart attack include chest pain.")
+    seizures = passage("Seizures", "Warning signs before a seizure activity episode can include odd feelings.")
+    assert not relevant(diabetes, "what are the warning signs", "Seizure Activity")
+    assert relevant(seizures, "what are the warning signs", "Seizure Activity")
+    assert relevant(diabetes, "warning signs of a heart attack")  # "heart", "attack" say what it is about
