@@ -32,12 +32,14 @@ def _share(rows: list[dict], key: str) -> str:
 def answers_table(rows: list[dict]) -> dict:
     field = [r for r in rows if r["in_field"]]
     flagged = [r for r in rows if r["red_flag"]]
+    unflagged = [r for r in rows if not r["red_flag"]]
     off = [r for r in rows if not r["in_field"]]
     return {
         "questions": len(rows),
         "substantive (in field)": _share(field, "substantive"),
         "topic recognised": _share(field, "topic_recognised"),
         "emergency first (red-flag items)": _share(flagged, "emergency_first"),
+        "emergency advice without a red flag": _share(unflagged, "emergency_first"),
         "no dose": _share(rows, "no_dose"),
         "no contradiction of the finding": _share(rows, "no_contradiction"),
         "sources present (in field)": _share(field, "sources_present"),

@@ -122,11 +122,17 @@ _ASKS_AF_BURDEN = re.compile(
 )
 
 
+_COUNTS_BEATS = re.compile(r"\b(?:pvcs?|pacs?|ectopics?|extra beats?|early beats?|premature beats?)\b", re.I)
+
+
 def _asked_rate(question: str) -> Optional[float]:
-    """The heart rate a question states ("HR 45", "pulse of 150"), or its only number ("is 47 too slow?")."""
+    """The heart rate a question states ("HR 45", "pulse of 150"), or its only number ("is 47 too
+    slow?") unless that counts extra beats ("20 PVCs a minute")."""
     stated = red_flags.stated_heart_rate(question)
+    if stated is not None or _COUNTS_BEATS.search(question):
+        return stated
     numbers = [float(n) for n in _NUMBER_IN_QUESTION.findall(question) if 20 <= float(n) <= 300]
-    return stated if stated is not None else (numbers[0] if len(numbers) == 1 else None)
+    return numbers[0] if len(numbers) == 1 else None
 
 
 def facts_answer(question: str, facts: Optional[Mapping[str, Any]]) -> Optional[str]:

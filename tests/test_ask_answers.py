@@ -606,3 +606,18 @@ def test_a_passage_sharing_only_words_about_the_kind_of_answer_is_not_cited():
     assert not relevant(diabetes, "what are the warning signs", "Seizure Activity")
     assert relevant(seizures, "what are the warning signs", "Seizure Activity")
     assert relevant(diabetes, "warning signs of a heart attack")  # "heart", "attack" say what it is about
+
+
+def test_a_count_of_extra_beats_is_not_read_as_a_heart_rate(client):
+    pvc = {
+        "classification": {"prediction": "Premature Ventricular Contractions", "confidence": 0.9},
+        "signal_type": "ECG",
+    }
+    text = ask(client, "PVCs 20 per minute is that a lot", **pvc)["response"]
+    assert text.startswith(kb.get_entry("Premature Ventricular Contractions").significance)
+    assert "20 beats per minute" not in text
+
+
+@pytest.mark.parametrize("question", ["can a faint look like a seizure", "is a faint different from a fit"])
+def test_asking_how_a_faint_differs_from_a_fit_is_not_an_emergency(client, question):
+    assert not ask(client, question)["response"].startswith("Emergency")
