@@ -366,8 +366,10 @@ def relevant(passage: Passage, question: str, label: Optional[str] = None) -> bo
     asked = set(query_terms(question))
     text = f"{passage.title} {passage.text}"
     shared = asked & set(query_terms(text))
+    if len(shared) < min(2, len(asked)):  # the cheap tests first: this runs on every retrieved passage
+        return False
     about = bool(shared - _ANSWER_KIND_WORDS) or (label is not None and label in kb.find_mentions(text))
-    return kb_topics.in_field(passage.text, about_a_finding=False) and len(shared) >= min(2, len(asked)) and about
+    return about and kb_topics.in_field(passage.text, about_a_finding=False)
 
 
 def kb_source(title: str, passage: str) -> dict:

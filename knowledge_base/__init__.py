@@ -187,7 +187,6 @@ def _misspellable_names(directory: Path) -> tuple[tuple[str, str, int], ...]:
     )
 
 
-@lru_cache(maxsize=1024)
 def mention_position(text: str, label: str) -> int:
     """Where ``label`` or one of its synonyms first occurs in ``text`` ("AF" counts for Atrial
     Fibrillation); ``len(text)`` when it does not occur as written (a misspelt name)."""
@@ -197,6 +196,7 @@ def mention_position(text: str, label: str) -> int:
     return len(text)
 
 
+@lru_cache(maxsize=1024)
 def find_mentions_in_question(question: str) -> frozenset[str]:
     """:func:`find_mentions`, and when it finds none, the labels a long name is misspelt for
     ("wat is atrial fibrilation"): a run of as many words as the name whose letters match it with a
