@@ -134,6 +134,14 @@ def test_a_long_name_is_matched_despite_a_typo_but_a_short_one_never_becomes_ano
     assert kb.find_mentions_in_question("what is a normal ecg") == set()  # not "Normal EEG"
 
 
+def test_the_misspelt_name_search_runs_once_per_question_not_on_each_of_its_calls():
+    """One /ask asks it several times, and its difflib search is the slow part of /ask (bench.ask)."""
+    kb.find_mentions_in_question.cache_clear()
+    for _ in range(3):
+        kb.find_mentions_in_question("wat is atrial fibrilation")
+    assert kb.find_mentions_in_question.cache_info().misses == 1
+
+
 def test_whether_to_refer_is_answered_with_how_soon(client):
     body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.9}}
     text = ask(client, "refer or not?", **body)["response"]
