@@ -28,6 +28,14 @@ def ask(client, prompt, **extra):
     return response.get_json()
 
 
+def about(label, confidence=0.9):
+    """The body fields that put a finding on screen for /ask."""
+    return {
+        "classification": {"prediction": label, "confidence": confidence},
+        "signal_type": kb.get_entry(label).signal_type,
+    }
+
+
 def first_sentence(text):
     return text.split(". ")[0]
 
@@ -333,7 +341,7 @@ def test_red_flags_in_the_clinical_context_come_first_and_never_change_the_findi
     assert not calm["interpretation"].startswith("Emergency")
 
 
-AF = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.9}, "signal_type": "ECG"}
+AF = about("Atrial Fibrillation")
 
 
 def test_breastfeeding_is_answered_as_breastfeeding_not_as_pregnancy(client):
@@ -397,7 +405,7 @@ def test_what_to_tell_the_family_says_how_and_what_in_plain_words(client):
 
 
 def test_what_to_tell_about_an_inconclusive_result_is_that_it_gave_no_clear_answer(client):
-    body = {"classification": {"prediction": "Seizure Activity", "confidence": 0.45}, "signal_type": "EEG"}
+    body = about("Seizure Activity", 0.45)
     text = ask(client, "how do I explain this to her", **body)["response"]
     assert "did not give a clear answer" in text and "In plain words" not in text
 
@@ -413,7 +421,7 @@ def test_flying_as_a_passenger_is_travel_and_flying_as_a_pilot_is_work(client):
 
 
 def test_whether_a_finding_should_be_referred_gets_how_soon(client):
-    other = {"classification": {"prediction": "Other Rhythm", "confidence": 0.9}, "signal_type": "ECG"}
+    other = about("Other Rhythm")
     text = ask(client, "should other rhythm be referred", **other)["response"]
     assert text.startswith(kb.get_entry("Other Rhythm").questions["urgency"])
 
@@ -433,22 +441,19 @@ def test_the_rate_a_question_states_is_the_number_next_to_hr_not_the_age(client)
 
 
 def test_a_heartbeat_that_changes_with_breathing_is_explained_as_sinus_arrhythmia(client):
-    nsr = {"classification": {"prediction": "Normal Sinus Rhythm", "confidence": 0.9}, "signal_type": "ECG"}
+    nsr = about("Normal Sinus Rhythm")
     text = ask(client, "is it normal for the heart to beat irregularly when breathing", **nsr)["response"]
     assert "speeds up a little when breathing in" in text
 
 
 def test_what_the_family_should_do_at_the_next_fit_is_first_aid(client):
-    seizure = {"classification": {"prediction": "Seizure Activity", "confidence": 0.9}, "signal_type": "EEG"}
+    seizure = about("Seizure Activity")
     text = ask(client, "what should the family do if she has another fit", **seizure)["response"]
     assert text.startswith("During a fit, stay with the person")
 
 
 def test_whether_she_can_have_a_baby_is_about_pregnancy(client):
-    iea = {
-        "classification": {"prediction": "Interictal Epileptiform Activity", "confidence": 0.9},
-        "signal_type": "EEG",
-    }
+    iea = about("Interictal Epileptiform Activity")
     assert ask(client, "can she have a baby", **iea)["response"].startswith("Pregnancy changes the heart")
 
 
@@ -458,31 +463,25 @@ def test_what_to_do_after_a_finding_gets_its_follow_up_steps(client, question):
 
 
 def test_is_it_a_heart_attack_says_a_strip_cannot_show_it_and_when_to_call(client):
-    other = {"classification": {"prediction": "Other Rhythm", "confidence": 0.9}, "signal_type": "ECG"}
+    other = about("Other Rhythm")
     text = ask(client, "is it heart attack", **other)["response"]
     assert "cannot show or rule out a heart attack" in text and "emergency care now" in text
 
 
 def test_whether_the_baby_will_get_it_too_is_about_families(client):
-    iea = {
-        "classification": {"prediction": "Interictal Epileptiform Activity", "confidence": 0.9},
-        "signal_type": "EEG",
-    }
+    iea = about("Interictal Epileptiform Activity")
     assert "run in families" in ask(client, "mother asking if baby will get epilepsy too", **iea)["response"]
 
 
 def test_playing_football_is_about_exercise_but_the_football_score_is_off_field(client):
-    pvc = {
-        "classification": {"prediction": "Premature Ventricular Contractions", "confidence": 0.9},
-        "signal_type": "ECG",
-    }
+    pvc = about("Premature Ventricular Contractions")
     assert "advise on exercise" in ask(client, "can he play football", **pvc)["response"]
     assert ask(client, "who won the football yesterday")["response"].startswith("I don't have reliable information")
 
 
-@pytest.mark.parametrize("label, kind", [("Normal EEG", "EEG"), ("Normal Sinus Rhythm", "ECG")])
-def test_an_inconclusive_result_is_never_called_not_urgent_or_defined_as_its_class(client, label, kind):
-    body = {"classification": {"prediction": label, "confidence": 0.45}, "signal_type": kind}
+@pytest.mark.parametrize("label", ["Normal EEG", "Normal Sinus Rhythm"])
+def test_an_inconclusive_result_is_never_called_not_urgent_or_defined_as_its_class(client, label):
+    body = about(label, 0.45)
     serious = ask(client, "is it serious?", **body)["response"]
     assert serious.startswith("This result is inconclusive") and "cannot say how urgent" in serious
     assert kb.get_entry(label).questions["urgency"] not in serious
@@ -496,7 +495,7 @@ def test_herbal_remedies_with_a_blood_thinner_are_an_interactions_question(clien
 
 
 def test_whether_to_redo_an_inconclusive_recording_gets_how_to_record_well(client):
-    body = {"classification": {"prediction": "Atrial Fibrillation", "confidence": 0.45}, "signal_type": "ECG"}
+    body = about("Atrial Fibrillation", 0.45)
     text = ask(client, "result was inconclusive, should I redo it", **body)["response"]
     assert text.startswith("To get a clearer recording")
 
@@ -584,19 +583,19 @@ def test_eeg_words_health_workers_meet_are_defined(client, question, opening):
 
 
 def test_the_result_on_screen_comes_first_when_the_question_names_another_finding_by_its_abbreviation(client):
-    other = {"classification": {"prediction": "Other Rhythm", "confidence": 0.9}, "signal_type": "ECG"}
+    other = about("Other Rhythm")
     text = ask(client, "why does the result say other rhythm and not AF", **other)["response"]
     assert text.startswith("Other Rhythm: ") and "Atrial Fibrillation: " in text
 
 
 def test_whether_pacs_can_turn_into_af_is_answered_from_their_significance(client):
-    pac = {"classification": {"prediction": "Premature Atrial Contractions", "confidence": 0.9}, "signal_type": "ECG"}
+    pac = about("Premature Atrial Contractions")
     text = ask(client, "can PACs turn into AF", **pac)["response"]
     assert text.startswith(kb.get_entry("Premature Atrial Contractions").significance)
 
 
 def test_the_warning_signs_of_the_finding_on_screen_are_its_own_red_flags(client):
-    seizure = {"classification": {"prediction": "Seizure Activity", "confidence": 0.9}, "signal_type": "EEG"}
+    seizure = about("Seizure Activity")
     text = ask(client, "what are the warning signs", **seizure)["response"]
     assert text.startswith("Get help at once for: " + "; ".join(kb.get_entry("Seizure Activity").red_flags))
     assert ask(client, "when should I call for help with palpitations")["response"].startswith("Get emergency help")
@@ -617,10 +616,7 @@ def test_a_passage_sharing_only_words_about_the_kind_of_answer_is_not_cited():
 
 
 def test_a_count_of_extra_beats_is_not_read_as_a_heart_rate(client):
-    pvc = {
-        "classification": {"prediction": "Premature Ventricular Contractions", "confidence": 0.9},
-        "signal_type": "ECG",
-    }
+    pvc = about("Premature Ventricular Contractions")
     text = ask(client, "PVCs 20 per minute is that a lot", **pvc)["response"]
     assert text.startswith(kb.get_entry("Premature Ventricular Contractions").significance)
     assert "20 beats per minute" not in text
