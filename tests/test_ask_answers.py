@@ -625,3 +625,16 @@ def test_a_count_of_extra_beats_is_not_read_as_a_heart_rate(client):
 @pytest.mark.parametrize("question", ["can a faint look like a seizure", "is a faint different from a fit"])
 def test_asking_how_a_faint_differs_from_a_fit_is_not_an_emergency(client, question):
     assert not ask(client, question)["response"].startswith("Emergency")
+
+
+@pytest.mark.parametrize(
+    "question, opening",
+    [
+        ("what is CHA2DS2-VASc", "CHA2DS2-VASc is a score clinicians use"),
+        ("what is an echo", "An echocardiogram (echo) is an ultrasound scan"),
+        ("what is SVT", "Supraventricular tachycardia (SVT) is a fast, regular rhythm"),
+        ("what is ventricular tachycardia", "Ventricular tachycardia (VT) is a fast rhythm"),
+    ],
+)
+def test_heart_words_health_workers_meet_are_defined(client, question, opening):
+    assert ask(client, question)["response"].startswith(opening)
