@@ -638,3 +638,24 @@ def test_asking_how_a_faint_differs_from_a_fit_is_not_an_emergency(client, quest
 )
 def test_heart_words_health_workers_meet_are_defined(client, question, opening):
     assert ask(client, question)["response"].startswith(opening)
+
+
+def test_how_to_stop_a_seizure_is_first_aid_with_the_rescue_medicine_plan(client):
+    text = ask(client, "how do I stop a seizure")["response"]
+    assert text.startswith("During a fit, stay with the person") and "rescue medicine" in text
+
+
+@pytest.mark.parametrize(
+    "question, words",
+    [
+        ("he is on phenytoin and feels drunk and unsteady", "the level may be too high"),
+        ("patient with AF is on digoxin and vomiting", "On digoxin, sickness, vomiting"),
+    ],
+)
+def test_signs_of_too_much_of_a_medicine_are_side_effects_for_the_same_day(client, question, words):
+    text = ask(client, question)["response"]
+    assert text.startswith("Heart and seizure medicines can have side effects") and words in text
+
+
+def test_the_recovery_position_is_explained(client):
+    assert ask(client, "what is the recovery position")["response"].startswith("The recovery position keeps the airway")
