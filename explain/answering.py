@@ -108,7 +108,7 @@ def _rate_words(rate: float, question: str = "") -> str:
 # questions for its measured values
 _ASKS_FOR_MEASUREMENTS = re.compile(
     r"\b(?:any|were there|are there|did it (?:find|show|count|see))\b[^?.]{0,20}\b(?:beats?|pvcs?|pacs?|ectopics?)\b"
-    r"|\b(?:where|when|which part|what part|how much)\b[^?.]{0,30}\b(?:seiz\w*|ictal)",
+    r"|\b(?:where|when|which part|what part|how much|how long)\b[^?.]{0,30}\b(?:seiz\w*|ictal)",
     re.IGNORECASE,
 )
 
