@@ -572,17 +572,6 @@ def test_where_to_place_electrodes_and_how_long_to_record(client, question):
     assert text.startswith("To get a clearer recording") and "right and left arm" in text and "4 seconds" in text
 
 
-@pytest.mark.parametrize(
-    "question, opening",
-    [
-        ("what is a spike on EEG", "Spikes and sharp waves are brief, pointed waves"),
-        ("child staring spells, what EEG finding", "Absence seizures are short spells"),
-    ],
-)
-def test_eeg_words_health_workers_meet_are_defined(client, question, opening):
-    assert ask(client, question)["response"].startswith(opening)
-
-
 def test_the_result_on_screen_comes_first_when_the_question_names_another_finding_by_its_abbreviation(client):
     other = about("Other Rhythm")
     text = ask(client, "why does the result say other rhythm and not AF", **other)["response"]
@@ -635,9 +624,11 @@ def test_asking_how_a_faint_differs_from_a_fit_is_not_an_emergency(client, quest
         ("what is an echo", "An echocardiogram (echo) is an ultrasound scan"),
         ("what is SVT", "Supraventricular tachycardia (SVT) is a fast, regular rhythm"),
         ("what is ventricular tachycardia", "Ventricular tachycardia (VT) is a fast rhythm"),
+        ("what is a spike on EEG", "Spikes and sharp waves are brief, pointed waves"),
+        ("child staring spells, what EEG finding", "Absence seizures are short spells"),
     ],
 )
-def test_heart_words_health_workers_meet_are_defined(client, question, opening):
+def test_heart_and_eeg_words_health_workers_meet_are_defined(client, question, opening):
     assert ask(client, question)["response"].startswith(opening)
 
 
