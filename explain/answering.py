@@ -217,6 +217,37 @@ def _warning_signs(entry: kb.Entry) -> str:
     return f"Get help at once for: {'; '.join(entry.red_flags)}."
 
 
+def _inconclusive_answer(request: ExplainRequest, topic: Optional[kb_topics.Topic], names_terms: bool) -> Optional[str]:
+    """The answer about an inconclusive result itself, where the class's own text would read as the
+    finding: "what now?", "why is it inconclusive?", "is it serious?", "what does this mean?"."""
+    topic_id = topic.id if topic else None
+    reason = request.inconclusive_reason
+    why = f" ({reason})" if reason else ""
+    if topic_id == "next_steps":  # not the class's treatment, but what to do about the result
+        return (
+            f"This result is inconclusive{why}, so it cannot guide what to do. "
+            f"{kb_topics.topic_by_id('recording').answer} Whatever the recording shows, a clinician should "
+            "decide the next step from how the patient is."
+        )
+    if topic_id == "confidence":
+        return f"This result is inconclusive{': ' + reason if reason else ''}. {topic.answer}"
+    if request.label == NOISY_RECORDING:  # its own entry explains what a noisy result means
+        return None
+    if topic_id == "urgency":  # never the class's own "not urgent"
+        return f"This result is inconclusive{why}, so it cannot say how urgent things are. {topic.answer}"
+    if (
+        topic_id in (None, "definition")
+        and not kb.find_mentions_in_question(request.question or "")
+        and not names_terms
+    ):
+        return (
+            f"This result is inconclusive{why}: the recording did not give a reliable answer, so it neither "
+            "shows nor rules out any finding. Repeat the recording if you can, and let a clinician decide "
+            "from how the patient is."
+        )
+    return None
+
+
 def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
     """``(topic id, the answer to it)``; the answer may be "" when nothing in the base fits."""
     question = request.question or ""
@@ -246,29 +277,10 @@ def topic_answer(request: ExplainRequest) -> tuple[Optional[str], str]:
         described = [f"{e.label}: {e.summary}" for e in entries]
         described += [t.text for t in terms if not any(e.label in t.text for e in entries)][:2]
         return topic_id, " ".join(described[:3] + [topic.answer])
-    if request.label and request.inconclusive and topic_id == "next_steps":
-        # "what now?" after an inconclusive result: not the class's treatment, but what to do about the result
-        why = f" ({request.inconclusive_reason})" if request.inconclusive_reason else ""
-        return topic_id, (
-            f"This result is inconclusive{why}, so it cannot guide what to do. "
-            f"{kb_topics.topic_by_id('recording').answer} Whatever the recording shows, a clinician should "
-            "decide the next step from how the patient is."
-        )
-    if topic_id == "confidence" and request.label and request.inconclusive:
-        why = f": {request.inconclusive_reason}" if request.inconclusive_reason else ""
-        return topic_id, f"This result is inconclusive{why}. {topic.answer}"
-    if request.label and request.inconclusive and request.label != NOISY_RECORDING:
-        # "is it serious?", "what does this mean?" about an inconclusive result: never the class's own
-        # "not urgent" or its definition, which would read as the finding
-        why = f" ({request.inconclusive_reason})" if request.inconclusive_reason else ""
-        if topic_id == "urgency":
-            return topic_id, f"This result is inconclusive{why}, so it cannot say how urgent things are. {topic.answer}"
-        if topic_id in (None, "definition") and not kb.find_mentions_in_question(question) and not terms:
-            return topic_id, (
-                f"This result is inconclusive{why}: the recording did not give a reliable answer, so it neither "
-                "shows nor rules out any finding. Repeat the recording if you can, and let a clinician decide "
-                "from how the patient is."
-            )
+    if request.label and request.inconclusive:
+        text = _inconclusive_answer(request, topic, bool(terms))
+        if text:
+            return topic_id, text
     if topic_id == "confidence" and request.label and request.confidence is not None:
         band = kb.confidence_band(request.confidence)
         return topic_id, (
